@@ -1,0 +1,98 @@
+"""Normalisation and stable ids.
+
+Why: the same work reaches us from several sources with differently written DOIs and titles;
+stable ids make a re-run and a second source merge into the same rows instead of duplicating.
+
+    >>> normalize_doi(" DOI: https://doi.org/10.1177/0020764020904764 ")
+    '10.1177/0020764020904764'
+    >>> work_id(doi="10.1177/0020764020904764")
+    'doi:10.1177/0020764020904764'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+
+_DOI_PREFIXES = re.compile(
+    r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/|(?:dx\.)?doi\.org/)", re.IGNORECASE
+)
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_BLOCK_TAGS = re.compile(
+    r"</?(?:jats:)?(?:p|sec|title|br|div|li|list|list-item|abstract|AbstractText)\b[^>]*>",
+    re.IGNORECASE,
+)
+
+
+def normalize_doi(value: str | None) -> str | None:
+    """Lower-case DOI without resolver prefix, or ``None`` when the value is not a DOI.
+
+    A DOI with an inner space (seen in real PSYNDEX exports) is kept with the space removed only
+    at the ends; an inner space makes it unresolvable, so it is returned as written.
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    previous = None
+    while previous != text:  # strip stacked prefixes such as "doi: https://doi.org/..."
+        previous = text
+        text = _DOI_PREFIXES.sub("", text).strip()
+    text = text.rstrip(".;,")
+    if not text.lower().startswith("10."):
+        return None
+    return text.lower()
+
+
+def clean_text(text: str | None) -> str:
+    """Strip markup (JATS, HTML) and decode entities; collapse whitespace. Nothing else changes."""
+    if not text:
+        return ""
+    out = _BLOCK_TAGS.sub(" ", text)
+    out = _TAG.sub("", out)
+    out = html.unescape(out)
+    return _SPACE.sub(" ", out).strip()
+
+
+def title_fingerprint(title: str) -> str:
+    """Accent-, case- and punctuation-free form of a title, for matching works without ids."""
+    decomposed = unicodedata.normalize("NFKD", clean_text(title).casefold())
+    letters = "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+    return letters
+
+
+def short_hash(*parts: object, length: int = 16) -> str:
+    joined = "\x1f".join("" if p is None else str(p) for p in parts)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:length]
+
+
+def work_id(*, doi: str | None = None, openalex_id: str | None = None, s2_id: str | None = None,
+            pmid: str | None = None, urn: str | None = None, handle: str | None = None,
+            title: str | None = None, year: int | None = None) -> str:
+    """Stable work id: DOI, else a source id, else a title fingerprint plus year."""
+    doi = normalize_doi(doi)
+    if doi:
+        return f"doi:{doi}"
+    for prefix, value in (("openalex", openalex_id), ("s2", s2_id), ("pmid", pmid),
+                          ("urn", urn), ("handle", handle)):
+        if value:
+            value = str(value).strip()
+            if prefix == "openalex":
+                value = value.rsplit("/", 1)[-1].upper()
+            return f"{prefix}:{value}"
+    if title and title_fingerprint(title):
+        return f"title:{short_hash(title_fingerprint(title), year or '')}"
+    raise ValueError("a work needs a DOI, a source id or a title to get a stable id")
+
+
+def text_hash(text: str) -> str:
+    """Hash of a text as stored (after :func:`clean_text`); keys translations and caches."""
+    return hashlib.sha256(clean_text(text).encode("utf-8")).hexdigest()
+
+
+def excerpt_id(work_id: str, kind: str, cited_work_id: str | None, text: str) -> str:
+    """Hash of work, kind, cited work and the whitespace/case-normalised text."""
+    norm = _SPACE.sub(" ", clean_text(text)).casefold()
+    return "x" + short_hash(work_id, kind, cited_work_id or "", norm, length=20)

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+from extract.normalize import clean_text, excerpt_id, normalize_doi, work_id
+
+
+@pytest.mark.parametrize("raw", [
+    "10.1177/0020764020904764", "https://doi.org/10.1177/0020764020904764",
+    "http://dx.doi.org/10.1177/0020764020904764", "doi:10.1177/0020764020904764",
+    "DOI: 10.1177/0020764020904764 ", " 10.1177/0020764020904764.",
+    "doi:https://doi.org/10.1177/0020764020904764", "10.1177/0020764020904764".upper(),
+])
+def test_doi_variants_normalise_to_one_form(raw):
+    assert normalize_doi(raw) == "10.1177/0020764020904764"
+
+
+@pytest.mark.parametrize("raw", [None, "", "not a doi", "https://example.org/10.1/x"])
+def test_non_dois_are_none(raw):
+    assert normalize_doi(raw) is None
+
+
+def test_work_id_prefers_doi_then_source_ids_then_title():
+    assert work_id(doi="DOI:10.1/ABC", openalex_id="W1") == "doi:10.1/abc"
+    assert work_id(openalex_id="https://openalex.org/w2785752813") == "openalex:W2785752813"
+    by_title = work_id(title="Vertaistuki  psykiatriassa", year=2019)
+    assert by_title == work_id(title="vertaistuki psykiatriassa!", year=2019)
+    assert by_title != work_id(title="vertaistuki psykiatriassa", year=2020)
+    with pytest.raises(ValueError):
+        work_id()
+
+
+def test_markup_is_removed_but_text_not_rewritten():
+    jats = "<jats:sec><jats:title>Aims</jats:title><jats:p>To assess &amp; compare</jats:p>"
+    assert clean_text(jats) == "Aims To assess & compare"
+    assert clean_text("organi- sational  <i>peer</i>") == "organi- sational peer"
+
+
+def test_excerpt_id_ignores_case_and_spacing_only():
+    a = excerpt_id("doi:10.1/a", "citation_statement", "doi:10.1/b", "Peer  workers.")
+    assert a == excerpt_id("doi:10.1/a", "citation_statement", "doi:10.1/b", "peer workers.")
+    assert a != excerpt_id("doi:10.1/a", "citation_statement", "doi:10.1/c", "Peer workers.")

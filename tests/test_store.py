@@ -1,0 +1,162 @@
+"""The store: migrations, idempotent all-or-nothing loads, refusing newer schemas."""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+import pytest
+
+from extract.records import Excerpt, SourceRecord, Work
+from store import db as dbmod
+from store import load as loadmod
+from store.db import read_session, write_session
+from store.errors import LoadError, SchemaTooNew
+from store.load import load_batch, records_to_batch
+from tests import corpus
+
+TABLES = ("works", "work_sources", "citations", "excerpts", "excerpt_sources")
+
+
+def snapshot_rows(con):
+    out = {}
+    for table in TABLES:
+        out[table] = con.execute(f"SELECT * EXCLUDE (first_seen, last_seen) FROM {table} "  # noqa: S608
+                                 "ORDER BY ALL").fetchall()
+    return out
+
+
+def test_loading_the_same_batch_twice_gives_identical_rows_and_ids(tmp_path):
+    db = tmp_path / "c.duckdb"
+    with write_session(db) as con:
+        first = load_batch(con, records_to_batch(corpus.seed_records()), run_id="r1")
+        rows1 = snapshot_rows(con)
+        seen1 = con.execute("SELECT max(last_seen) FROM works").fetchone()[0]
+        second = load_batch(con, records_to_batch(corpus.seed_records()), run_id="r2")
+        rows2 = snapshot_rows(con)
+        seen2, first_seen = con.execute(
+            "SELECT max(last_seen), min(first_seen) FROM works").fetchone()
+    assert {k: len(v) for k, v in rows1.items()} == {
+        "works": 5, "work_sources": 9, "citations": 4, "excerpts": 5, "excerpt_sources": 5}
+    # work_sources keeps the run that last saw each row; everything else is identical.
+    assert {k: v for k, v in rows1.items() if k != "work_sources"} == \
+        {k: v for k, v in rows2.items() if k != "work_sources"}
+    assert [r[:4] for r in rows1["work_sources"]] == [r[:4] for r in rows2["work_sources"]]
+    assert seen2 > seen1 and first_seen <= seen1
+    assert first.by_source["files"].new_records == 5
+    assert second.by_source["files"].new_records == 0
+    assert second.by_source["files"].unchanged_records == 5
+    assert second.new_excerpts == 0
+
+
+def test_an_error_in_the_middle_of_a_load_leaves_no_partial_batch(tmp_path, monkeypatch):
+    db = tmp_path / "c.duckdb"
+    with write_session(db) as con:
+        load_batch(con, records_to_batch(corpus.seed_records()[:2]), run_id="r1")
+        before = snapshot_rows(con)
+        real = loadmod.internal
+
+        def failing(name):  # works and work_sources merge, then excerpts fail
+            if name == "merge_excerpts":
+                raise RuntimeError("disk on fire")
+            return real(name)
+
+        monkeypatch.setattr(loadmod, "internal", failing)
+        with pytest.raises(LoadError, match="nothing of it was stored"):
+            load_batch(con, records_to_batch(corpus.seed_records()), run_id="r2")
+        assert snapshot_rows(con) == before
+
+
+def test_a_constraint_violation_in_the_batch_rolls_everything_back(tmp_path):
+    db = tmp_path / "c.duckdb"
+    good = corpus.seed_records()
+    with write_session(db) as con:
+        batch = records_to_batch(good)
+        batch.excerpts.loc[len(batch.excerpts) - 1, "text"] = None  # NOT NULL column
+        with pytest.raises(LoadError):
+            load_batch(con, batch, run_id="r1")
+        assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 0
+
+
+def test_same_work_from_three_sources_with_different_dois_is_one_work(tmp_path):
+    variants = [("openalex", "https://doi.org/10.1177/0020764020904764"),
+                ("crossref", "10.1177/0020764020904764"),
+                ("semanticscholar", "DOI:10.1177/0020764020904764 ")]
+    records = [SourceRecord(src, f"{src}-id", Work.create(doi=doi, title="Challenges",
+                                                           year=2020))
+               for src, doi in variants]
+    with write_session(tmp_path / "c.duckdb") as con:
+        counts = load_batch(con, records_to_batch(records), run_id="r1")
+        assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 1
+        assert con.execute("SELECT count(*), count(DISTINCT source) FROM work_sources"
+                           ).fetchone() == (3, 3)
+    assert sum(c.duplicates_across for c in counts.by_source.values()) == 2
+
+
+def test_one_citation_context_from_two_sources_is_one_excerpt(tmp_path):
+    seed = Work.create(doi=corpus.SEED_DOI, title="Seed")
+    citing = Work.create(doi="10.5555/x", title="Citing")
+    text = "Peer workers reported role ambiguity (Otte et al., 2020)."
+    recs = [SourceRecord(src, "r", citing,
+                         (Excerpt.create(work_id=citing.work_id, kind="citation_statement",
+                                         text=text if src == "a" else "  " + text.upper(),
+                                         cited_work_id=seed.work_id),), (seed,))
+            for src in ("a", "b")]
+    with write_session(tmp_path / "c.duckdb") as con:
+        load_batch(con, records_to_batch(recs), run_id="r1")
+        assert con.execute("SELECT count(*) FROM excerpts").fetchone()[0] == 1
+        assert con.execute("SELECT count(*) FROM excerpt_sources").fetchone()[0] == 2
+
+
+def _file_digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_database_from_a_newer_schema_is_refused_and_left_untouched(tmp_path):
+    db = tmp_path / "future.duckdb"
+    with write_session(db, snapshot=False) as con:
+        con.execute("INSERT INTO schema_version VALUES (999, '999_future.sql', now())")
+    digest, mtime = _file_digest(db), db.stat().st_mtime_ns
+    with pytest.raises(SchemaTooNew, match="upgrade litrev"):
+        with write_session(db):
+            pass
+    with pytest.raises(SchemaTooNew):
+        with read_session(db):
+            pass
+    assert _file_digest(db) == digest and db.stat().st_mtime_ns == mtime
+    assert not dbmod.snapshot_path(db).exists()
+
+
+def test_an_older_database_is_migrated_in_a_transaction(tmp_path, monkeypatch):
+    db = tmp_path / "old.duckdb"
+    real = dbmod.migrations()
+    monkeypatch.setattr(dbmod, "migrations", lambda: real[:1])
+    with write_session(db) as con:
+        load_batch(con, records_to_batch(corpus.seed_records()), run_id="r1")
+
+    broken = real + [(real[-1][0] + 1, "broken.sql",
+                      "CREATE TABLE later (x INT); SELECT * FROM no_such_table;")]
+    monkeypatch.setattr(dbmod, "migrations", lambda: broken)
+    with pytest.raises(duckdb.CatalogException):
+        with write_session(db):
+            pass
+    con = duckdb.connect(str(db), read_only=True)
+    assert dbmod.schema_version(con) == real[-1][0]
+    assert con.execute("SELECT count(*) FROM information_schema.tables "
+                       "WHERE table_name = 'later'").fetchone()[0] == 0
+    con.close()
+
+    good = real + [(real[-1][0] + 1, "later.sql", "ALTER TABLE works ADD COLUMN note VARCHAR;")]
+    monkeypatch.setattr(dbmod, "migrations", lambda: good)
+    with write_session(db) as con:
+        assert dbmod.schema_version(con) == real[-1][0] + 1
+        assert con.execute("SELECT count(*) FROM works WHERE note IS NULL").fetchone()[0] == 5
+
+
+def test_readers_use_the_snapshot_while_a_writer_holds_the_database(corpus_db):
+    writer = duckdb.connect(str(corpus_db))  # another process would hold this lock
+    try:
+        with read_session(corpus_db) as con:
+            assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 5
+    finally:
+        writer.close()
