@@ -79,6 +79,7 @@ class Excerpt:
     is_influential: bool | None = None
     language_hint: str | None = None
     synthetic: bool = False
+    origin: str | None = None  # where the text itself came from (file path, repository, page)
 
     @classmethod
     def create(cls, *, work_id: str, kind: str, text: str, cited_work_id: str | None = None,

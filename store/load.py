@@ -33,7 +33,7 @@ WORK_COLUMNS = ["work_id", "doi", "openalex_id", "s2_id", "pmid", "urn", "handle
 EXCERPT_COLUMNS = ["excerpt_id", "work_id", "kind", "cited_work_id", "section", "stance",
                    "stance_confidence", "intents", "is_influential", "text", "text_hash",
                    "language", "language_confidence", "language_method", "language_hint",
-                   "parent_excerpt_id", "source", "synthetic"]
+                   "parent_excerpt_id", "source", "origin", "synthetic"]
 MERGE_ORDER = ("works", "work_sources", "citations", "excerpts", "excerpt_sources")
 
 

@@ -63,6 +63,7 @@ CREATE TABLE excerpts (
     language_hint       VARCHAR,            -- what the source said
     parent_excerpt_id   VARCHAR,            -- set on the parts of a mixed-language text
     source              VARCHAR NOT NULL,   -- the first source that delivered it
+    origin              VARCHAR,            -- where the text came from (file, repository, page)
     synthetic           BOOLEAN NOT NULL DEFAULT false,
     content_hash        VARCHAR,
     first_seen          TIMESTAMPTZ NOT NULL,
@@ -198,7 +199,7 @@ SELECT
     t.provider AS translation_provider, t.numbers_mismatch,
     (SELECT list(DISTINCT et.theme_id ORDER BY et.theme_id) FROM excerpt_themes et
       WHERE et.excerpt_id = e.excerpt_id) AS themes,
-    e.source, e.synthetic OR coalesce(w.synthetic, false) AS synthetic,
+    e.source, e.origin, e.synthetic OR coalesce(w.synthetic, false) AS synthetic,
     e.first_seen, e.last_seen
 FROM excerpts e
 LEFT JOIN works w ON w.work_id = e.work_id

@@ -4,10 +4,10 @@
 INSERT INTO excerpts (excerpt_id, work_id, kind, cited_work_id, section, stance,
                       stance_confidence, intents, is_influential, text, text_hash, language,
                       language_confidence, language_method, language_hint, parent_excerpt_id,
-                      source, synthetic, content_hash, first_seen, last_seen)
+                      source, origin, synthetic, content_hash, first_seen, last_seen)
 SELECT excerpt_id, work_id, kind, cited_work_id, section, stance, stance_confidence, intents,
        is_influential, text, text_hash, language, language_confidence, language_method,
-       language_hint, parent_excerpt_id, source, synthetic, content_hash, $now, $now
+       language_hint, parent_excerpt_id, source, origin, synthetic, content_hash, $now, $now
 FROM batch_excerpts
 ON CONFLICT (excerpt_id) DO UPDATE SET
     section = coalesce(excluded.section, excerpts.section),
@@ -22,6 +22,7 @@ ON CONFLICT (excerpt_id) DO UPDATE SET
                            ELSE excluded.language_method END,
     language_hint = coalesce(excluded.language_hint, excerpts.language_hint),
     parent_excerpt_id = coalesce(excluded.parent_excerpt_id, excerpts.parent_excerpt_id),
+    origin = coalesce(excerpts.origin, excluded.origin),
     synthetic = excluded.synthetic,
     content_hash = excluded.content_hash,
     last_seen = excluded.last_seen;
