@@ -27,11 +27,23 @@ COMMAND_MODULES: list[str] = []
 KNOWN_ERRORS = (ExtractError, StoreError, FlowError)
 
 
+def _global_options() -> argparse.ArgumentParser:
+    """--db and --profile, accepted before or after the command (`litrev init --db x`)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--db", default=argparse.SUPPRESS,
+                        help="the DuckDB file (env LITREV_DB; default: the profile's "
+                             "review.database, else ./litrev.duckdb)")
+    parent.add_argument("--profile", default=argparse.SUPPRESS,
+                        help="the review profile TOML (env LITREV_PROFILE; default: "
+                             "./litrev.toml)")
+    return parent
+
+
 def add_command(subparsers, name: str, *, help: str, example: str, **kwargs
                 ) -> argparse.ArgumentParser:
     """Add a subcommand whose help ends with an example."""
     return subparsers.add_parser(
-        name, help=help, description=help,
+        name, help=help, description=help, parents=[_global_options()],
         epilog="example:\n" + textwrap.indent(example.strip(), "  "),
         formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
 
@@ -147,10 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
                "review, offline\n  litrev status --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--db", help="the DuckDB file (env LITREV_DB; default: the profile's "
-                        "review.database, else ./litrev.duckdb)")
-    parser.add_argument("--profile", help="the review profile TOML (env LITREV_PROFILE; "
-                        "default: ./litrev.toml)")
+    for action in _global_options()._actions:
+        parser.add_argument(*action.option_strings, default=None, help=action.help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = add_command(sub, "init", help="create the database and write a starter profile",

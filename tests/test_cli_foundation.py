@@ -102,3 +102,11 @@ def test_every_command_has_help_with_an_example(capsys):
 def test_missing_database_is_one_line_saying_what_to_do(capsys):
     code, _, err = run(capsys, "--db", "nowhere.duckdb", "status")
     assert code == 1 and "litrev init" in err and len(err.splitlines()) == 1
+
+
+def test_global_options_work_after_the_command_too(tmp_path, capsys):
+    code, out, _ = run(capsys, "init", "--db", "after.duckdb", "--profile", "p/review.toml")
+    assert code == 0
+    assert (tmp_path / "after.duckdb").exists() and (tmp_path / "p" / "review.toml").exists()
+    code, out, _ = run(capsys, "status", "--db", "after.duckdb", "--json")
+    assert code == 0 and json.loads(out)["database"] == "after.duckdb"
