@@ -14,3 +14,19 @@ class ProfileError(ExtractError):
 
 class ParseError(ExtractError):
     """A saved response or import file could not be mapped to records."""
+
+
+class SourceError(ExtractError):
+    """A source could not deliver its records in this run; the harvest reports it and goes on."""
+
+
+class SourceFailed(SourceError):
+    """Requests failed after the policy's attempts, or with a status that is not retried."""
+
+
+class QuotaExhausted(SourceError):
+    """The API says its daily quota or credits are used up: stop this source for the run."""
+
+
+class MalformedResponse(SourceError):
+    """A body that is not what the API promises: truncated JSON, an HTML page, a wrong type."""
