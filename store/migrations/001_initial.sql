@@ -152,6 +152,7 @@ CREATE TABLE search_log (
     source               VARCHAR NOT NULL,
     platform             VARCHAR,           -- the interface searched, e.g. api.openalex.org
     query                VARCHAR NOT NULL,  -- the query as sent (keys redacted)
+    query_key            VARCHAR,           -- the source's key for it (source_state.query_key)
     query_url            VARCHAR,
     filters              VARCHAR,
     limits               VARCHAR,
@@ -165,6 +166,7 @@ CREATE TABLE search_log (
     duplicates_within    BIGINT NOT NULL DEFAULT 0,
     duplicates_across    BIGINT NOT NULL DEFAULT 0,
     excluded_automation  BIGINT NOT NULL DEFAULT 0,
+    removed_other        BIGINT NOT NULL DEFAULT 0, -- withdrawn/deleted records, not screened
     status               VARCHAR NOT NULL,  -- succeeded | failed | stopped
     error                VARCHAR,
     PRIMARY KEY (run_id, source, query)
