@@ -249,6 +249,7 @@ class HttpSource:
         self.clock = clock or SYSTEM_CLOCK
         self.rng = rng or random.Random()
         self.requests_sent = 0
+        self.stopped_by: QuotaExhausted | None = None  # once set, no more requests this run
 
     def redact(self, text: object) -> str:
         return redact(text, self.policy.secrets)
@@ -274,6 +275,16 @@ class HttpSource:
         ``ok_statuses`` lets a source read an answer that is an error in HTTP terms but a
         result in its API's terms (OAI-PMH ``noRecordsMatch`` as 422, a DOI not found as 404).
         """
+        if self.stopped_by is not None:
+            raise self.stopped_by
+        try:
+            return self._get(url, params=params, headers=headers, ok_statuses=ok_statuses)
+        except QuotaExhausted as exc:
+            self.stopped_by = exc
+            raise
+
+    def _get(self, url: str, *, params: Mapping[str, Any] | None,
+             headers: Mapping[str, str] | None, ok_statuses: Collection[int]) -> httpx.Response:
         p = self.policy
         shown = self._url_for_errors(url, params)
         limiter = host_limiter(url, self.clock)

@@ -19,18 +19,20 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType, ModuleType
 from typing import Any
 
 import httpx
 
-from extract.errors import ExtractError, QuotaExhausted, SourceError
+from extract.errors import ExtractError, ParseError, QuotaExhausted, SourceError
 from extract.http import Clock, HttpSource, RequestPolicy, new_client, redact
+from extract.normalize import normalize_doi
 from extract.profile import SOURCE_NAMES, Profile, SourceSettings
-from extract.records import SourceRecord
+from extract.records import SourceRecord, Work
 
 log = logging.getLogger("litrev.sources")
 
@@ -158,10 +160,10 @@ def paginate(fetch: Callable[[str | None], Page], first_token: str | None, *,
             page = replace(page, records=page.records[:max_records - total], next_token=None)
         total += len(page.records)
         yield page
+        seen.add(token)
         if not page.records or page.next_token is None or page.next_token in seen \
                 or total >= max_records:
             return
-        seen.add(token)
         token = page.next_token
     log.warning("stopped paging after the hard cap of %d pages", max_pages)
 
@@ -180,6 +182,28 @@ def map_records(raws: list[Any], to_record: Callable[[Any], SourceRecord | None]
         if rec is not None:
             out.append(rec)
     return out
+
+
+def parse_json(body: bytes, *, what: str) -> Any:
+    """A saved JSON response for ``parse``; :class:`ParseError` when it is not JSON."""
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ParseError(f"not a {what} JSON response ({exc}); pass the raw saved body") from None
+
+
+def mark_seeds(records: list[SourceRecord], seed_dois: Iterable[str]) -> list[SourceRecord]:
+    """The records with every work whose DOI is a seed DOI flagged ``is_seed``."""
+    seeds = {normalize_doi(d) for d in seed_dois}
+    seeds.discard(None)
+    if not seeds:
+        return records
+
+    def flag(work: Work) -> Work:
+        return replace(work, is_seed=True) if work.doi in seeds and not work.is_seed else work
+
+    return [replace(r, work=flag(r.work), related=tuple(flag(w) for w in r.related))
+            for r in records]
 
 
 def collect(result: SearchResult, pages: Iterator[Page], *, ctx: HarvestContext | None = None,
