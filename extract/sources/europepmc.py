@@ -85,8 +85,50 @@ def to_record(raw: dict[str, Any]) -> SourceRecord:
                         excerpts=excerpts, extra={"firstIndexDate": raw.get("firstIndexDate")})
 
 
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_DCTERMS = "{http://purl.org/dc/terms/}"
+_RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+
+
+def dc_to_raw(description: Any) -> dict[str, Any]:
+    """One ``rdf:Description`` of the Dublin Core format -> the JSON ``core`` shape."""
+    def texts(tag: str) -> list[str]:
+        return [(e.text or "").strip() for e in description.iter(tag) if (e.text or "").strip()]
+
+    about = description.get(f"{_RDF}about") or ""
+    source, _, ident = about.rstrip("/").rpartition("/")
+    source = source.rsplit("/", 1)[-1]
+    dois = [i for i in texts(f"{_DC}identifier") if "doi.org/" in i]
+    dates = texts(f"{_DC}date")
+    return {
+        "id": ident or None, "source": source or None,
+        "pmid": ident if source == "MED" else None,
+        "doi": dois[0] if dois else None,
+        "title": next(iter(texts(f"{_DC}title")), None),
+        "pubYear": dates[0][:4] if dates else None,
+        "language": next(iter(texts(f"{_DC}language")), None),
+        "abstractText": next(iter(texts(f"{_DCTERMS}abstract")), None),
+        "authorList": {"author": [{"fullName": c} for c in texts(f"{_DC}creator")]},
+        "pubTypeList": {"pubType": texts(f"{_DC}description")[:1]},
+    }
+
+
+def parse_dc(body: bytes) -> list[SourceRecord]:
+    """A saved Europe PMC response in ``format=dc`` (Dublin Core XML) -> records."""
+    import defusedxml.ElementTree as ET
+
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise ParseError(f"not well-formed Europe PMC XML ({exc})") from None
+    return map_records([dc_to_raw(d) for d in root.iter(f"{_RDF}Description")], to_record,
+                       source=NAME)
+
+
 def parse(body: bytes) -> list[SourceRecord]:
-    """A saved Europe PMC JSON search response -> records."""
+    """A saved Europe PMC search response (JSON, or Dublin Core XML) -> records."""
+    if body.lstrip()[:1] == b"<":
+        return parse_dc(body)
     data = parse_json(body, what="Europe PMC")
     if not isinstance(data, dict) or "resultList" not in data:
         raise ParseError("not a Europe PMC search response (expected resultList); save it with "
