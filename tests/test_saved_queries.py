@@ -1,16 +1,19 @@
 """Every saved query in queries/ runs against the test corpus and returns what it should.
 
 A new query file must add its check to CHECKS: `test_every_saved_query_has_a_check` fails
-otherwise.
+otherwise. Queries about themes, translations and reviews are checked on the review corpus
+(:mod:`tests.corpus_review`, a superset of :mod:`tests.corpus`): list them in ON_REVIEW_CORPUS.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from store.db import read_session
+from store.db import read_session, write_session
 from store.queries import run_saved, saved_queries
+from tests import corpus_review
 from tests.corpus import FINNISH_STATEMENT, SEED_DOI
+from tests.corpus_review import EINSAMKEIT_MACHINE, FORMULA, NORTON_DOI
 
 
 def check_excerpts_by_language(run):
@@ -56,12 +59,145 @@ def check_prisma_counts(run):
     assert since.loc["openalex", "records_identified"] == 5 and since.loc["openalex", "runs"] == 1
 
 
+def check_themes_by_language(run):
+    rows = {(r["theme_id"], r["language"]): (r["label"], r["excerpts"])
+            for r in run({}).to_dict("records")}
+    assert rows == {
+        ("peer_networks", "en"): ("Peer networks among PSWs", 1),
+        ("role_clarity", "en"): ("Role clarity and role definition", 2),
+        ("team_collaboration", "en"): ("Team communication and collaboration", 3),
+        ("team_collaboration", "fi"): ("Team communication and collaboration", 2),
+        ("training", "en"): ("Training and qualification", 1),
+        ("workload_strain", "en"): ("Workload, emotional strain and relapse", 2),
+    }
+    abstracts = run({"kind": "abstract"}).to_dict("records")
+    assert {(r["theme_id"], r["language"], r["excerpts"]) for r in abstracts} == {
+        ("team_collaboration", "fi", 1), ("workload_strain", "en", 1)}
+
+
+def check_themes_by_year(run):
+    df = run({})
+    team = df[df["theme_id"] == "team_collaboration"]
+    # 2021: the seed statement of "Framework for peer work" and Norton's two statements (one
+    # work); 2024: the Finnish statement; no year: the Finnish thesis abstract.
+    years = [None if y != y else int(y) for y in team["year"]]
+    assert years == [2021, 2024, None]
+    assert team["excerpts"].tolist() == [3, 1, 1] and team["works"].tolist() == [2, 1, 1]
+    recent = run({"from_year": "2023"})
+    assert sorted(zip(recent["theme_id"], recent["year"].astype(int), strict=True)) == [
+        ("team_collaboration", 2024), ("training", 2023), ("workload_strain", 2023)]
+
+
+def check_excerpts_of_theme(run):
+    df = run({"theme": "team_collaboration"})
+    assert len(df) == 5
+    finnish = df[df["language"] == "fi"].set_index("kind")
+    statement = finnish.loc["citation_statement"]
+    assert statement["text"] == FINNISH_STATEMENT
+    assert statement["translation"].startswith("Research on expert-by-experience work")
+    assert statement["translation_status"] == "tm"
+    assert statement["matched_in"] == "original" and statement["matched_terms"] == "yhteistyö"
+    assert finnish.loc["abstract", "text"].startswith("Tiivistelmä: Hoitotyöntekijöiden")
+    assert df.iloc[0]["year"] == 2021  # oldest work first
+    workload = run({"theme": "workload_strain"})
+    assert workload.iloc[0]["doi"] == "10.1080/01612840.2017.1324929"
+    assert workload.iloc[1]["matched_terms"] == "overwork, symptom recurrence"
+    assert run({"theme": "training", "limit": "0"}).empty
+    assert run({"theme": "no_such_theme"}).empty
+
+
+def check_excerpts_in_language(run):
+    fi = run({})
+    assert fi["kind"].tolist() == ["citation_statement", "abstract"]  # 2024 work, then no year
+    assert fi.iloc[0]["translation_status"] == "tm"
+    assert fi.iloc[1]["translation_status"] == "untranslated"
+    assert fi.iloc[1]["text"].startswith("Tiivistelmä: Hoitotyöntekijöiden kokemuksia")
+    de = run({"lang": "de"}).iloc[0]
+    assert (de["title"], de["doi"], de["translation"], de["translation_status"]) == (
+        "Einsamkeit", "10.1026/03172-000", EINSAMKEIT_MACHINE, "machine")
+    assert run({"lang": "fi", "kind": "abstract"}).shape[0] == 1
+    assert run({"lang": "fi", "target": "de"})["translation_status"].tolist() == [
+        "untranslated", "untranslated"]
+
+
+def check_contrasting_statements(run):
+    df = run({})
+    assert len(df) == 1
+    row = df.iloc[0]
+    assert row["statement"].startswith("In contrast, Vennik and colleagues [14]")
+    assert row["confidence"] == 0.8 and row["citing_doi"] == NORTON_DOI and row["year"] == 2021
+    assert row["cited_work"] == "Co-production in healthcare: Rhetoric and practice"
+    assert row["section"] == "1.1. Co-Production—A Brief Introduction (Introduction)"
+    assert run({"min_confidence": "0.9"}).empty
+    assert run({"cited_doi": SEED_DOI}).empty  # the seed work is supported and mentioned only
+
+
+def check_theme_cooccurrence(run):
+    df = run({})
+    assert [(r["theme_a"], r["theme_b"], r["excerpts"]) for r in df.to_dict("records")] == [
+        ("peer_networks", "role_clarity", 1), ("role_clarity", "team_collaboration", 1),
+        ("training", "workload_strain", 1)]
+    assert run({"min_excerpts": "2"}).empty
+
+
+def check_untranslated_backlog(run):
+    df = run({})
+    assert [(r["language"], r["status"]) for r in df.to_dict("records")] == [
+        ("fi", "untranslated"), ("sv", "pending")]
+    assert df.iloc[1]["error"] == "translation provider unreachable"
+    assert df.iloc[0]["title"].startswith("Hoitotyöntekijöiden kokemuksia")
+    # Into German, everything not German is backlog; the German abstract is not.
+    into_de = run({"target": "de"})
+    assert len(into_de) == 12 and "de" not in set(into_de["language"])
+
+
+def check_new_since(run):
+    df = run({"since": "2026-11-10"})
+    assert len(df) == 8
+    assert set(df["text"].str[:14]) >= {FORMULA[:14], "Etwa 5 bis 10%", "Bakgrund: Covi"}
+    assert FINNISH_STATEMENT not in set(df["text"])  # first seen on 2026-11-01
+    assert len(run({"since": "2026-11-01"})) == 13
+    assert run({"since": "2026-11-21"}).empty
+    statements = run({"since": "2026-11-10", "kind": "citation_statement"})
+    assert statements["doi"].tolist() == [NORTON_DOI, NORTON_DOI]
+
+
+def check_review_decisions(run):
+    df = run({})
+    assert len(df) == 1
+    row = df.iloc[0]
+    assert (row["decision"], row["note"], row["year"], row["reviewer_file"]) == (
+        "include", "clear statement on role clarity", 2021, "round1.xlsx")
+    assert not row["translation_corrected"]
+    assert run({"decision": "Include"}).shape[0] == 1
+    assert run({"decision": "exclude"}).empty
+
+
 CHECKS = {
     "excerpts_by_language": check_excerpts_by_language,
     "citation_statements_of_work": check_citation_statements_of_work,
     "stance_tallies": check_stance_tallies,
     "prisma_counts": check_prisma_counts,
+    "themes_by_language": check_themes_by_language,
+    "themes_by_year": check_themes_by_year,
+    "excerpts_of_theme": check_excerpts_of_theme,
+    "excerpts_in_language": check_excerpts_in_language,
+    "contrasting_statements": check_contrasting_statements,
+    "theme_cooccurrence": check_theme_cooccurrence,
+    "untranslated_backlog": check_untranslated_backlog,
+    "new_since": check_new_since,
+    "review_decisions": check_review_decisions,
 }
+ON_REVIEW_CORPUS = set(CHECKS) - {"excerpts_by_language", "citation_statements_of_work",
+                                  "stance_tallies", "prisma_counts"}
+
+
+@pytest.fixture
+def review_db(tmp_path):
+    db = tmp_path / "review.duckdb"
+    with write_session(db) as con:
+        corpus_review.build(con)
+    return db
 
 
 def test_every_saved_query_has_a_check():
@@ -69,9 +205,10 @@ def test_every_saved_query_has_a_check():
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
-def test_saved_query_result(corpus_db, name):
+def test_saved_query_result(request, name):
     query = saved_queries()[name]
-    with read_session(corpus_db) as con:
+    db = request.getfixturevalue("review_db" if name in ON_REVIEW_CORPUS else "corpus_db")
+    with read_session(db) as con:
         CHECKS[name](lambda params: run_saved(con, query, params))
 
 

@@ -1,0 +1,21 @@
+-- name: excerpts_in_language
+-- description: The excerpts in one language (Finnish by default), with their translation and
+--   its status, newest work first.
+-- param: lang text default=fi: the excerpt language (ISO 639-1: fi, sv, de, en, ...)
+-- param: target text default=en: the language of the translations shown
+-- param: kind text default=: only this kind (abstract, citation_statement, title); empty for all
+SELECT e.excerpt_id,
+       e.kind,
+       e.text,
+       t.translated_text AS translation,
+       coalesce(t.status, 'untranslated') AS translation_status,
+       w.title,
+       w.year,
+       w.doi,
+       e.source
+FROM excerpts e
+LEFT JOIN works w ON w.work_id = e.work_id
+LEFT JOIN translations t ON t.text_hash = e.text_hash AND t.target_language = $target
+WHERE e.language = $lang
+  AND ($kind IS NULL OR e.kind = $kind)
+ORDER BY w.year DESC NULLS LAST, w.title, e.excerpt_id;

@@ -1,0 +1,20 @@
+-- name: untranslated_backlog
+-- description: Excerpts not in the target language that have no usable translation yet: never
+--   translated, pending (provider unreachable; retried next run) or failed, with the error.
+--   Excerpts whose language is undecided ('und') or not detected yet are not counted.
+-- param: target text default=en: the review's target language
+SELECT e.excerpt_id,
+       e.language,
+       e.kind,
+       coalesce(t.status, 'untranslated') AS status,
+       t.provider,
+       t.error,
+       w.title,
+       e.first_seen
+FROM excerpts e
+LEFT JOIN works w ON w.work_id = e.work_id
+LEFT JOIN translations t ON t.text_hash = e.text_hash AND t.target_language = $target
+WHERE e.language IS NOT NULL
+  AND e.language NOT IN ($target, 'und')
+  AND (t.status IS NULL OR t.status IN ('pending', 'failed'))
+ORDER BY e.first_seen, e.language, e.excerpt_id;
