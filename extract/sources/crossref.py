@@ -7,7 +7,7 @@ profile's contact email goes as ``mailto`` (Crossref's polite pool); increments 
 ``from-update-date:<watermark>``.
 
 Profile options (``[sources.crossref]``): ``rows`` (per page, default 100), ``searches``
-(default true), ``seeds`` (default true: fetch each seed DOI).
+(default true), ``by_doi`` (default true: fetch each seed DOI).
 
     >>> rec = to_record(message)          # one item of message.items, or a single work
     >>> rec.excerpts[0].text[:24]
@@ -140,7 +140,7 @@ def harvest(ctx: HarvestContext) -> list[SearchResult]:
                         rows=int(ctx.option("rows", ROWS)))
     today = ctx.today()
     results: list[SearchResult] = []
-    if ctx.option("seeds", True):
+    if ctx.option("by_doi", True):
         for doi in ctx.profile.seed_dois:
             result = SearchResult(source=NAME, query_key=f"doi:{doi}", query=f"works/{doi}",
                                   platform=PLATFORM, query_url=f"{cr.base_url}/works/{doi}")
