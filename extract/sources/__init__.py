@@ -17,6 +17,7 @@ raises for a source's failure, so one broken API never stops the others.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import json
@@ -89,6 +90,16 @@ class HarvestContext:
         policy = self.policy(**overrides)
         client = self.client if self.client is not None else new_client(policy)
         return HttpSource(client, policy, clock=self.clock)
+
+    @contextlib.contextmanager
+    def session(self, **overrides: Any) -> Iterator[HttpSource]:
+        """:meth:`http` for one harvest; a client created here is closed at the end."""
+        http = self.http(**overrides)
+        try:
+            yield http
+        finally:
+            if self.client is None:
+                http.client.close()
 
     def since_for(self, query_key: str) -> str | None:
         """The date (ISO) to ask from: the stored watermark, else ``since``, else ``None``."""

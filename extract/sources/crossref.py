@@ -134,7 +134,11 @@ class CrossrefClient:
 
 def harvest(ctx: HarvestContext) -> list[SearchResult]:
     """Each seed DOI, then one cursor search per profile term (all languages)."""
-    http = ctx.http()
+    with ctx.session() as http:
+        return _harvest(ctx, http)
+
+
+def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
     cr = CrossrefClient(http.client, http, contact_email=ctx.profile.contact_email,
                         base_url=ctx.option("base_url", BASE_URL),
                         rows=int(ctx.option("rows", ROWS)))

@@ -167,7 +167,11 @@ class EuropePmcClient:
 
 def harvest(ctx: HarvestContext) -> list[SearchResult]:
     """One cursor search per profile term (all languages)."""
-    http = ctx.http()
+    with ctx.session() as http:
+        return _harvest(ctx, http)
+
+
+def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
     epmc = EuropePmcClient(http.client, http, base_url=ctx.option("base_url", BASE_URL),
                            page_size=int(ctx.option("page_size", PAGE_SIZE)))
     today = ctx.today()

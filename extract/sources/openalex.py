@@ -159,7 +159,11 @@ def _filters(*parts: str | None) -> str | None:
 
 def harvest(ctx: HarvestContext) -> list[SearchResult]:
     """Searches per language and term, then the citing works of each seed; one result each."""
-    http = ctx.http()
+    with ctx.session() as http:
+        return _harvest(ctx, http)
+
+
+def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
     key = ctx.secret()
     oa = OpenAlexClient(http.client, http, contact_email=ctx.profile.contact_email,
                         api_key=key, base_url=ctx.option("base_url", BASE_URL),

@@ -166,7 +166,11 @@ class SemanticScholarClient:
 
 def harvest(ctx: HarvestContext) -> list[SearchResult]:
     """For each seed DOI: its citing papers and their citation statements."""
-    http = ctx.http()
+    with ctx.session() as http:
+        return _harvest(ctx, http)
+
+
+def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
     key = ctx.secret()
     s2 = SemanticScholarClient(http.client, http, api_key=key,
                                base_url=ctx.option("base_url", BASE_URL),
