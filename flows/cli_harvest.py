@@ -81,7 +81,8 @@ def print_summary(summary: dict, *, json_out: bool = False) -> None:
     import pandas as pd
 
     rows = [{"source": r["source"], "status": r["status"],
-             "searches": len(r["queries"]), "hits": r["hits_reported"],
+             "searches": len(r["queries"]),
+             "hits": "" if r["hits_reported"] is None else r["hits_reported"],
              "retrieved": r["retrieved"], "new": r["new"], "updated": r["updated"],
              "unchanged": r["unchanged"], "duplicates": r["duplicates"],
              "error": "; ".join(r["errors"])} for r in summary["sources"]]

@@ -289,18 +289,35 @@ def write_batch(db: Path, run_id: str, results: list, batch) -> dict:
             "watermarks": watermarks}
 
 
+def _step_failed(step: str, exc: Exception) -> dict:
+    """One log line (no traceback) and the error for the summary; the run goes on."""
+    from prefect.logging import get_run_logger
+
+    error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    get_run_logger().error("%s failed: %s", step, error)
+    return {"error": error}
+
+
 @task(name="translate", cache_policy=NO_CACHE)
 def translate_task(db: Path, profile) -> dict:
-    from flows.translation import run_translation
+    """Translate new texts; a failure leaves the loaded records in place (status pending)."""
+    try:
+        from flows.translation import run_translation
 
-    return run_translation(db, profile)
+        return run_translation(db, profile)
+    except Exception as exc:  # noqa: BLE001 - reported in the summary, the run goes on
+        return _step_failed("translation", exc)
 
 
 @task(name="code-themes", cache_policy=NO_CACHE)
 def coding_task(db: Path, profile) -> dict:
-    from flows.coding import run_coding
+    """Code new excerpts against the codebook and refresh the full-text index."""
+    try:
+        from flows.coding import run_coding
 
-    return run_coding(db, profile)
+        return run_coding(db, profile)
+    except Exception as exc:  # noqa: BLE001 - reported in the summary, the run goes on
+        return _step_failed("coding", exc)
 
 
 @task(name="finish-run", cache_policy=NO_CACHE)
@@ -426,10 +443,8 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
 
     steps: dict[str, dict] = {}
     for step, step_task in (("translation", translate_task), ("coding", coding_task)):
-        try:
-            steps[step] = step_task(db, profile)
-        except Exception as exc:  # noqa: BLE001 - loaded records stay; the run is partial
-            steps[step] = {"error": f"{type(exc).__name__}: {exc}"}
+        steps[step] = step_task(db, profile)
+        if steps[step].get("error"):  # loaded records stay; the run is partial
             status = "partial" if status == "succeeded" else status
 
     languages = Counter(batch.excerpts["language"].fillna("unknown")) \
