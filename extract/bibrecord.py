@@ -5,7 +5,7 @@ the same handful of fields; building the record in one place keeps their ids, la
 and excerpt rules identical. Rules:
 
 - each distinct abstract becomes one ``abstract`` excerpt, with its own language hint when the
-  source gives one, else the work's language;
+  source gives one, else the work's language (only when it is the record's one abstract);
 - a work without any abstract gets its title as a ``title`` excerpt, so that every record has
   a text in its own language to detect, translate and code;
 - the language given by the source is normalised to ISO 639-1 (a hint, never detected here).
@@ -78,9 +78,12 @@ def entry_record(source: str, record_id: str, *, title: str | None = None,
         # No id and no title (a bare abstract, as in subject corpora): the abstract anchors it.
         fields["doi"] = None  # Work.create found no usable DOI either
         work = Work(work_id="text:" + short_hash(title_fingerprint(abstracts[0][0])), **fields)
+    # Several abstracts are usually in several languages: the record's one language is then a
+    # hint for none of them in particular (only a per-text language such as xml:lang is).
+    fallback = lang if len(abstracts) == 1 else None
     excerpts = [
         Excerpt.create(work_id=work.work_id, kind="abstract", text=text,
-                       language_hint=normalize_language(text_lang) or lang,
+                       language_hint=normalize_language(text_lang) or fallback,
                        synthetic=bool(synthetic), origin=origin)
         for text, text_lang in abstracts
     ]

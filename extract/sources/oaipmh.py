@@ -221,7 +221,7 @@ def _ids(identifiers: list[str]) -> dict[str, str | None]:
             out["handle"] = handle.group(1)
         urn = _URN.search(value)
         if urn and not out["urn"]:
-            out["urn"] = urn.group(1).upper().replace("URN:NBN:", "URN:NBN:")
+            out["urn"] = urn.group(1)
         if value.lower().startswith(("http://", "https://")) and not out["url"]:
             out["url"] = value
     return out
