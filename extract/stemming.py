@@ -1,0 +1,74 @@
+"""Words and their stems, per language: the shared ground of theme coding and search.
+
+Why Snowball: it is the family of stemmers DuckDB's fts extension uses (``stem(word,
+'finnish')``), so a codebook term and a search query reduce inflected forms the same way:
+"kokemusasiantuntijoiden" (genitive plural) and "kokemusasiantuntija" both become
+"kokemusasiantuntij". ``extract/`` must not touch DuckDB, hence the pure-Python
+``snowballstemmer`` package here.
+
+    >>> stem("kokemusasiantuntijoiden", "fi")
+    'kokemusasiantuntij'
+    >>> [t.text for t in tokenize("EX-IN-Genesungsbegleiterinnen")]
+    ['EX', 'IN', 'Genesungsbegleiterinnen']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+# ISO 639-1 code -> Snowball algorithm name (also the stemmer name DuckDB's fts accepts).
+SNOWBALL = {
+    "ar": "arabic", "ca": "catalan", "da": "danish", "de": "german", "el": "greek",
+    "en": "english", "es": "spanish", "eu": "basque", "fi": "finnish", "fr": "french",
+    "ga": "irish", "hi": "hindi", "hu": "hungarian", "id": "indonesian", "it": "italian",
+    "lt": "lithuanian", "ne": "nepali", "nl": "dutch", "no": "norwegian", "nb": "norwegian",
+    "nn": "norwegian", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian",
+    "sv": "swedish", "ta": "tamil", "tr": "turkish",
+}
+# Languages that write compounds as one word: a term may be the head or the first part of a
+# longer word ("Genesungsbegleiter" in "Genesungsbegleiterausbildung").
+COMPOUNDING = frozenset({"de", "fi", "sv", "nl", "da", "no", "nb", "nn", "hu"})
+
+# A word: letters and digits; hyphens, apostrophes, slashes and punctuation split words, so
+# "EX-IN-Genesungsbegleiterinnen" is three words and "sosiaali-ja" two.
+_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str   # as written
+    start: int  # offsets in the text, for snippets and highlighting
+    end: int
+
+    @property
+    def lower(self) -> str:
+        return self.text.casefold()
+
+
+def tokenize(text: str) -> list[Token]:
+    return [Token(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text or "")]
+
+
+def has_stemmer(lang: str | None) -> bool:
+    return lang in SNOWBALL
+
+
+@cache
+def _stemmer(algorithm: str):
+    import snowballstemmer
+
+    return snowballstemmer.stemmer(algorithm)
+
+
+@lru_cache(maxsize=500_000)
+def _stem_cached(word: str, algorithm: str) -> str:
+    return _stemmer(algorithm).stemWord(word)
+
+
+def stem(word: str, lang: str | None) -> str:
+    """The lower-cased stem of one word; the lower-cased word itself without a stemmer."""
+    word = word.casefold()
+    algorithm = SNOWBALL.get(lang or "")
+    return _stem_cached(word, algorithm) if algorithm else word
