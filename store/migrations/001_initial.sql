@@ -134,6 +134,36 @@ CREATE TABLE excerpt_themes (
     PRIMARY KEY (excerpt_id, theme_id, matched_in)
 );
 
+-- What each excerpt was last coded on, so that only new excerpts, changed translations or
+-- language, or a new codebook version cause re-coding (an excerpt matching no theme has a row
+-- here and none in excerpt_themes).
+CREATE TABLE excerpt_coding (
+    excerpt_id         VARCHAR PRIMARY KEY,
+    codebook_version   VARCHAR NOT NULL,
+    language           VARCHAR,
+    translation_hash   VARCHAR,             -- md5 of the translation coded, NULL if none
+    coded_at           TIMESTAMPTZ NOT NULL
+);
+
+-- The texts of the full-text index: every original and every usable translation, with the
+-- Snowball stemmer of its language. store.search.refresh_index rebuilds it and one fts index
+-- per stemmer (tables search_text_<stemmer>, listed in search_indexes).
+CREATE TABLE search_docs (
+    doc_id      VARCHAR PRIMARY KEY,        -- excerpt_id + ':o' (original) or ':t:<lang>'
+    excerpt_id  VARCHAR NOT NULL,
+    field       VARCHAR NOT NULL,           -- original | translation
+    language    VARCHAR,
+    stemmer     VARCHAR NOT NULL,           -- Snowball name, or 'none'
+    text        VARCHAR NOT NULL
+);
+
+CREATE TABLE search_indexes (
+    stemmer     VARCHAR PRIMARY KEY,
+    table_name  VARCHAR NOT NULL,
+    docs        BIGINT NOT NULL,
+    built_at    TIMESTAMPTZ NOT NULL
+);
+
 CREATE TABLE harvest_runs (
     run_id       VARCHAR PRIMARY KEY,
     review_name  VARCHAR,
