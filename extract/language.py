@@ -59,13 +59,16 @@ MIN_CONFIDENCE = 0.5
 AGREEMENT_CONFIDENCE = 0.7
 # Prior odds a metadata hint gives its language over any other (metadata is right ~4 times in 5).
 HINT_PRIOR_ODDS = 4.0
-# The part of a long text the slower detectors read: plenty to tell one language.
-SAMPLE_CHARS = 700
+# The part of a long text the detectors read (the start; the end is checked for a second
+# language separately): some 30 words, plenty to tell one language, and it keeps lingua fast.
+SAMPLE_CHARS = 240
 # A part of a mixed text must be at least this long (characters) and this sure to count.
 MIN_PART_CHARS = 80
 MIN_PART_CONFIDENCE = 0.8
 # Texts at least this long are checked for a second language (head against tail, headings).
 MIXED_CHECK_CHARS = 2 * MIN_PART_CHARS
+# The end of a text compared with its start to notice a second language.
+TAIL_CHARS = 200
 
 # Close relatives a detector confuses; when one is proposed, lingua also weighs the others.
 RELATED = (
@@ -95,17 +98,19 @@ _HINT_NAMES = {
     "ita": "it", "italian": "it", "smi": "se", "sme": "se",
 }
 # Headings that open the other-language version of an abstract.
-_HEADINGS = re.compile(
-    r"(?<!\w)(?:Abstract|ABSTRACT|Summary|SUMMARY|Tiivistelmä|TIIVISTELMÄ|Sammanfattning|"
-    r"SAMMANFATTNING|Sammendrag|Resumé|Abstrakt|ABSTRAKT|Referat|Zusammenfassung|"
-    r"ZUSAMMENFASSUNG|Kurzfassung|Résumé|RÉSUMÉ|Resumen|Resumo|Samenvatting|Kokkuvõte)"
-    r"(?=\s*[:.\-–—]|\s+[A-ZÅÄÖÜ])"
-)
+_HEADING_WORDS = ("Abstract", "ABSTRACT", "Summary", "SUMMARY", "Tiivistelmä", "TIIVISTELMÄ",
+                  "Sammanfattning", "SAMMANFATTNING", "Sammendrag", "Resumé", "Abstrakt",
+                  "ABSTRAKT", "Referat", "Zusammenfassung", "ZUSAMMENFASSUNG", "Kurzfassung",
+                  "Résumé", "RÉSUMÉ", "Resumen", "Resumo", "Samenvatting", "Kokkuvõte")
+_HEADINGS = re.compile(r"(?<!\w)(?:" + "|".join(_HEADING_WORDS) + r")(?=\s*[:.\-–—]|\s+[A-ZÅÄÖÜ])")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]?\s+(?=[\"“‘(]?[A-ZÅÄÖÜÆØÉ])")
-_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b10\.\d{4,9}/\S+", re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_DOI = re.compile(r"\b10\.\d{4,9}/\S+")
 _BRACKETED_NUMBERS = re.compile(r"[(\[][^()\[\]]{0,80}\d[^()\[\]]{0,80}[)\]]")
 _NUMBERS = re.compile(r"\d+(?:[.,:/–-]\d+)*\s*%?")
 _SPACE = re.compile(r"\s+")
+_NOT_LETTER = re.compile(r"[\W\d_]+")
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -163,6 +168,7 @@ LANGDETECT_ONLY = Method(detectors=("langdetect",), normalise=False, cascade=Fal
 
 # --- language codes -------------------------------------------------------------------------
 
+@lru_cache(maxsize=2048)
 def canonical(code: str | None) -> str | None:
     """ISO 639-1 code of a detector label or a metadata value, or None when not a language.
 
@@ -211,18 +217,37 @@ def prepare(text: str) -> str:
     >>> prepare("LES CHERCHEURS ALGERIENS (2019) https://x.org/a [ 62 ]")
     'les chercheurs algeriens'
     """
-    out = normalize.clean_text(text)
-    out = _URL.sub(" ", out)
+    return _prepare_clean(normalize.clean_text(text))
+
+
+def _prepare_clean(out: str) -> str:
+    """:func:`prepare` of a text that went through ``normalize.clean_text`` already."""
+    if "://" in out or "www." in out:  # the checks spare abstracts a slow regex pass
+        out = _URL.sub(" ", out)
+    if "@" in out:
+        out = _EMAIL.sub(" ", out)
+    if "10." in out:
+        out = _DOI.sub(" ", out)
     out = _BRACKETED_NUMBERS.sub(" ", out)
     out = _NUMBERS.sub(" ", out)
-    letters = [ch for ch in out if ch.isalpha()]
-    if len(letters) >= MIN_LETTERS and sum(ch.isupper() for ch in letters) > 0.6 * len(letters):
+    letters = _NOT_LETTER.sub("", out)
+    if len(letters) >= MIN_LETTERS and sum(map(str.isupper, letters)) > 0.6 * len(letters):
         out = out.lower()
-    return _SPACE.sub(" ", out).strip(" \t-–—:;,.")
+    return " ".join(out.split()).strip("-–—:;,.")
 
 
 def _letters(text: str) -> int:
-    return sum(ch.isalpha() for ch in text)
+    return len(_NOT_LETTER.sub("", text))
+
+
+@lru_cache(maxsize=256)
+def sample(text: str, *, normalise: bool = True) -> str:
+    """The start of a cleaned text (about :data:`SAMPLE_CHARS`), prepared, cut between words."""
+    out = text[: 2 * SAMPLE_CHARS]
+    out = _prepare_clean(out) if normalise else out
+    if len(out) > SAMPLE_CHARS:
+        out = out[:SAMPLE_CHARS].rsplit(" ", 1)[0]
+    return out
 
 
 # --- the detectors --------------------------------------------------------------------------
@@ -238,7 +263,9 @@ def _fasttext_model():
         return detector._get_model(low_memory=True)  # the loaded fastText model, read-only
 
 
+@lru_cache(maxsize=4096)
 def _fasttext(text: str, allowed: frozenset[str] | None, k: int = 10) -> dict[str, float]:
+    # cached: the mixed-text check and the decision read the same sample
     labels, probs = _fasttext_model().predict(text.replace("\n", " "), k=k)
     out: dict[str, float] = {}
     for label, prob in zip(labels, probs, strict=True):
@@ -342,9 +369,10 @@ def _lingua_languages(allowed: frozenset[str] | None, proposals: dict[str, float
                       hint: str | None) -> frozenset[str]:
     if allowed is not None:
         return allowed
-    ranked = sorted(proposals, key=lambda k: -proposals[k])[:5]
+    ranked = [k for k in sorted(proposals, key=lambda k: -proposals[k])[:3]
+              if proposals[k] >= 0.02]
     codes = set(ranked)
-    for code in ranked[:3]:
+    for code in ranked[:1]:
         for group in RELATED:
             if code in group:
                 codes |= group
@@ -398,17 +426,15 @@ def _with_hint(dist: dict[str, float], hint: str | None) -> dict[str, float]:
 
 def _decide(text: str, allowed: frozenset[str] | None, hint: str | None, method: Method
             ) -> Detection:
-    sample = prepare(text) if method.normalise else normalize.clean_text(text)
+    sample_ = sample(text, normalise=method.normalise)
     if allowed is not None and hint is not None and hint not in allowed:
         allowed = allowed | {hint}  # the metadata names a language: let it be weighed
-    letters = _letters(sample)
+    letters = _letters(sample_)
     if letters < MIN_LETTERS:
         if hint:
             return Detection(hint, 0.5, "hint")
         return Detection(UNDETERMINED, 0.0, "too-short")
-    if len(sample) > SAMPLE_CHARS:
-        sample = sample[:SAMPLE_CHARS].rsplit(" ", 1)[0]
-    combined, used, tops = _vote(sample, allowed, hint, method)
+    combined, used, tops = _vote(sample_, allowed, hint, method)
     if not combined:
         return Detection(hint, 0.5, "hint") if hint else Detection(UNDETERMINED, 0.0, "ambiguous")
     name = used[0] if len(used) == 1 else "ensemble"
@@ -441,21 +467,29 @@ def _segments(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _quick(text: str, allowed: frozenset[str] | None) -> tuple[str | None, float]:
-    return _top(_normalised(_fasttext(prepare(text), allowed)))
+def _quick(text: str, allowed: frozenset[str] | None) -> str | None:
+    return _top(_normalised(_fasttext(text, allowed)))[0]
 
 
 def _split_mixed(text: str, allowed: frozenset[str] | None, method: Method
                  ) -> tuple[Part, ...]:
-    """Language runs of a text holding two or more languages in sequence, else ()."""
-    head, tail = text[:300], text[-300:]
-    heading_inside = any(m.start() > MIN_PART_CHARS for m in _HEADINGS.finditer(text))
-    if not heading_inside and _quick(head, allowed)[0] == _quick(tail, allowed)[0]:
-        return ()
+    """Language runs of a text holding two or more languages in sequence, else ().
+
+    Cheap first: the start and the end of the text are compared (fastText); only when they
+    differ, or a heading such as "Abstract:" stands inside the text, is it cut into sentences.
+    """
+    heading_inside = any(word in text for word in _HEADING_WORDS) and any(
+        m.start() > MIN_PART_CHARS for m in _HEADINGS.finditer(text))
+    if not heading_inside:
+        head = sample(text, normalise=method.normalise)
+        tail = _prepare_clean(text[-TAIL_CHARS:]).split(" ", 1)[-1]
+        if _quick(head, allowed) == _quick(tail, allowed):
+            return ()
     spans = _segments(text)
     runs: list[list] = []  # [lang, start, end]
     for a, b in spans:
-        lang = _quick(text[a:b], allowed)[0] if _letters(text[a:b]) >= MIN_LETTERS else None
+        lang = _quick(_prepare_clean(text[a:b]), allowed) if _letters(text[a:b]) >= MIN_LETTERS \
+            else None
         if runs and (lang is None or lang == runs[-1][0] or b - a < 25):
             runs[-1][2] = b
         else:
@@ -485,6 +519,15 @@ def _split_mixed(text: str, allowed: frozenset[str] | None, method: Method
 
 # --- public API ------------------------------------------------------------------------------
 
+def _clean(text: str | None) -> str:
+    """``normalize.clean_text``, quicker for the common text without markup."""
+    if not text:
+        return ""
+    if "<" in text or "&" in text:
+        return normalize.clean_text(text)
+    return " ".join(text.split())
+
+
 def detect(text: str | None, *, candidates: Sequence[str] | None = None, hint: str | None = None,
            method: Method = SHIPPED) -> Detection:
     """Detect the language of one text.
@@ -493,7 +536,7 @@ def detect(text: str | None, *, candidates: Sequence[str] | None = None, hint: s
     None means any language. ``hint``: the language the source's metadata gives, in any usual
     spelling (``fin``, ``en-US``, ``Svenska``).
     """
-    text = normalize.clean_text(text)
+    text = _clean(text)
     allowed = _allowed(candidates)
     hint_code = canonical(hint)
     if method.split_mixed and len(text) >= MIXED_CHECK_CHARS:
