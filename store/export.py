@@ -1,7 +1,7 @@
 """The reviewers' excerpt tables: XLSX, CSV, Markdown, HTML, Parquet and RIS exports.
 
 Why streamed: a review corpus can hold hundreds of thousands of excerpts. Rows come from DuckDB
-as Arrow record batches (``fetch_record_batch``) and each writer writes them as they arrive
+as Arrow record batches (``to_arrow_reader``) and each writer writes them as they arrive
 (openpyxl in write-only mode, ``csv``, ``pyarrow.parquet.ParquetWriter``), so memory stays
 bounded whatever the size; nothing goes through a whole-table pandas frame.
 
@@ -144,7 +144,7 @@ def iter_rows(con: duckdb.DuckDBPyConnection, *, target_language: str,
     params = {"target": target_language, "themes": list(themes), "langs": list(languages),
               "kind": kind, "since": since, "use_ids": excerpt_ids is not None,
               "ids": list(excerpt_ids or [])}
-    reader = con.execute(statement.sql, statement.bind(params)).fetch_record_batch(batch_rows)
+    reader = con.execute(statement.sql, statement.bind(params)).to_arrow_reader(batch_rows)
     for batch in reader:
         if batch.num_rows:
             yield batch.to_pylist()
