@@ -23,6 +23,7 @@ import csv
 import datetime as dt
 import difflib
 import os
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def _read_xlsx(path: Path) -> list[list]:
 
     try:
         wb = load_workbook(path, read_only=True, data_only=False)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise ReviewFileError(f"{path.name} is not a readable .xlsx workbook ({exc}); save it "
                               "from Excel as .xlsx and retry") from None
     try:

@@ -1,0 +1,264 @@
+"""`litrev import-reviews`: the round trip through XLSX, idempotence, refusals that write nothing,
+unknown ids, and human translations that nothing overwrites."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from flows.cli import main
+from store import reviews as reviews_module
+from store.db import read_session, write_session
+from store.export import COLUMNS, export_excerpts
+from store.reviews import ReviewFileError, import_reviews, strip_neutraliser
+from store.sqlfiles import SqlFile
+from tests import corpus_review
+from tests.corpus_review import EINSAMKEIT_MACHINE, excerpt_id_starting
+
+CORRECTED = "About 5 to 10% of adults say that they feel lonely quite often or very often."
+
+
+@pytest.fixture
+def review_db(tmp_path) -> Path:
+    db = tmp_path / "review.duckdb"
+    with write_session(db) as con:
+        corpus_review.build(con)
+    return db
+
+
+def ids(db) -> dict[str, str]:
+    with read_session(db) as con:
+        return {words: excerpt_id_starting(con, words)
+                for words in ("Etwa 5 bis 10%", "Tiivistelmä: Hoitotyöntekijöiden",
+                              "Such a framework", "Bakgrund: Covid-19")}
+
+
+def tables(db) -> dict[str, list]:
+    with read_session(db, prefer_snapshot=False) as con:
+        return {"reviews": con.execute("SELECT * FROM reviews ORDER BY ALL").fetchall(),
+                "translations": con.execute("SELECT * FROM translations ORDER BY ALL").fetchall(),
+                "excerpts": con.execute("SELECT * FROM excerpts ORDER BY ALL").fetchall()}
+
+
+def translation_of(db, words: str):
+    with read_session(db, prefer_snapshot=False) as con:
+        return con.execute(
+            "SELECT t.translated_text, t.status, t.provider FROM excerpts e JOIN translations t "
+            "ON t.text_hash = e.text_hash AND t.target_language = 'en' "
+            "WHERE starts_with(e.text, $w)", {"w": words}).fetchone()
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(header)
+        out.writerows(rows)
+    return path
+
+
+def fill_in_xlsx(path: Path, edits: dict[str, dict[str, str]]) -> None:
+    """What a reviewer does in Excel: type into the reviewer columns of some rows."""
+    wb = load_workbook(path)
+    ws = wb["excerpts"]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        excerpt_id = row[header.index("excerpt_id")].value
+        for column, value in edits.get(excerpt_id, {}).items():
+            row[header.index(column)].value = value
+    wb.save(path)
+
+
+def run_later_translation(db) -> str:
+    """A later translation run with the provider unreachable; returns how it was done."""
+    if importlib.util.find_spec("flows.translation") is not None:
+        from flows.translation import run_translation
+
+        from extract.profile import parse_profile
+
+        profile = parse_profile({"review": {
+            "name": "t", "target_language": "en", "candidate_languages": ["en", "de", "fi", "sv"],
+            "contact_email": "review@example.invalid", "database": str(db)},
+            "translation": {"provider": "libre", "url": "http://127.0.0.1:9"}})
+        run_translation(db, profile, retry_pending=True)
+        return "run_translation"
+    # Until flows.translation lands: what any machine writer must do, a plain upsert that
+    # respects human rows, exactly as the schema comment says.
+    with write_session(db) as con:
+        con.execute("""
+            INSERT INTO translations SELECT text_hash, 'en', language, 'MACHINE OVERWRITE',
+                   'google', 'machine', NULL, false, now(), now()
+            FROM excerpts WHERE language <> 'en'
+            ON CONFLICT (text_hash, target_language) DO UPDATE SET
+                translated_text = excluded.translated_text, status = excluded.status,
+                provider = excluded.provider
+            WHERE translations.status <> 'human'""")
+    return "machine upsert"
+
+
+def test_round_trip_through_xlsx(review_db, tmp_path, capsys):
+    known = ids(review_db)
+    german, finnish = known["Etwa 5 bis 10%"], known["Tiivistelmä: Hoitotyöntekijöiden"]
+    out = tmp_path / "review.xlsx"
+    assert main(["--db", str(review_db), "export", "excerpts", "-o", str(out)]) == 0
+    fill_in_xlsx(out, {
+        german: {"corrected_translation": CORRECTED, "decision": "include"},
+        finnish: {"decision": "exclude", "note": "thesis on nurses' views, not PSWs"},
+    })
+    capsys.readouterr()
+    assert main(["--db", str(review_db), "import-reviews", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        "read 13 rows from review.xlsx: 2 with a decision, note or corrected translation",
+        "reviews: 2 new, 0 updated, 0 unchanged",
+        "corrected translations stored as human: 1",
+    ]
+    assert translation_of(review_db, "Etwa 5 bis 10%") == (CORRECTED, "human", "reviewer")
+    with read_session(review_db) as con:
+        stored = dict(con.execute("SELECT excerpt_id, decision FROM reviews").fetchall())
+    assert stored[german] == "include" and stored[finnish] == "exclude"
+
+    how = run_later_translation(review_db)
+    assert translation_of(review_db, "Etwa 5 bis 10%") == (CORRECTED, "human", "reviewer"), how
+
+    # and the next export shows the human translation, unmarked
+    again = tmp_path / "again.xlsx"
+    with read_session(review_db) as con:
+        export_excerpts(con, again, languages=["de"])
+    ws = load_workbook(again)["excerpts"]
+    row = dict(zip(COLUMNS, ws[2], strict=True))
+    assert row["translation"].value == CORRECTED
+    assert (row["translation_status"].value, row["translation_provider"].value) == (
+        "human", "reviewer")
+    assert not row["translation"].font.italic
+
+
+def test_importing_the_same_file_twice_changes_nothing(review_db, tmp_path):
+    known = ids(review_db)
+    path = write_csv(tmp_path / "r.csv", ["excerpt_id", "decision", "note",
+                                          "corrected_translation"],
+                     [[known["Etwa 5 bis 10%"], "include", "", CORRECTED],
+                      [known["Bakgrund: Covid-19"], "maybe", "needs a translation", ""]])
+    with write_session(review_db) as con:
+        first = import_reviews(con, path)
+    assert (first.reviews_new, first.reviews_updated, first.translations_human) == (2, 0, 1)
+    before = tables(review_db)
+    with write_session(review_db) as con:
+        second = import_reviews(con, path)
+    assert (second.reviews_new, second.reviews_updated, second.reviews_unchanged,
+            second.translations_human) == (0, 0, 2, 0)
+    assert tables(review_db) == before  # not even imported_at moved
+
+
+def test_an_empty_cell_keeps_the_stored_decision(review_db, tmp_path):
+    supporting = ids(review_db)["Such a framework"]
+    path = write_csv(tmp_path / "r.csv", ["excerpt_id", "decision", "note",
+                                          "corrected_translation"],
+                     [[supporting, "", "second reader agrees", ""]])
+    with write_session(review_db) as con:
+        s = import_reviews(con, path)
+    assert (s.reviews_new, s.reviews_updated) == (0, 1)
+    with read_session(review_db) as con:
+        row = con.execute("SELECT decision, note, reviewer_file FROM reviews "
+                          "WHERE excerpt_id = $e", {"e": supporting}).fetchone()
+    assert row == ("include", "second reader agrees", "r.csv")
+
+
+@pytest.mark.parametrize("header, message", [
+    (["excerpt_id", "decision", "note", "corrected translation"],
+     "lacks the column 'corrected_translation' (renamed to 'corrected translation'?)"),
+    (["excerpt_id", "Entscheidung", "note", "corrected_translation"],
+     "lacks the column 'decision'; import-reviews needs excerpt_id, decision, note, "
+     "corrected_translation"),
+    (["id", "decision", "notes", "corrected_translation"],
+     "lacks the columns 'excerpt_id', 'note' (renamed to 'notes'?)"),
+    (["excerpt_id", "decision", "decision", "note", "corrected_translation"],
+     "has the column 'decision' twice"),
+])
+def test_missing_or_renamed_columns_are_refused_and_nothing_is_written(
+        review_db, tmp_path, capsys, header, message):
+    german = ids(review_db)["Etwa 5 bis 10%"]
+    path = write_csv(tmp_path / "bad.csv", header,
+                     [[german, "include", "x", CORRECTED, "y"][: len(header)]])
+    before = tables(review_db)
+    assert main(["--db", str(review_db), "import-reviews", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.startswith("litrev: error: bad.csv") and len(err.strip().splitlines()) == 1
+    assert tables(review_db) == before
+
+
+def test_a_file_that_is_not_a_table_is_refused(review_db, tmp_path, capsys):
+    (tmp_path / "notes.xlsx").write_text("not a workbook", encoding="utf-8")
+    assert main(["--db", str(review_db), "import-reviews", str(tmp_path / "notes.xlsx")]) == 1
+    assert "is not a readable .xlsx workbook" in capsys.readouterr().err
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+    assert main(["--db", str(review_db), "import-reviews", str(tmp_path / "notes.txt")]) == 1
+    assert "reads .xlsx or .csv files" in capsys.readouterr().err
+
+
+def test_unknown_ids_are_reported_and_the_rest_imported(review_db, tmp_path, capsys):
+    german = ids(review_db)["Etwa 5 bis 10%"]
+    path = write_csv(tmp_path / "r.csv", ["excerpt_id", "decision", "note",
+                                          "corrected_translation"],
+                     [[german, "include", "", ""], ["x0000000000000000dead", "exclude", "", ""]])
+    assert main(["--db", str(review_db), "import-reviews", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "reviews: 1 new, 0 updated, 0 unchanged" in captured.out
+    assert captured.err.strip() == (
+        f"litrev: warning: 1 excerpt id is not in {review_db} and was skipped (exported from "
+        "another database?): x0000000000000000dead")
+    with read_session(review_db) as con:
+        assert con.execute("SELECT count(*) FROM reviews WHERE decision = 'exclude'"
+                           ).fetchone()[0] == 0
+
+
+def test_the_formula_guard_is_stripped_and_excel_bom_read(review_db, tmp_path):
+    german = ids(review_db)["Etwa 5 bis 10%"]
+    path = tmp_path / "excel.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f).writerows([["excerpt_id", "decision", "note", "corrected_translation"],
+                                 [german, "'+1", "'=SUM(A1)", "'- About 5 to 10% ..."]])
+    with write_session(review_db) as con:
+        import_reviews(con, path)
+    with read_session(review_db) as con:
+        row = con.execute("SELECT decision, note, corrected_translation FROM reviews "
+                          "WHERE excerpt_id = $e", {"e": german}).fetchone()
+    assert row == ("+1", "=SUM(A1)", "- About 5 to 10% ...")
+    assert strip_neutraliser("'quoted on purpose'") == "'quoted on purpose'"
+
+
+def test_one_excerpt_twice_with_different_values_is_refused(review_db, tmp_path):
+    german = ids(review_db)["Etwa 5 bis 10%"]
+    path = write_csv(tmp_path / "r.csv", ["excerpt_id", "decision", "note",
+                                          "corrected_translation"],
+                     [[german, "include", "", ""], [german, "exclude", "", ""]])
+    before = tables(review_db)
+    with write_session(review_db) as con, pytest.raises(ReviewFileError,
+                                                        match="rows 2 and 3 with different"):
+        import_reviews(con, path)
+    assert tables(review_db) == before
+
+
+def test_a_failure_while_writing_rolls_everything_back(review_db, tmp_path, monkeypatch):
+    german = ids(review_db)["Etwa 5 bis 10%"]
+    path = write_csv(tmp_path / "r.csv", ["excerpt_id", "decision", "note",
+                                          "corrected_translation"],
+                     [[german, "include", "", CORRECTED]])
+    real = reviews_module.internal
+
+    def failing(name):
+        if name == "merge_human_translations":
+            return SqlFile(name, "broken", (), "INSERT INTO no_such_table VALUES (1)", "x")
+        return real(name)
+
+    monkeypatch.setattr(reviews_module, "internal", failing)
+    before = tables(review_db)
+    with write_session(review_db) as con, pytest.raises(Exception, match="nothing of it was"):
+        import_reviews(con, path)
+    assert tables(review_db) == before
+    assert translation_of(review_db, "Etwa 5 bis 10%") == (EINSAMKEIT_MACHINE, "machine",
+                                                           "google")
