@@ -16,6 +16,7 @@ citation pairs), exactly the fields of :class:`extract.records.SourceRecord`. Fo
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -26,7 +27,8 @@ from flows.errors import UsageError
 EXAMPLE = """\
 litrev parse oaipmh saved/helda_listrecords.xml
 litrev parse openalex saved/works_page.json --format jsonl
-litrev parse files imports/scite-otte-2020.csv"""
+litrev parse files imports/scite-otte-2020.csv
+litrev parse semanticscholar saved/citations.json --paper 10.1177/0020764020904764"""
 
 WORK_COLUMNS = ["work_id", "doi", "title", "year", "language", "authors", "is_seed"]
 EXCERPT_COLUMNS = ["excerpt_id", "work_id", "kind", "cited_work_id", "section", "stance",
@@ -42,13 +44,17 @@ def register(subparsers) -> None:
     p.add_argument("source", choices=SOURCE_NAMES, metavar="SOURCE",
                    help=f"the source that produced FILE: {', '.join(SOURCE_NAMES)}")
     p.add_argument("file", metavar="FILE", help="a saved response body or an import file")
+    p.add_argument("--paper", metavar="DOI",
+                   help="semanticscholar: the paper whose citations or references FILE lists "
+                        "(its citation contexts are linked to it)")
     p.add_argument("--format", choices=("table", "jsonl"), default="table",
                    help="table: works, excerpts and citations as tables (default); jsonl: one "
                         "JSON object per record")
     p.set_defaults(func=cmd_parse)
 
 
-def parse_file(source: str, path: Path) -> tuple[list, list[str]]:
+def parse_file(source: str, path: Path, *, paper_doi: str | None = None
+               ) -> tuple[list, list[str]]:
     """(records, problems) of one saved response or import file."""
     from extract.sources import source_module
 
@@ -66,6 +72,15 @@ def parse_file(source: str, path: Path) -> tuple[list, list[str]]:
     parse = getattr(module, "parse", None)
     if parse is None:
         raise UsageError(f"source {source!r} cannot parse saved responses in this version")
+    if paper_doi:
+        if "paper" not in inspect.signature(parse).parameters:
+            raise UsageError(f"--paper applies to semanticscholar, not to {source}")
+        from extract.records import Work
+
+        paper = Work.create(doi=paper_doi)
+        if not paper.doi:
+            raise UsageError(f"--paper {paper_doi!r} is not a DOI (expected 10.xxxx/...)")
+        return parse(body, paper=paper), []
     return parse(body), []
 
 
@@ -79,7 +94,7 @@ def cmd_parse(args, ctx) -> int:
     from flows.output import write_frame
     from store.load import records_to_batch
 
-    records, problems = parse_file(args.source, Path(args.file))
+    records, problems = parse_file(args.source, Path(args.file), paper_doi=args.paper)
     for problem in problems:
         print(f"litrev: skipped {problem}", file=sys.stderr)
     if args.format == "jsonl":
