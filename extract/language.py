@@ -159,11 +159,12 @@ class Method:
     cascade: bool = True   # ask langdetect only when fastText and lingua disagree or are unsure
     abstain: bool = True   # answer "und" when unsure (off: always name the best language)
     split_mixed: bool = True
+    sample_chars: int | None = SAMPLE_CHARS  # None: the detectors read the whole text
 
 
 SHIPPED = Method()
 LANGDETECT_ONLY = Method(detectors=("langdetect",), normalise=False, cascade=False,
-                         abstain=False, split_mixed=False)
+                         abstain=False, split_mixed=False, sample_chars=None)
 
 
 # --- language codes -------------------------------------------------------------------------
@@ -241,13 +242,19 @@ def _letters(text: str) -> int:
 
 
 @lru_cache(maxsize=256)
-def sample(text: str, *, normalise: bool = True) -> str:
-    """The start of a cleaned text (about :data:`SAMPLE_CHARS`), prepared, cut between words."""
-    out = text[: 2 * SAMPLE_CHARS]
+def sample(text: str, *, normalise: bool = True, chars: int | None = SAMPLE_CHARS) -> str:
+    """The start of a cleaned text (about ``chars`` long), prepared, cut between words."""
+    out = text if chars is None else text[: 2 * chars]
     out = _prepare_clean(out) if normalise else out
-    if len(out) > SAMPLE_CHARS:
-        out = out[:SAMPLE_CHARS].rsplit(" ", 1)[0]
+    if chars is not None and len(out) > chars:
+        out = out[:chars].rsplit(" ", 1)[0]
     return out
+
+
+def clear_caches() -> None:
+    """Forget cached samples and fastText answers (the models stay loaded); for benches."""
+    sample.cache_clear()
+    _fasttext.cache_clear()
 
 
 # --- the detectors --------------------------------------------------------------------------
@@ -389,12 +396,15 @@ def _vote(sample: str, allowed: frozenset[str] | None, hint: str | None, method:
     if "fasttext" in detectors:
         dists["fasttext"] = _normalised(_fasttext(sample, allowed))
     if "lingua" in detectors:
-        proposals = dists.get("fasttext") or {}
-        if allowed is None and not proposals:
-            proposals = _normalised(_fasttext(sample, None))
+        proposals = dists.get("fasttext")
+        if proposals is None and allowed is None:
+            # lingua over all its 75 languages is slow: it weighs what another detector proposes
+            if "langdetect" in detectors:
+                dists["langdetect"] = _normalised(_langdetect(sample, allowed))
+            proposals = dists.get("langdetect") or _normalised(_fasttext(sample, None))
         dists["lingua"] = _normalised(
-            _lingua(sample, _lingua_languages(allowed, proposals, hint)))
-    if "langdetect" in detectors:
+            _lingua(sample, _lingua_languages(allowed, proposals or {}, hint)))
+    if "langdetect" in detectors and "langdetect" not in dists:
         settled = False
         if method.cascade and len(dists) >= 2 and _letters(sample) >= SHORT_LETTERS:
             tops = {_top(d)[0] for d in dists.values()}
@@ -426,7 +436,7 @@ def _with_hint(dist: dict[str, float], hint: str | None) -> dict[str, float]:
 
 def _decide(text: str, allowed: frozenset[str] | None, hint: str | None, method: Method
             ) -> Detection:
-    sample_ = sample(text, normalise=method.normalise)
+    sample_ = sample(text, normalise=method.normalise, chars=method.sample_chars)
     if allowed is not None and hint is not None and hint not in allowed:
         allowed = allowed | {hint}  # the metadata names a language: let it be weighed
     letters = _letters(sample_)
@@ -481,7 +491,7 @@ def _split_mixed(text: str, allowed: frozenset[str] | None, method: Method
     heading_inside = any(word in text for word in _HEADING_WORDS) and any(
         m.start() > MIN_PART_CHARS for m in _HEADINGS.finditer(text))
     if not heading_inside:
-        head = sample(text, normalise=method.normalise)
+        head = sample(text, normalise=method.normalise, chars=method.sample_chars)
         tail = _prepare_clean(text[-TAIL_CHARS:]).split(" ", 1)[-1]
         if _quick(head, allowed) == _quick(tail, allowed):
             return ()
