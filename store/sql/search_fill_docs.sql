@@ -1,0 +1,25 @@
+-- name: search_fill_docs
+-- description: Refill search_docs: every excerpt's original text and every usable translation,
+--   each with the Snowball stemmer of its language ('none' for a language without one).
+-- param: languages text: ISO 639-1 codes that have a stemmer (bound as VARCHAR[])
+-- param: stemmers text: the stemmer of each of those codes, same order (bound as VARCHAR[])
+INSERT INTO search_docs (doc_id, excerpt_id, field, language, stemmer, text)
+WITH m AS (
+    SELECT unnest(CAST($languages AS VARCHAR[])) AS language,
+           unnest(CAST($stemmers AS VARCHAR[])) AS stemmer
+),
+docs AS (
+    SELECT e.excerpt_id || ':o' AS doc_id, e.excerpt_id, 'original' AS field, e.language,
+           e.text
+    FROM excerpts e
+    UNION ALL
+    SELECT e.excerpt_id || ':t:' || t.target_language, e.excerpt_id, 'translation',
+           t.target_language, t.translated_text
+    FROM excerpts e
+    JOIN translations t ON t.text_hash = e.text_hash
+    WHERE t.status IN ('human', 'tm', 'machine') AND t.translated_text IS NOT NULL
+      AND t.target_language IS DISTINCT FROM e.language
+)
+SELECT d.doc_id, d.excerpt_id, d.field, d.language, coalesce(m.stemmer, 'none'), d.text
+FROM docs d
+LEFT JOIN m ON m.language = d.language

@@ -1,0 +1,3 @@
+-- name: themes_delete_all
+-- description: Forget the stored codebook themes before saving a new codebook version.
+DELETE FROM themes
