@@ -251,3 +251,62 @@ def test_presets_and_overrides():
     assert set(oaipmh.endpoints({})) == {"journal.fi", "julkari", "theseus", "helda"}
     [result] = harvest(Server({}), {"presets": ["nosuch"]})
     assert result.status == "failed" and "unknown preset 'nosuch'" in result.error
+
+
+# --- through a real HTTP server on loopback ---------------------------------------------------
+
+def loopback_harvest(route, state=None):
+    from tests.loopback import LoopbackServer
+
+    with LoopbackServer(route) as server:
+        profile = profile_with({"endpoints": {"zenodo": server.url + "/oai2d"},
+                                "rate_per_second": 0, "max_attempts": 3,
+                                "timeout_seconds": 5})
+        ctx = HarvestContext(profile, profile.sources["oaipmh"], state=state or {},
+                             clock=FakeClock())
+        return run_source("oaipmh", ctx)
+
+
+def test_loopback_503_then_pages_then_no_records_with_422():
+    from tests.loopback import Reply
+
+    token = oaipmh.read_page(ZENODO)["token"]
+    calls = []
+
+    def route(request):
+        calls.append(request.query)
+        if len(calls) == 1:
+            return Reply.text("busy", 503)
+        if request.query.get("resumptionToken") == token:
+            return Reply(200, HELDA, {"Content-Type": "text/xml"})
+        return Reply(200, ZENODO, {"Content-Type": "text/xml; charset=utf-8",
+                                   "retry-after": "57"})
+
+    [result] = loopback_harvest(route)
+    assert result.status == "succeeded" and len(result.records) == 51
+    assert len(calls) == 3  # one retry after the 503
+
+    [again] = loopback_harvest(lambda request: Reply(422, NO_RECORDS,
+                                                     {"Content-Type": "text/xml"}),
+                               state={"zenodo": result.watermark})
+    assert again.status == "succeeded" and again.records == []
+
+
+def test_loopback_oai_error_code_and_truncated_xml_fail_without_partial_pages():
+    from tests.loopback import Reply
+
+    token = oaipmh.read_page(ZENODO)["token"]
+
+    def bad_token(request):
+        if request.query.get("resumptionToken") == token:
+            return Reply(422, oai_error("badResumptionToken"), {"Content-Type": "text/xml"})
+        return Reply(200, ZENODO, {"Content-Type": "text/xml"})
+
+    [result] = loopback_harvest(bad_token)
+    assert result.status == "failed" and "badResumptionToken" in result.error
+    assert len(result.records) == 50 and result.watermark is None
+
+    [cut] = loopback_harvest(lambda request: Reply(200, ZENODO[:40000],
+                                                   {"Content-Type": "text/xml"}))
+    assert cut.status == "failed" and "no usable OAI-PMH XML" in cut.error
+    assert cut.records == []

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 from extract.errors import SourceFailed
 from extract.importers import FORMATS, ImportResult, format_of, read_file
 from extract.importers.jsonl import statement_record, work_record
 from extract.records import SourceRecord
-from extract.sources import HarvestContext, SearchResult
+from extract.sources import HarvestContext, SearchResult, mark_seeds
 
 NAME = "files"
 PLATFORM = "local import folder"
@@ -89,7 +88,6 @@ def _folder(ctx: HarvestContext) -> Path:
 
 def harvest(ctx: HarvestContext) -> list[SearchResult]:
     folder = _folder(ctx)
-    seeds = set(ctx.profile.seed_dois)
     results = []
     for path in import_files(folder):
         body = path.read_bytes()
@@ -105,7 +103,7 @@ def harvest(ctx: HarvestContext) -> list[SearchResult]:
             results.append(result)
             continue
         report = read_file(body, path.name)
-        records = [_mark_seed(r, seeds) for r in report.records]
+        records = mark_seeds(report.records, ctx.profile.seed_dois)
         result.hits_reported = len(records) + sum(1 for p in report.problems if p.line)
         if len(records) > ctx.max_records:
             result.limits = f"first {ctx.max_records} records (max_records)"
@@ -119,14 +117,6 @@ def harvest(ctx: HarvestContext) -> list[SearchResult]:
         ctx.progress(path.name, len(records))
         results.append(result)
     return results
-
-
-def _mark_seed(record: SourceRecord, seeds: set[str]) -> SourceRecord:
-    """A work whose DOI is one of the profile's seeds is a seed, whichever file brought it."""
-    def mark(work):
-        return replace(work, is_seed=True) if work.doi in seeds and not work.is_seed else work
-
-    return replace(record, work=mark(record.work), related=tuple(map(mark, record.related)))
 
 
 __all__ = ["NAME", "PLATFORM", "FORMATS", "harvest", "iter_records", "parse", "parse_report",

@@ -164,7 +164,11 @@ class FinnaClient:
 
 def harvest(ctx: HarvestContext) -> list[SearchResult]:
     """One search per profile term of the chosen languages, newest records first."""
-    http = ctx.http()
+    with ctx.session() as http:
+        return _harvest(ctx, http)
+
+
+def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
     filters = ctx.option("filters") or ()
     finna = FinnaClient(http.client, http, base_url=ctx.option("base_url", BASE_URL),
                         page_size=int(ctx.option("page_size", PAGE_SIZE)),

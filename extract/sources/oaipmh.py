@@ -379,7 +379,11 @@ def _day(value: str | None) -> str | None:
 
 def harvest(ctx: HarvestContext) -> list[SearchResult]:
     """One ListRecords search per endpoint, ``from=`` its watermark on increments."""
-    http = ctx.http()
+    with ctx.session() as http:
+        return _harvest(ctx, http)
+
+
+def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
     results = []
     for name, url in endpoints(ctx.settings.options).items():
         oai = OaiPmhClient(http.client, http, url)
