@@ -135,21 +135,22 @@ def test_jsonl_demo_lines_origin_language_and_the_broken_line():
 
 
 def test_whole_demo_corpus_and_demo_data_import_without_problems():
-    for folder, name, count in ((DEMO, "works.jsonl", 40), (DEMO, "citation_statements.jsonl", 9),
-                                (DEMO, "seed_citation_statements.jsonl", 4),
-                                (DEMO, "synthetic_works.jsonl", 4),
-                                (DEMO, "synthetic_citation_statements.jsonl", 4),
-                                (DEMO, "seed_work.jsonl", 1)):
-        result = read_file((folder / name).read_bytes(), name)
+    files = {p.name: read_file(p.read_bytes(), p.name) for p in sorted(DEMO.glob("*.jsonl"))}
+    for name, result in files.items():
         assert not result.problems, name
-        assert len(result.records) == count, name
-    synthetic = read_file((DEMO / "synthetic_works.jsonl").read_bytes(), "s.jsonl").records[0]
-    assert synthetic.work.synthetic and synthetic.excerpts[0].synthetic
-    assert synthetic.excerpts[0].language_hint == "de"
-    seed_stmt = read_file((DEMO / "seed_citation_statements.jsonl").read_bytes(),
-                          "x.jsonl").records[0].excerpts[0]
-    assert (seed_stmt.stance, seed_stmt.stance_confidence) == ("supporting", 0.91)
-    assert seed_stmt.cited_work_id == f"doi:{SEED_DOI}"
+        assert result.records, name
+    assert len(files["works.jsonl"].records) == 40
+    assert len(files["citation_statements.jsonl"].records) == 9
+    synthetic = [r for name, res in files.items() if "synthetic" in name for r in res.records]
+    assert synthetic and all(r.work.synthetic for r in synthetic)
+    assert all(e.synthetic for r in synthetic for e in r.excerpts)
+    german = [r for r in synthetic if r.work.language == "de" and r.excerpts[0].kind == "abstract"]
+    assert german[0].excerpts[0].language_hint == "de"
+    seed_statements = [r.excerpts[0] for name, res in files.items()
+                       if name.startswith("seed") and "citation" in name for r in res.records]
+    assert (seed_statements[0].stance, seed_statements[0].stance_confidence) == (
+        "supporting", 0.91)
+    assert seed_statements[0].cited_work_id == f"doi:{SEED_DOI}"
 
 
 def test_harvest_one_search_per_file_problems_in_error_and_seed_marked(tmp_path):
