@@ -30,7 +30,7 @@ def cmd_search(args, ctx) -> int:
               + (f" in language {args.lang}" if args.lang else "")
               + (f" with theme {args.theme}" if args.theme else ""))
         return 0
-    print_hits(hits.to_dict("records"))
+    print_hits(hits.to_dict("records"), target_language=target)
     return 0
 
 
@@ -39,7 +39,7 @@ def _short(text: str, width: int = 300) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def print_hits(rows: list[dict], out=None) -> None:
+def print_hits(rows: list[dict], out=None, *, target_language: str | None = None) -> None:
     out = out or sys.stdout
     for n, row in enumerate(rows, start=1):
         title = row.get("title") if isinstance(row.get("title"), str) else "(untitled)"
@@ -61,8 +61,12 @@ def print_hits(rows: list[dict], out=None) -> None:
             label = "original"
             other = (f"translation ({row['target_language']}, {row['translation_status']})"
                      if translation else "translation")
-            other_text = _short(translation) if translation else "none yet"
-        for line in (f"{label}: {row['snippet']}", f"{other}: {other_text}"):
+            other_text = _short(translation) if translation else \
+                "none yet (litrev translate fills it)"
+        lines = [f"{label}: {row['snippet']}", f"{other}: {other_text}"]
+        if not translation and row["language"] == (target_language or "en"):
+            lines.pop()  # already in the review's language
+        for line in lines:
             out.write(textwrap.fill(line, width=WRAP, initial_indent=indent,
                                     subsequent_indent=indent + "  ") + "\n")
         out.write("\n")

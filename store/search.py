@@ -188,5 +188,6 @@ def _window(text: str, toks, marked: set[int], words: int) -> str:
         pos = t.end
     tail = text[pos:] if end == len(toks) else ""
     snippet = "".join(pieces) + tail
+    snippet = re.sub(r"\](\s+)\[", r"\1", snippet)  # "[peer] [support]" -> "[peer support]"
     snippet = " ".join(snippet.split())
     return ("… " if start > 0 else "") + snippet + (" …" if end < len(toks) else "")
