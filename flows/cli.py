@@ -23,7 +23,8 @@ from store.errors import StoreError
 
 # Modules that add subcommands; each has register(subparsers). Order = order in `litrev -h`.
 COMMAND_MODULES: list[str] = ["flows.cli_report", "flows.cli_harvest", "flows.cli_export",
-                                  "flows.cli_detect", "flows.cli_parse", "flows.cli_search"]
+                                  "flows.cli_detect", "flows.cli_parse", "flows.cli_search",
+                                  "flows.cli_translate"]
 
 KNOWN_ERRORS = (ExtractError, StoreError, FlowError)
 
