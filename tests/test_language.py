@@ -1,0 +1,292 @@
+"""Language detection on real texts: the seed page, the labelled dev set, the demo review.
+
+Texts come from ``tests/corpus.py`` (the seed page's citation statements),
+``tests/fixtures/lang/labeled_dev.jsonl`` (real labelled texts, see its README) and the demo
+review's works (``flows/demo/data/works.jsonl``: real abstracts, see its README). The mixed
+texts are built by joining two of those real abstracts, as Finnish repositories do.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from extract import language as L
+from extract.normalize import excerpt_id
+from flows.cli import main as litrev
+from tests import corpus
+
+REPO = Path(__file__).resolve().parent.parent
+DEV = REPO / "tests" / "fixtures" / "lang" / "labeled_dev.jsonl"
+DEMO_WORKS = REPO / "flows" / "demo" / "data" / "works.jsonl"
+REVIEW = ("en", "fi", "sv", "de")
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture(scope="module")
+def dev() -> list[dict]:
+    return _jsonl(DEV)
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict[str, dict]:
+    return {w["id"]: w for w in _jsonl(DEMO_WORKS)}
+
+
+# A Finnish thesis abstract (Finna) and an English journal abstract (PSYNDEX), both demo works.
+FI_ID, EN_ID, SV_ID = "fi-280bcb274d", "en-3fa156cdf9", "sv-5b1d1880cc"
+
+
+# --- the seed page ---------------------------------------------------------------------------
+
+def test_seed_page_finnish_statement_is_finnish():
+    found = L.detect(corpus.FINNISH_STATEMENT)
+    assert (found.lang, found.method) == ("fi", "ensemble")
+    assert found.confidence > 0.9
+    assert L.detect(corpus.FINNISH_STATEMENT, candidates=REVIEW).lang == "fi"
+
+
+@pytest.mark.parametrize("text", [corpus.SUPPORTING, corpus.MENTIONING_1, corpus.MENTIONING_2,
+                                  corpus.SEED_ABSTRACT])
+def test_seed_page_english_statements_are_english(text):
+    assert L.detect(text).lang == "en"
+
+
+def test_citation_brackets_and_numbers_are_not_read():
+    assert L.prepare(corpus.MENTIONING_2).startswith(
+        "Furthermore, individuals considering PSW training may struggle with motivation and")
+    assert "(24)" not in L.prepare(corpus.FINNISH_STATEMENT)
+
+
+# --- short texts and capitals -----------------------------------------------------------------
+
+@pytest.mark.parametrize("text, lang", [
+    ('"Genau wie im Märchen"', "de"),            # dev set, 22 characters
+    ("Meänkielen päivää juhlitaan", "fi"),        # dev set title cut to 27 characters
+    ("Skolgården är i dag skolans", "sv"),        # dev set sentence cut to 27 characters
+    ("Der Weg ans Gymnasium wird", "de"),         # dev set title cut to 26 characters
+    ("Migrations: une odyssée", "fr"),            # dev set title cut to 23 characters
+    ("Vertaistuki mielenterveystyössä", "fi"),    # 31 characters, profile search terms
+])
+def test_short_texts_are_called_where_clear(text, lang):
+    assert L.detect(text).lang == lang
+
+
+@pytest.mark.parametrize("text", ["OK", "n/a", "Vol. 12", "(2020)", "", "   "])
+def test_too_short_is_und(text):
+    found = L.detect(text)
+    assert (found.lang, found.method, found.confidence) == ("und", "too-short", 0.0)
+
+
+@pytest.mark.parametrize("text", ["Kriminolog", "Relevans och regional"])
+def test_ambiguous_scandinavian_words_are_und_not_a_guess(text):
+    found = L.detect(text)
+    assert (found.lang, found.method) == ("und", "ambiguous")
+
+
+def test_title_in_capitals_is_lowercased_for_detection(dev):
+    caps = next(r["text"] for r in dev if r["text"].startswith("LES CHERCHEURS ALGERIENS"))
+    assert L.detect(caps, method=L.LANGDETECT_ONLY).lang == "de"  # the trip the issue names
+    assert L.detect(caps).lang == "fr"
+    assert L.detect("SOSIALISTINEN SUOMI, DEMOKRAATTINEN YLIOPISTO JA MAAILMANRAUHA").lang == "fi"
+
+
+# --- candidates and hints ---------------------------------------------------------------------
+
+def test_candidates_restrict_the_choice(dev):
+    ambiguous = next(r["text"] for r in dev if r["text"].startswith("en studie av friluft"))
+    assert L.detect(ambiguous, candidates=REVIEW).lang == "sv"
+    danish = next(r["text"] for r in dev if r["text"].startswith("Fireårige Anton"))
+    assert L.detect(danish).lang == "da"
+    assert L.detect(danish, candidates=("en", "fi", "de")).lang in ("en", "fi", "de", "und")
+
+
+@pytest.mark.parametrize("value, code", [("fin", "fi"), ("swe", "sv"), ("en-US", "en"),
+                                         ("English", "en"), ("ger", "de"), ("nob", "no"),
+                                         ("nn", "no"), ("und", None), ("", None), (None, None)])
+def test_metadata_language_spellings(value, code):
+    assert L.canonical(value) == code
+
+
+def test_hint_settles_a_short_ambiguous_text():
+    assert L.detect("Kriminolog").lang == "und"
+    found = L.detect("Kriminolog", hint="swe")
+    assert (found.lang, found.method) == ("sv", "hint+detector")
+    found = L.detect("en studie av friluftsaktiviteter bland ungdomar", hint="sv")
+    assert (found.lang, found.method) == ("sv", "hint+detector")
+
+
+def test_hint_alone_decides_a_text_without_letters_to_read():
+    assert L.detect("OK", hint="fin") == L.Detection("fi", 0.5, "hint")
+
+
+def test_hint_never_overrides_a_text_that_clearly_reads_otherwise(demo):
+    english = demo[EN_ID]["abstract"]
+    found = L.detect(english, hint="fin")  # an English abstract in a Finnish record
+    assert found.lang == "en" and found.method == "ensemble"
+    assert L.detect(corpus.SUPPORTING, hint="de").lang == "en"
+
+
+# --- mixed texts -------------------------------------------------------------------------------
+
+def test_finnish_abstract_followed_by_english_version_is_split(demo):
+    fi, en = demo[FI_ID]["abstract"], demo[EN_ID]["abstract"]
+    text = f"Tiivistelmä: {fi} Abstract: {en}"
+    found = L.detect(text)
+    assert found.lang == "mul" and found.method == "mixed"
+    assert [p.lang for p in found.parts] == ["fi", "en"]
+    assert found.parts[0].text.startswith("Tiivistelmä: Tutkimuksen tavoitteena oli löytää")
+    assert found.parts[1].text.startswith("Abstract: Objective: Modern conceptualizations")
+    assert found.parts[1].text.endswith(en[-40:])
+    assert found.parts[0].end == found.parts[1].start == text.index("Abstract:")
+
+
+def test_mixed_without_headings_is_split_at_the_language_change(demo):
+    fi, en = demo[FI_ID]["abstract"], demo[EN_ID]["abstract"]
+    found = L.detect(f"{fi} {en}")
+    assert [p.lang for p in found.parts] == ["fi", "en"]
+    assert found.parts[1].text == en
+
+
+def test_tiivistelma_sammanfattning_is_split(demo):
+    fi, sv = demo[FI_ID]["abstract"], demo[SV_ID]["abstract"]
+    found = L.detect(f"Tiivistelmä: {fi} Sammanfattning: {sv}", candidates=REVIEW)
+    assert [p.lang for p in found.parts] == ["fi", "sv"]
+    assert found.parts[1].text.startswith("Sammanfattning: Bakgrund: Covid-19")
+
+
+def test_monolingual_abstracts_are_not_split(demo):
+    for work in demo.values():
+        if work.get("abstract"):
+            found = L.detect(work["abstract"])
+            assert (found.lang, found.parts) == (work["language"], ()), work["id"]
+
+
+# --- annotate_excerpts -----------------------------------------------------------------------
+
+def _frame(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    records = []
+    for work_id, text in rows:
+        records.append({"excerpt_id": excerpt_id(work_id, "abstract", None, text),
+                        "work_id": work_id, "kind": "abstract", "cited_work_id": None,
+                        "section": None, "text": text, "language": None,
+                        "language_confidence": None, "language_method": None,
+                        "language_hint": None, "parent_excerpt_id": None})
+    return pd.DataFrame(records)
+
+
+def test_annotate_fills_languages_and_adds_parts(demo):
+    fi, en = demo[FI_ID]["abstract"], demo[EN_ID]["abstract"]
+    mixed = f"{fi} Abstract: {en}"
+    frame = _frame([("doi:10.5555/a", corpus.FINNISH_STATEMENT), ("doi:10.5555/b", mixed)])
+    out = L.annotate_excerpts(frame)
+    assert len(out) == 4
+    assert list(out["language"]) == ["fi", "mul", "fi", "en"]
+    assert list(out["language_method"]) == ["ensemble", "mixed", "mixed-part", "mixed-part"]
+    parent = frame.loc[1, "excerpt_id"]
+    parts = out[out["parent_excerpt_id"] == parent]
+    assert list(parts["work_id"]) == ["doi:10.5555/b", "doi:10.5555/b"]
+    for _, part in parts.iterrows():
+        assert part["excerpt_id"] == excerpt_id("doi:10.5555/b", "abstract", None, part["text"])
+    assert parts.iloc[1]["text"].startswith("Abstract: Objective: Modern")
+
+
+def test_annotate_skips_stored_ids(demo):
+    frame = _frame([("doi:10.5555/a", corpus.FINNISH_STATEMENT),
+                    ("doi:10.5555/c", corpus.SUPPORTING)])
+    frame.loc[0, ["language", "language_method"]] = ["fi", "stored"]
+    out = L.annotate_excerpts(frame, skip_ids={frame.loc[0, "excerpt_id"]})
+    assert list(out["language_method"]) == ["stored", "ensemble"]
+    assert list(out["language"]) == ["fi", "en"]
+
+
+def test_annotate_uses_hints_and_candidates():
+    frame = _frame([("doi:10.5555/d", "Kriminolog")])
+    frame.loc[0, "language_hint"] = "swe"
+    out = L.annotate_excerpts(frame, candidates=REVIEW)
+    assert (out.loc[0, "language"], out.loc[0, "language_method"]) == ("sv", "hint+detector")
+
+
+# --- reproducibility ---------------------------------------------------------------------------
+
+def test_same_answer_in_a_fresh_process(dev):
+    texts = [r["text"] for r in dev[::7]] + [corpus.FINNISH_STATEMENT, "Kriminolog"]
+    script = ("import json, sys\nfrom extract.language import detect\n"
+              "texts = json.load(sys.stdin)\n"
+              "print(json.dumps([detect(t).as_dict() for t in texts]))\n")
+    runs = [subprocess.run([sys.executable, "-c", script], input=json.dumps(texts),
+                           capture_output=True, text=True, check=True, cwd=REPO).stdout
+            for _ in range(2)]
+    assert runs[0] == runs[1]
+    assert json.loads(runs[0]) == [L.detect(t).as_dict() for t in texts]
+
+
+# --- the quality bar on the labelled dev set ------------------------------------------------
+
+def test_dev_set_accuracy(dev):
+    """The issue's goals, no profile: 100% on main-language texts over 120 characters; and
+    with the review's candidates every main-language text right. (Overall and short-text
+    figures are printed by bench/language.py; see the README for the one known miss.)"""
+    main = [r for r in dev if r["lang"] in REVIEW]
+    long_main = [r for r in main if len(r["text"]) > 120]
+    assert all(L.detect(r["text"]).lang == r["lang"] for r in long_main)
+    assert all(L.detect(r["text"], candidates=REVIEW).lang == r["lang"] for r in main)
+    right = sum(L.detect(r["text"]).lang == r["lang"] for r in dev)
+    assert right / len(dev) >= 0.99
+
+
+# --- litrev detect -----------------------------------------------------------------------------
+
+def test_cli_detect_one_text(capsys):
+    assert litrev(["detect", corpus.FINNISH_STATEMENT]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert (line["lang"], line["method"]) == ("fi", "ensemble")
+    assert line["text"].startswith("Kokemusasiantuntijatoimintaan")
+
+
+def test_cli_detect_jsonl_copies_fields_and_shows_parts(tmp_path, capsys, demo):
+    fi, en = demo[FI_ID]["abstract"], demo[EN_ID]["abstract"]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"id": 1, "abstract": corpus.SUPPORTING, "year": 2021},
+        {"id": 2, "abstract": "Kriminolog", "language_hint": "swe"},
+        {"id": 3, "abstract": f"{fi} {en}"},
+    ]) + "\n", encoding="utf-8")
+    assert litrev(["detect", "--input", str(path), "--field", "abstract"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert [(x["id"], x["lang"]) for x in lines] == [(1, "en"), (2, "sv"), (3, "mul")]
+    assert lines[0]["year"] == 2021 and lines[1]["method"] == "hint+detector"
+    assert [p["lang"] for p in lines[2]["parts"]] == ["fi", "en"]
+
+
+def test_cli_detect_uses_profile_candidates(tmp_path, capsys):
+    from extract.profile import STARTER_PROFILE
+
+    profile = tmp_path / "review.toml"
+    profile.write_text(STARTER_PROFILE, encoding="utf-8")
+    text = "en studie av friluftsaktiviteter bland ungdomar"
+    assert litrev(["--profile", str(profile), "detect", text]) == 0
+    assert json.loads(capsys.readouterr().out)["lang"] == "sv"
+    assert litrev(["--profile", str(profile), "detect", "Kriminolog",
+                   "--candidates", "any"]) == 0
+    assert json.loads(capsys.readouterr().out)["lang"] == "und"
+
+
+def test_cli_detect_errors_are_one_line(tmp_path, capsys):
+    assert litrev(["detect"]) == 1
+    assert capsys.readouterr().err.startswith("litrev: error: give one TEXT or --input")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1}\n', encoding="utf-8")
+    assert litrev(["detect", "--input", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no text field 'text'" in err
+    assert litrev(["detect", "x", "--candidates", "english,xx1"]) == 1
+    assert "not a language code" in capsys.readouterr().err
