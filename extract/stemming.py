@@ -15,6 +15,7 @@ Why Snowball: it is the family of stemmers DuckDB's fts extension uses (``stem(w
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -31,14 +32,15 @@ SNOWBALL = {
 # longer word ("Genesungsbegleiter" in "Genesungsbegleiterausbildung").
 COMPOUNDING = frozenset({"de", "fi", "sv", "nl", "da", "no", "nb", "nn", "hu"})
 
-# A word: letters and digits; hyphens, apostrophes, slashes and punctuation split words, so
-# "EX-IN-Genesungsbegleiterinnen" is three words and "sosiaali-ja" two.
-_WORD = re.compile(r"[^\W_]+")
+# A word: letters and digits (with any combining accents: texts from PDFs and repositories are
+# often in decomposed Unicode, "o" + U+0308 for "ö"); hyphens, apostrophes, slashes and
+# punctuation split words, so "EX-IN-Genesungsbegleiterinnen" is three words, "sosiaali-ja" two.
+_WORD = re.compile(r"(?:[^\W_][\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff]*)+")
 
 
 @dataclass(frozen=True)
 class Token:
-    text: str   # as written
+    text: str   # as written, in composed Unicode (NFC)
     start: int  # offsets in the text, for snippets and highlighting
     end: int
 
@@ -48,7 +50,8 @@ class Token:
 
 
 def tokenize(text: str) -> list[Token]:
-    return [Token(m.group(0), m.start(), m.end()) for m in _WORD.finditer(text or "")]
+    return [Token(unicodedata.normalize("NFC", m.group(0)), m.start(), m.end())
+            for m in _WORD.finditer(text or "")]
 
 
 def has_stemmer(lang: str | None) -> bool:

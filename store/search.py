@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 import duckdb
 import pandas as pd
@@ -127,6 +128,7 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
         raise SearchIndexMissing("the database has no full-text index yet; build it with "
                                  "`litrev code` (a harvest builds it too)")
     load_fts(con)
+    text = unicodedata.normalize("NFC", text)
     hits = [frame(con, _template("search_match", table=index_table(s)),
                   internal("search_match").bind({"q": text})) for s in stemmers]
     hits = [h for h in hits if not h.empty]

@@ -1,6 +1,7 @@
 -- name: search_fill_docs
 -- description: Refill search_docs: every excerpt's original text and every usable translation,
---   each with the Snowball stemmer of its language ('none' for a language without one).
+--   each with the Snowball stemmer of its language ('none' for a language without one), in
+--   composed Unicode (NFC) so that a decomposed "ö" is one letter for the index.
 -- param: languages text: ISO 639-1 codes that have a stemmer (bound as VARCHAR[])
 -- param: stemmers text: the stemmer of each of those codes, same order (bound as VARCHAR[])
 INSERT INTO search_docs (doc_id, excerpt_id, field, language, stemmer, text)
@@ -10,11 +11,11 @@ WITH m AS (
 ),
 docs AS (
     SELECT e.excerpt_id || ':o' AS doc_id, e.excerpt_id, 'original' AS field, e.language,
-           e.text
+           nfc_normalize(e.text) AS text
     FROM excerpts e
     UNION ALL
     SELECT e.excerpt_id || ':t:' || t.target_language, e.excerpt_id, 'translation',
-           t.target_language, t.translated_text
+           t.target_language, nfc_normalize(t.translated_text)
     FROM excerpts e
     JOIN translations t ON t.text_hash = e.text_hash
     WHERE t.status IN ('human', 'tm', 'machine') AND t.translated_text IS NOT NULL
