@@ -47,7 +47,7 @@ class DemoResult:
     summary: dict                       # the harvest flow's run summary
     status: dict                        # store.status.corpus_status of the corpus afterwards
     top_themes: pd.DataFrame            # theme_id, label, excerpts
-    memory: dict                        # what the translation memory import did
+    memory: dict                        # file, entries, by_language (source language -> units)
     queries: list[tuple[str, str, pd.DataFrame]] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
 
@@ -91,13 +91,13 @@ def import_memory(db_path: Path, tmx: Path, profile) -> dict:
     from flows.translation import import_translation_memory
 
     sources = [lang for lang in profile.candidate_languages if lang != profile.target_language]
-    totals: dict[str, int] = {}
+    by_language: dict[str, int] = {}
     for lang in sources:
-        result = import_translation_memory(db_path, tmx, source_language=lang)
-        for key, value in (result or {}).items():
-            if isinstance(value, int) and not isinstance(value, bool):
-                totals[key] = totals.get(key, 0) + value
-    return totals
+        result = import_translation_memory(db_path, tmx, source_language=lang,
+                                           target_language=profile.target_language)
+        if result.get("entries"):
+            by_language[lang] = int(result["entries"])
+    return {"file": tmx.name, "entries": sum(by_language.values()), "by_language": by_language}
 
 
 def top_themes(con, limit: int = 5) -> pd.DataFrame:
