@@ -22,7 +22,8 @@ from flows.output import FORMATS, write_frame
 from store.errors import StoreError
 
 # Modules that add subcommands; each has register(subparsers). Order = order in `litrev -h`.
-COMMAND_MODULES: list[str] = ["flows.cli_demo", "flows.cli_report", "flows.cli_harvest", "flows.cli_export",
+COMMAND_MODULES: list[str] = ["flows.cli_demo", "flows.cli_report", "flows.cli_harvest",
+                                  "flows.cli_export",
                                   "flows.cli_detect", "flows.cli_parse", "flows.cli_search",
                                   "flows.cli_translate"]
 
