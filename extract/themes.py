@@ -63,6 +63,9 @@ from extract.stemming import COMPOUNDING, stem, tokenize
 MIN_COMPOUND_STEM = 6     # a term stem this long also matches inside compounds
 MIN_WILDCARD_PREFIX = 3   # "ro*" would match too much
 MIN_COMPOUND_MODIFIER = 3  # letters before a compound head ("vertais" + "työntekijä")
+# Letters a stemmer may leave after a compound head: "vertaistyöntekijöiden" stems to
+# "vertaistyöntekijö", whose head "työntekij" + "ö" still matches "työntekijä".
+MAX_HEAD_RESIDUE = 2
 # Bump when the matching rules change: the version key changes and the corpus is re-coded.
 MATCHER_VERSION = "1"
 # Languages an excerpt may carry when detection could not decide; such a text is matched
@@ -316,8 +319,10 @@ class _LanguageMatcher:
                 if s[:i] in self.compound:
                     keys.add((False, s[:i]))
             for i in range(MIN_COMPOUND_MODIFIER, len(s) - MIN_COMPOUND_STEM + 1):  # head
-                if s[i:] in self.compound:
-                    keys.add((False, s[i:]))
+                for left in range(MAX_HEAD_RESIDUE + 1):  # a case ending the stemmer left
+                    head = s[i:len(s) - left]
+                    if len(head) >= MIN_COMPOUND_STEM and head in self.compound:
+                        keys.add((False, head))
         found = frozenset(keys)
         if len(self._cache) < 500_000:
             self._cache[word] = found
