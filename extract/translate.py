@@ -301,12 +301,13 @@ class ProviderClient:
         worker.start()
         # Connect + read timeouts bound each request; this bounds the whole call (a trickling
         # server, deep-translator's own second request for Google or Microsoft).
-        worker.join(self.timeout_seconds * 2 + 1)
+        # (A little grace, so that a socket timeout reports first, with its own name.)
+        deadline = self.timeout_seconds + 0.5
+        worker.join(deadline)
         self.requests_made += call.requests
         if worker.is_alive():
             self._translator = None  # the stuck thread keeps its client; use a fresh one
-            raise CallFailed("connection", f"{self.name}: no answer within "
-                             f"{self.timeout_seconds * 2 + 1:.0f} s")
+            raise CallFailed("connection", f"{self.name}: no answer within {deadline:g} s")
         if "error" in outcome:
             raise self._classify(outcome["error"], call) from None
         translated = outcome.get("text")
