@@ -94,6 +94,9 @@ PROVIDER_LIMITS: Mapping[str, ProviderLimits] = {
     # deep-translator sends GET translate.google.com/m?q=TEXT. Google's front end refuses
     # request URLs past about 16 KB (a 16,200-byte query passes, 17,100 bytes gets HTTP 400:
     # deep-translator issue #224); deep-translator itself refuses 5,000 characters or more.
+    # For Finnish the character check binds first (4,900 characters of real Finnish are
+    # ~6,600 bytes); the URL binds for texts dense in letters that encode to six bytes
+    # (Greek, Cyrillic, or Finnish/Swedish full of ä, ö, å).
     "google": ProviderLimits(max_chars=4999, max_query_bytes=14_000,
                              why="URL of about 16 KB; deep-translator refuses >= 5,000 chars"),
     # deep-translator sends GET .../v2/translate?auth_key=..&text=TEXT: the text is in the URL;

@@ -8,13 +8,15 @@ with str.swapcase so a test can check the text came back whole and in order.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 import socket
 import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import quote_plus
+from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pyarrow as pa
 import pytest
@@ -525,3 +527,53 @@ def test_translate_cli_json_and_usage_errors(tmp_path, capsys):
     assert "--limit expects a positive number" in capsys.readouterr().err
     assert main(["--db", str(db), "translate", "--source-lang", "fi"]) == 1
     assert "go with --import-tm" in capsys.readouterr().err
+
+
+# --- Google's keyless endpoint, on loopback ------------------------------------------------
+
+class _GoogleMobilePage(BaseHTTPRequestHandler):
+    """Answers like translate.google.com/m: an HTML page with the translation in a div."""
+
+    urls: list[str] = []
+
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+    def do_GET(self):  # noqa: N802
+        type(self).urls.append(self.path)
+        if len(self.requestline) > 16_384:  # Google's front end refuses longer URLs
+            self.send_response(400)
+            self.end_headers()
+            return
+        q = parse_qs(urlsplit(self.path).query)["q"][0]
+        body = (f'<html><body><div class="result-container">{html.escape(q.swapcase())}'
+                "</div></body></html>").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_google_splits_a_long_finnish_text_under_its_limits_and_joins_it(monkeypatch):
+    from deep_translator.constants import BASE_URLS
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _GoogleMobilePage)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    _GoogleMobilePage.urls = []
+    text = long_finnish_text()
+    try:
+        monkeypatch.setitem(BASE_URLS, "GOOGLE_TRANSLATE",
+                            f"http://127.0.0.1:{httpd.server_address[1]}/m")
+        engine = TranslationEngine(ProviderClient("google", timeout_seconds=5))
+        answer = engine.translate(text, "fi", "en")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    sent = [parse_qs(urlsplit(u).query)["q"][0] for u in _GoogleMobilePage.urls]
+    assert answer.status == "machine" and answer.pieces == len(sent) == 2
+    assert all(len(q) <= 4999 and len(u) < 16_384
+               for q, u in zip(sent, _GoogleMobilePage.urls, strict=True))
+    assert all("sl=fi" in u and "tl=en" in u for u in _GoogleMobilePage.urls)
+    assert " ".join(sent) == text and answer.text.swapcase() == text
