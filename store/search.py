@@ -190,6 +190,7 @@ def _window(text: str, toks, marked: set[int], words: int) -> str:
         pos = t.end
     tail = text[pos:] if end == len(toks) else ""
     snippet = "".join(pieces) + tail
-    snippet = re.sub(r"\](\s+)\[", r"\1", snippet)  # "[peer] [support]" -> "[peer support]"
+    # "[peer] [support]" -> "[peer support]", "[expert]-[by]" -> "[expert-by]"
+    snippet = re.sub(r"\]([\s\-\u2010\u2011]+)\[", r"\1", snippet)
     snippet = " ".join(snippet.split())
     return ("… " if start > 0 else "") + snippet + (" …" if end < len(toks) else "")

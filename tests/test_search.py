@@ -1,0 +1,188 @@
+"""Full-text search: BM25 per language stemmer over originals and translations, snippets,
+--lang and --theme filters, and searching the snapshot while a writer holds the database.
+Texts: tests/corpus.py (the seed page's statements) and tests/fixtures/themes (real abstracts
+copied from shared/, see its README)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from extract.records import Excerpt, SourceRecord, Work
+from flows.cli import main
+from flows.coding import run_coding
+from store.db import create_database, read_session, write_session
+from store.errors import StoreError
+from store.load import load_batch, records_to_batch
+from store.search import SearchIndexMissing, refresh_index, search
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "themes"
+
+
+def demo_abstracts(*ids: str) -> list[dict]:
+    rows = [json.loads(x) for x in
+            (FIXTURES / "demo_works.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows += [json.loads(x) | {"language": json.loads(x)["lang"], "abstract": json.loads(x)["text"]}
+             for x in (FIXTURES / "sentences.jsonl").read_text(encoding="utf-8").splitlines()]
+    found = {r["id"]: r for r in rows}
+    return [found[i] for i in ids]
+
+
+def add_abstracts(db: Path, rows: list[dict]) -> dict[str, str]:
+    """Load real abstracts as excerpts with their language; returns fixture id -> excerpt id."""
+    records, ids = [], {}
+    for r in rows:
+        work = Work.create(title=r.get("title") or r["id"], year=r.get("year") or 2017,
+                           language=r["language"])
+        ex = Excerpt.create(work_id=work.work_id, kind="abstract", text=r["abstract"])
+        records.append(SourceRecord("files", r["id"], work, (ex,)))
+        ids[r["id"]] = ex.excerpt_id
+    with write_session(db) as con:
+        load_batch(con, records_to_batch(records), run_id="run-search")
+        for r in rows:
+            con.execute("UPDATE excerpts SET language = $l WHERE excerpt_id = $e",
+                        {"l": r["language"], "e": ids[r["id"]]})
+    return ids
+
+
+@pytest.fixture
+def searchable(corpus_db) -> tuple[Path, dict[str, str]]:
+    """The test corpus plus real Finnish and Swedish abstracts, coded and indexed."""
+    ids = add_abstracts(corpus_db, demo_abstracts(
+        "fi-b6e757d39f", "fi-280bcb274d", "fi-8430670f71", "sv-6fdc4a85f6", "de-2d556c6360"))
+    with read_session(corpus_db) as con:
+        for key, text in (("statement", "Kokemusasiantuntijatoimintaan%"),
+                          ("seed_abstract", "Background: Being aware%"),
+                          ("mentioning_1", "Furthermore, our findings%"),
+                          ("mentioning_2", "Furthermore, individuals%")):
+            ids[key] = con.execute("SELECT excerpt_id FROM excerpts WHERE text LIKE $t",
+                                   {"t": text}).fetchone()[0]
+    run_coding(corpus_db, None)
+    return corpus_db, ids
+
+
+def test_finnish_base_form_finds_inflected_forms_and_ranks_by_bm25(searchable):
+    db, ids = searchable
+    with read_session(db) as con:
+        hits = search(con, "kokemusasiantuntija")
+    # "kokemusasiantuntijan", "kokemusasiantuntijoiden" (4 in a 206-word abstract) ranks above
+    # one "kokemusasiantuntijoiden" in the seed statement; texts without the word are absent
+    assert hits["excerpt_id"].tolist() == [ids["fi-b6e757d39f"], ids["statement"]]
+    assert hits["score"].iloc[0] > hits["score"].iloc[1] > 0
+    assert (hits["matched_in"] == "original").all() and (hits["language"] == "fi").all()
+    statement = hits.iloc[1]
+    assert "[kokemusasiantuntijoiden] ja ammattilaisten yhteistyötä" in statement["snippet"]
+    assert statement["translation"] == "Research on expert-by-experience work has examined ..."
+    assert statement["translation_status"] == "tm" and statement["doi"] == "10.5555/litrev.test.4"
+    assert list(statement["themes"]) == ["peer_workforce", "team_collaboration"]
+
+
+def test_english_query_stemmed_and_ranked(searchable):
+    db, ids = searchable
+    with read_session(db) as con:
+        hits = search(con, "peer support workers", limit=3)
+    assert hits["excerpt_id"].tolist()[:2] == [ids["seed_abstract"], ids["mentioning_1"]]
+    assert "integration of [peer support workers] (PSWs)" in hits.iloc[0]["snippet"]
+    assert hits.iloc[0]["title"].startswith("Challenges faced by peer support workers")
+    assert hits.iloc[0]["year"] == 2020
+
+
+def test_swedish_decomposed_text_found_by_base_form(searchable):
+    db, ids = searchable
+    with read_session(db) as con:
+        hits = search(con, "arbetsförhållande")
+    assert hits["excerpt_id"].tolist() == [ids["sv-6fdc4a85f6"]]
+    assert "påverka sina [arbetsförhållanden] utifrån" in hits.iloc[0]["snippet"]
+    assert list(hits.iloc[0]["themes"]) == ["pay_employment"]
+
+
+def test_translation_is_searched_and_lang_filters_by_original_language(searchable):
+    db, ids = searchable
+    with read_session(db) as con:
+        anywhere = search(con, "expert by experience")
+        finnish = search(con, "expert by experience", lang="fi")
+        english = search(con, "expert by experience", lang="en")
+    assert anywhere["excerpt_id"].tolist() == [ids["statement"]]
+    assert anywhere.iloc[0]["matched_in"] == "translation"
+    assert anywhere.iloc[0]["snippet"] == "Research on [expert-by-experience] work has examined ..."
+    assert finnish["excerpt_id"].tolist() == [ids["statement"]]
+    assert english.empty
+
+
+def test_theme_filter(searchable):
+    db, ids = searchable
+    with read_session(db) as con:
+        everything = search(con, "PSWs")
+        networks = search(con, "PSWs", theme="peer_networks")
+        nothing = search(con, "PSWs", theme="pay_employment")
+    # "PSWs" stems to itself in English, so the singular "PSW" (mentioning_2) is not found
+    assert set(everything["excerpt_id"]) == {ids["seed_abstract"], ids["mentioning_1"]}
+    assert networks["excerpt_id"].tolist() == [ids["mentioning_1"]]
+    assert nothing.empty
+
+
+def test_search_reads_the_snapshot_while_a_writer_holds_the_database(searchable, capsys):
+    db, ids = searchable
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time\n"
+         "con = duckdb.connect(sys.argv[1])\nprint('holding', flush=True)\ntime.sleep(60)",
+         str(db)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(duckdb.IOException):  # the database itself is locked
+            duckdb.connect(str(db), read_only=True)
+        assert main(["--db", str(db), "search", "kokemusasiantuntija", "--lang", "fi",
+                     "--limit", "1"]) == 0
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("1. [fi] abstract  ")
+    assert "[kokemusasiantuntijan]" in out
+
+
+def test_cli_prints_snippet_translation_and_themes(searchable, capsys):
+    db, _ = searchable
+    assert main(["--db", str(db), "search", "yhteistyö", "--lang", "fi"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == ("1. [fi] citation_statement  Kokemusasiantuntijatoiminta (2024)  "
+                        "doi:10.5555/litrev.test.4  score " + lines[0].rsplit(" ", 1)[1])
+    assert lines[1] == "   themes: peer_workforce, team_collaboration"
+    assert "ammattilaisten [yhteistyötä]" in out
+    assert "translation (en, tm): Research on expert-by-experience work has examined ..." in out
+    assert main(["--db", str(db), "search", "yhteistyö", "--format", "csv"]) == 0
+    csv = capsys.readouterr().out.splitlines()
+    assert csv[0].startswith("excerpt_id,score,matched_in,language,kind,title,year,doi,themes")
+    assert main(["--db", str(db), "search", "Genesungsbegleiter"]) == 0
+    assert capsys.readouterr().out == "no excerpts match 'Genesungsbegleiter'\n"
+
+
+def test_without_an_index_search_says_how_to_build_it(tmp_path, capsys):
+    db = create_database(tmp_path / "empty.duckdb")
+    with read_session(db) as con, pytest.raises(SearchIndexMissing):
+        search(con, "peer")
+    assert main(["--db", str(db), "search", "peer"]) == 1
+    assert capsys.readouterr().err == ("litrev: error: the database has no full-text index yet; "
+                                      "build it with `litrev code` (a harvest builds it too)\n")
+    with read_session(db) as con, pytest.raises(StoreError, match="empty"):
+        search(con, "  ")
+
+
+def test_refresh_index_drops_languages_no_longer_present(searchable):
+    db, _ = searchable
+    with write_session(db) as con:
+        con.execute("DELETE FROM excerpts WHERE language <> 'en'")
+        assert refresh_index(con) == {"english": 4}
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() "
+                                            "WHERE table_name LIKE 'search_text_%'").fetchall()}
+    assert tables == {"search_text_english"}
+    with read_session(db) as con:
+        assert search(con, "kokemusasiantuntija").empty
+        assert not search(con, "peer support").empty
