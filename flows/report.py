@@ -266,6 +266,7 @@ table { border-collapse: collapse; font-size: .82rem; width: 100%; }
 th, td { border: 1px solid #ddd; padding: .3rem .45rem; vertical-align: top; text-align: left; }
 th { background: #f3f5f8; position: sticky; top: 0; }
 td.num { text-align: right; }
+table.records { table-layout: fixed; } table.records td { overflow-wrap: anywhere; }
 tr.synthetic td { background: #fff8ec; }
 .badge { display: inline-block; font-size: .7rem; font-weight: bold; padding: .05rem .35rem;
          border-radius: 3px; background: #f0a030; color: #000; }
@@ -333,6 +334,8 @@ def _prisma_table(prisma: pd.DataFrame) -> str:
 def _records_table(df: pd.DataFrame) -> str:
     head = ("<th>kind</th><th>lang</th><th>work</th><th>original</th><th>translation</th>"
             "<th>themes</th><th>source</th>")
+    widths = (7, 4, 19, 25, 25, 8, 12)  # per cent of the table's width
+    cols = "".join(f'<col style="width:{w}%">' for w in widths)
     rows = []
     for r in _rows(df):
         synthetic = bool(r["synthetic"])
@@ -359,7 +362,8 @@ def _records_table(df: pd.DataFrame) -> str:
             f"<td>{badge}{_e(r['kind']).replace('_', ' ')}</td><td>{_e(r['language'])}</td>"
             f"<td>{work}</td><td>{_e(_short(r['text']))}</td><td>{translation}</td>"
             f"<td>{themes}</td><td>{source}</td></tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return (f'<table class="records"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")
 
 
 def render_report(data: ReportData, *, title: str = "litrev run report",
