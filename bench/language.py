@@ -7,6 +7,8 @@ from their sources' metadata; see its README). Prints:
 
 1. an ablation table: langdetect alone, then each added part up to the shipped method, with no
    profile (any language possible) and with the review's candidates (en, fi, sv, de);
+   and the same for two stress tests built from the same texts: all in capitals, and each cut
+   to its first words (<= 30 characters);
 2. accuracy per language and per length bucket (<=120, 121-400, >400 characters) for
    langdetect alone and for the shipped method, with no profile;
 3. the texts it got wrong;
@@ -82,8 +84,21 @@ def pct(right, total):
     return f"{100 * right / total:6.2f}%" if total else "     -"
 
 
-def ablation_table(rows):
-    print("\n## Ablation (accuracy; und counts as wrong)\n")
+def capitals(rows):
+    return [{**r, "text": r["text"].upper()} for r in rows]
+
+
+def first_words(rows, limit=30):
+    """Each text cut to its first words, at most ``limit`` characters (a short title)."""
+    out = []
+    for r in rows:
+        cut = r["text"][: limit + 1].rsplit(" ", 1)[0] if len(r["text"]) > limit else r["text"]
+        out.append({**r, "text": cut})
+    return out
+
+
+def ablation_table(rows, title="Ablation (accuracy; und counts as wrong)"):
+    print(f"\n## {title}\n")
     header = (f"{'method':<50} {'profile':<11} {'all':>8} {'main<=120':>10} {'main>120':>9} "
               f"{'und':>4}")
     print(header)
@@ -156,6 +171,9 @@ def main(argv=None) -> int:
     print("texts per language: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
     kept = ablation_table(rows)
+    ablation_table(capitals(rows), "Stress test: the same texts in capitals")
+    ablation_table(first_words(rows), "Stress test: the same texts cut to their first words "
+                   "(<= 30 characters)")
     base = kept[(ABLATION[0][0], "none")]
     ship = kept[(ABLATION[-1][0], "none")]
     breakdown(base, "langdetect alone")

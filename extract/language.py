@@ -51,10 +51,13 @@ MIXED = "mul"
 
 # Below this many letters nothing is called without a hint ("OK", "n/a", "Vol.").
 MIN_LETTERS = 4
-# Below this many letters every detector that ran must agree before a call is made.
+# Below this many letters most detectors that ran must agree before a call is made.
 SHORT_LETTERS = 40
 # The combined probability the winning language needs; below it the text is ambiguous.
 MIN_CONFIDENCE = 0.5
+# A short text is less evidence: its winner needs more (a lone shared word such as
+# "Universitet" or "Student" stays und).
+SHORT_MIN_CONFIDENCE = 0.6
 # fastText and lingua agreeing at this combined probability settle a text without langdetect.
 AGREEMENT_CONFIDENCE = 0.7
 # Prior odds a metadata hint gives its language over any other (metadata is right ~4 times in 5).
@@ -454,8 +457,10 @@ def _decide(text: str, allowed: frozenset[str] | None, hint: str | None, method:
     if hint and best_h == hint:
         return Detection(hint, p_h, "hint+detector")
     if method.abstain:
-        agree = all(t == best for t in tops)
-        if p < MIN_CONFIDENCE or (letters < SHORT_LETTERS and not agree):
+        # a short text needs a majority: two of three detectors (or both of two) name it
+        agree = sum(t == best for t in tops) >= min(2, len(tops))
+        short = letters < SHORT_LETTERS
+        if p < (SHORT_MIN_CONFIDENCE if short else MIN_CONFIDENCE) or (short and not agree):
             return Detection(UNDETERMINED, 0.0, "ambiguous")
     return Detection(best, p, name)
 
