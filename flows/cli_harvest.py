@@ -18,6 +18,7 @@ from flows.errors import FlowError, UsageError
 from flows.output import write_frame
 
 EXIT_SOURCE_FAILED = 3
+EXIT_STEP_FAILED = 4
 # Quiet, offline Prefect for a CLI run. setdefault: a user's own setting wins.
 QUIET_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -71,7 +72,17 @@ def cmd_harvest(args, ctx) -> int:
     finally:
         harvest._PRINTER = None
     print_summary(summary, json_out=args.json)
-    return 0 if summary["status"] == "succeeded" else EXIT_SOURCE_FAILED
+    return exit_code(summary)
+
+
+def exit_code(summary: dict) -> int:
+    """0: all went well; 3: a source failed (the others are stored); 4: translation or coding
+    failed (the harvested records are stored)."""
+    if any(r["status"] != "succeeded" for r in summary["sources"]):
+        return EXIT_SOURCE_FAILED
+    if any((summary.get(step) or {}).get("error") for step in ("translation", "coding")):
+        return EXIT_STEP_FAILED
+    return 0
 
 
 def print_summary(summary: dict, *, json_out: bool = False) -> None:

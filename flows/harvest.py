@@ -46,7 +46,6 @@ log = logging.getLogger("litrev.harvest")
 
 FLOW_NAME = "nightly-harvest"
 ARTIFACT_KEY_PREFIX = "harvest-summary"
-EXIT_SOURCE_FAILED = 3
 
 # name, SourceSettings -> httpx.Client | None. None lets each source build its own client.
 CLIENT_FACTORY: Callable[[str, Any], Any] | None = None

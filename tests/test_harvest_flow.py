@@ -1,0 +1,274 @@
+"""The nightly harvest flow, run as a user runs it: `litrev harvest` in a child process, talking
+to a REAL Prefect server (tests/prefect_server.py), on recorded source responses served over
+loopback (OpenAlex, tests/fixtures/harvest) and import files (tests/fixtures/files).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from tests.prefect_server import prefect_env, prefect_server  # noqa: F401 - fixture
+from tests.recorded_api import RecordedApi, always_500, openalex_routes
+
+FILES = Path(__file__).resolve().parent / "fixtures" / "files"
+LITREV = [sys.executable, "-m", "flows.cli"]
+
+pytestmark = pytest.mark.slow
+
+
+def write_profile(folder: Path, *, openalex_url: str | None = None,
+                  crossref_url: str | None = None, files: bool = True) -> Path:
+    lines = ['[review]', 'name = "Harvest test"', 'target_language = "en"',
+             'candidate_languages = ["en", "fi", "de", "sv"]',
+             'contact_email = "test@example.org"', 'database = "review.duckdb"', '',
+             '[search.terms]', 'en = ["code quality"]', '',
+             '[seeds]', 'dois = ["10.1145/3174781.3174785"]', '',
+             '[translation]', 'provider = "none"', '']
+    if files:
+        lines += ['[sources.files]', 'folder = "imports"', '']
+    if openalex_url:
+        lines += ['[sources.openalex]', f'base_url = "{openalex_url}"', 'searches = false',
+                  'rate_per_second = 0', '']
+    if crossref_url:
+        lines += ['[sources.crossref]', f'base_url = "{crossref_url}"', 'rate_per_second = 0',
+                  'max_attempts = 2', 'backoff_base_seconds = 0.01',
+                  'backoff_max_seconds = 0.02', '']
+    (folder / "imports").mkdir(exist_ok=True)
+    path = folder / "review.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def copy_imports(folder: Path, *names: str) -> None:
+    for name in names or ("references.ris", "references.bib", "scite-otte-2020.csv",
+                          "demo-sample.jsonl"):
+        shutil.copy(FILES / name, folder / "imports" / name)
+
+
+def litrev(tmp: Path, api_url: str, *args: str, timeout: float = 240,
+           **popen) -> subprocess.CompletedProcess:
+    env = prefect_env(api_url, tmp / "prefect-home")
+    return subprocess.run([*LITREV, "--profile", str(tmp / "review.toml"), *args], cwd=tmp,
+                          env=env, capture_output=True, text=True, timeout=timeout, **popen)
+
+
+def rows(db: Path, sql: str, params=None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or {}).fetchall()
+    finally:
+        con.close()
+
+
+def table_counts(db: Path) -> dict[str, int]:
+    return {t: rows(db, f"SELECT count(*) FROM {t}")[0][0]  # noqa: S608 - fixed table names
+            for t in ("works", "work_sources", "citations", "excerpts", "excerpt_sources")}
+
+
+def test_harvest_end_to_end_fills_database_ledger_and_prefect(prefect_server, tmp_path):  # noqa: F811
+    with RecordedApi(openalex_routes) as oa:
+        write_profile(tmp_path, openalex_url=oa.url)
+        copy_imports(tmp_path)
+        done = litrev(tmp_path, prefect_server, "harvest", "--json")
+    assert done.returncode in (0, 4), done.stderr  # 4: a later step (translation/coding) failed
+    summary = json.loads(done.stdout)
+    db = tmp_path / "review.duckdb"
+
+    # OpenAlex: the seed and the 25 recorded works citing it, with rebuilt abstracts.
+    assert rows(db, "SELECT title, year FROM works WHERE doi = '10.1145/3636515'") == [
+        ("Automated Grading and Feedback Tools for Programming Education: A Systematic Review",
+         2024)]
+    assert rows(db, "SELECT is_seed FROM works WHERE doi = '10.1145/3174781.3174785'") == [
+        (True,)]
+    cited = rows(db, "SELECT count(DISTINCT citing_work_id) FROM citations "
+                     "WHERE cited_work_id = 'doi:10.1145/3174781.3174785'")[0][0]
+    assert cited == 25
+    # The import files: the Finnish thesis abstract, detected as Finnish.
+    assert rows(db, "SELECT language FROM excerpts WHERE text LIKE 'Tiivistelmä: Hoitotyönt%'"
+                ) == [("fi",)]
+
+    # The ledger: one row per search with the query as sent and the counts.
+    log = {(s, q.split("&")[0]): (hits, got, new, status) for s, q, hits, got, new, status in
+           rows(db, "SELECT source, query, hits_reported, records_retrieved, new_records, "
+                    "status FROM search_log")}
+    assert log[("openalex", "filter=cites:W2785752813")] == (25, 26, 26, "succeeded")
+    assert log[("files", "import references.ris")][3] == "succeeded"
+    run = rows(db, "SELECT run_id, status, trigger, flow_run_id FROM harvest_runs")
+    assert len(run) == 1 and run[0][2] == "cli" and run[0][3]
+    assert summary["run_id"] == run[0][0]
+    assert {s["source"]: s["status"] for s in summary["sources"]} == {
+        "files": "succeeded", "openalex": "succeeded"}
+    assert summary["languages"]["fi"] >= 1
+
+    # Prefect: the flow run completed on the server and left its summary artifact.
+    with httpx.Client(base_url=prefect_server, timeout=10) as api:
+        flow_run = api.get(f"/flow_runs/{run[0][3]}").json()
+        artifacts = api.post("/artifacts/filter", json={
+            "artifacts": {"flow_run_id": {"any_": [run[0][3]]}}}).json()
+    assert flow_run["state"]["type"] == "COMPLETED"
+    markdown = artifacts[0]["data"]
+    assert "filter=cites:W2785752813" in markdown and "| openalex | succeeded |" in markdown
+    assert "Translation backlog" in markdown
+
+
+def test_same_harvest_twice_same_rows_and_zero_new(prefect_server, tmp_path):  # noqa: F811
+    with RecordedApi(openalex_routes) as oa:
+        write_profile(tmp_path, openalex_url=oa.url)
+        copy_imports(tmp_path)
+        first = litrev(tmp_path, prefect_server, "harvest")
+        db = tmp_path / "review.duckdb"
+        before = table_counts(db)
+        works_before = rows(db, "SELECT work_id, title, year, first_seen FROM works ORDER BY 1")
+        second = litrev(tmp_path, prefect_server, "harvest", "--json")
+    assert first.returncode in (0, 4) and second.returncode in (0, 4), second.stderr
+    assert table_counts(db) == before
+    assert rows(db, "SELECT work_id, title, year, first_seen FROM works ORDER BY 1"
+                ) == works_before
+    run_id = json.loads(second.stdout)["run_id"]
+    new, retrieved = rows(db, "SELECT sum(new_records), sum(records_retrieved) FROM search_log "
+                              "WHERE run_id = $r", {"r": run_id})[0]
+    assert new == 0
+    assert retrieved == 26  # OpenAlex answers again (unchanged); files are skipped by hash
+    # Found by the first run: unchanged or updated (store.load's content hash currently
+    # depends on the batch's other rows, so an unchanged work can count as updated).
+    assert rows(db, "SELECT sum(unchanged_records + updated_records) FROM search_log "
+                    "WHERE run_id = $r AND source = 'openalex'", {"r": run_id}) == [(26,)]
+
+
+def test_source_answering_500_is_marked_failed_others_loaded_exit_3(prefect_server, tmp_path):  # noqa: F811,E501
+    with RecordedApi(openalex_routes) as oa, RecordedApi(always_500) as broken:
+        write_profile(tmp_path, openalex_url=oa.url, crossref_url=broken.url)
+        done = litrev(tmp_path, prefect_server, "harvest", "--retry-delay", "0.1")
+        crossref_requests = len(broken.requests)
+    assert done.returncode == 3, done.stderr
+    db = tmp_path / "review.duckdb"
+    assert rows(db, "SELECT DISTINCT status FROM search_log WHERE source = 'crossref'") == [
+        ("failed",)]
+    error = rows(db, "SELECT error FROM search_log WHERE source = 'crossref' LIMIT 1")[0][0]
+    assert "HTTP 500" in error
+    assert rows(db, "SELECT count(*) FROM works WHERE doi LIKE '10.1145/36%'")[0][0] > 0
+    assert rows(db, "SELECT status FROM harvest_runs") == [("partial",)]
+    assert "crossref  failed" in done.stdout and "openalex  succeeded" in done.stdout
+    # 2 searches x 2 attempts in the HTTP layer x 2 attempts of the whole source: no more.
+    assert crossref_requests == 8
+    assert "Traceback" not in done.stderr
+
+
+def test_successful_run_prints_no_traceback_or_telemetry(prefect_server, tmp_path):  # noqa: F811
+    write_profile(tmp_path)
+    copy_imports(tmp_path, "references.ris")
+    done = litrev(tmp_path, prefect_server, "harvest")
+    assert "Traceback" not in done.stderr
+    assert "telemetry" not in done.stderr.lower() and "analytics" not in done.stderr.lower()
+    assert "files: done, " in done.stderr
+    assert done.stdout.splitlines()[3].split()[:2] == ["files", "succeeded"]
+
+
+def big_import(path: Path, n: int, prefix: str) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(n):
+            out.write(json.dumps({
+                "id": f"{prefix}-{i}", "doi": f"10.5555/litrev.{prefix}.{i}", "year": 2020,
+                "title": f"Peer support work in hospital teams, study {prefix} {i}",
+                "language": "en",
+                "abstract": f"Peer support workers joined the ward team in study {prefix} {i}. "
+                            "Staff reported clearer roles after a year of joint meetings.",
+            }) + "\n")
+
+
+def test_kill_during_load_then_rerun_loses_nothing_duplicates_nothing(prefect_server, tmp_path):  # noqa: F811,E501
+    write_profile(tmp_path)
+    imports = tmp_path / "imports"
+    big_import(imports / "first.jsonl", 300, "first")
+    first = litrev(tmp_path, prefect_server, "harvest")
+    assert first.returncode in (0, 4), first.stderr
+    db = tmp_path / "review.duckdb"
+    assert table_counts(db)["works"] == 300
+
+    big_import(imports / "second.jsonl", 1900, "second")  # under max_records (2000)
+    env = prefect_env(prefect_server, tmp_path / "prefect-home")
+    proc = subprocess.Popen([*LITREV, "--profile", str(tmp_path / "review.toml"), "harvest"],
+                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    wal = Path(str(db) + ".wal")
+    snapshot = Path(str(db) + ".snapshot")
+    opened = snapshot.stat().st_mtime
+    deadline = time.monotonic() + 200
+    killed_in_load = False
+    while time.monotonic() < deadline and proc.poll() is None:
+        # the run is open (snapshot republished) and the write session is merging (WAL)
+        if snapshot.stat().st_mtime != opened and wal.exists():
+            os.killpg(proc.pid, signal.SIGKILL)
+            killed_in_load = True
+            break
+        time.sleep(0.005)
+    proc.wait(timeout=30)
+    assert killed_in_load, "the harvest finished before its load could be interrupted"
+
+    statuses = [r[0] for r in rows(db, "SELECT status FROM harvest_runs ORDER BY started_at")]
+    assert statuses[0] in ("succeeded", "partial") and statuses[1:] == ["running"]
+    works = {r[0] for r in rows(db, "SELECT doi FROM works")}
+    assert {f"10.5555/litrev.first.{i}" for i in range(300)} <= works  # nothing lost
+
+    again = litrev(tmp_path, prefect_server, "harvest")
+    assert again.returncode in (0, 4), again.stderr
+    assert rows(db, "SELECT count(*), count(DISTINCT doi) FROM works") == [(2200, 2200)]
+    assert rows(db, "SELECT count(*), count(DISTINCT text) FROM excerpts") == [(2200, 2200)]
+    assert rows(db, "SELECT count(*) FROM work_sources") == [(2200,)]
+
+
+HOLD_WRITER = """
+import sys, time
+from store.db import write_session
+with write_session(sys.argv[1]) as con:
+    con.execute("SELECT count(*) FROM works").fetchone()
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_query_reads_snapshot_within_2s_while_a_harvest_holds_the_database(tmp_path, capsys):
+    from flows.cli import main
+    from store.db import write_session
+    from tests import corpus
+
+    db = tmp_path / "review.duckdb"
+    with write_session(db) as con:
+        corpus.build(con)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_WRITER, str(db), "60"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(duckdb.IOException, match="(?i)lock"):
+            duckdb.connect(str(db), read_only=True)  # the file itself is held by the writer
+        # The command itself (timed in this process, so interpreter start-up on a busy CI
+        # machine does not count) answers from the snapshot.
+        started = time.monotonic()
+        code = main(["--db", str(db), "query", "run", "excerpts_by_language", "--format",
+                     "csv"])
+        elapsed = time.monotonic() - started
+        out = capsys.readouterr().out
+        # And as a user runs it, in its own process, with `litrev status` too.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LITREV_")}
+        status = subprocess.run([*LITREV, "--db", str(db), "status"], capture_output=True,
+                                text=True, env=env, timeout=60)
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    assert code == 0
+    assert elapsed < 2.0, f"litrev query took {elapsed:.2f} s while the database was held"
+    assert "en,citation_statement,3" in out and "fi,citation_statement,1" in out
+    assert status.returncode == 0, status.stderr
+    assert "works: 5" in status.stdout
