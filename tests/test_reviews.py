@@ -4,18 +4,22 @@ unknown ids, and human translations that nothing overwrites."""
 from __future__ import annotations
 
 import csv
-import importlib.util
+import socket
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from openpyxl import load_workbook
 
+from extract.profile import parse_profile
 from flows.cli import main
+from flows.translation import run_translation
 from store import reviews as reviews_module
 from store.db import read_session, write_session
 from store.export import COLUMNS, export_excerpts
 from store.reviews import ReviewFileError, import_reviews, strip_neutraliser
 from store.sqlfiles import SqlFile
+from store.translations import save_results
 from tests import corpus_review
 from tests.corpus_review import EINSAMKEIT_MACHINE, excerpt_id_starting
 
@@ -72,31 +76,31 @@ def fill_in_xlsx(path: Path, edits: dict[str, dict[str, str]]) -> None:
     wb.save(path)
 
 
-def run_later_translation(db) -> str:
-    """A later translation run with the provider unreachable; returns how it was done."""
-    if importlib.util.find_spec("flows.translation") is not None:
-        from flows.translation import run_translation
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
-        from extract.profile import parse_profile
 
-        profile = parse_profile({"review": {
-            "name": "t", "target_language": "en", "candidate_languages": ["en", "de", "fi", "sv"],
-            "contact_email": "review@example.invalid", "database": str(db)},
-            "translation": {"provider": "libre", "url": "http://127.0.0.1:9"}})
-        run_translation(db, profile, retry_pending=True)
-        return "run_translation"
-    # Until flows.translation lands: what any machine writer must do, a plain upsert that
-    # respects human rows, exactly as the schema comment says.
+def run_later_translation(db) -> dict:
+    """A later translation run with the provider unreachable (nothing listens on the port)."""
+    profile = parse_profile({
+        "review": {"name": "t", "target_language": "en",
+                   "candidate_languages": ["en", "de", "fi", "sv"],
+                   "contact_email": "review@example.invalid", "database": str(db)},
+        "translation": {"provider": "libre", "url": f"http://127.0.0.1:{closed_port()}",
+                        "timeout_seconds": 2, "max_consecutive_failures": 1}})
+    return run_translation(db, profile, retry_pending=True)
+
+
+def machine_write(db, text_hash: str) -> None:
+    """What the translation step stores for a fresh provider answer, aimed at a human row."""
+    answer = SimpleNamespace(text_hash=text_hash, target_language="en", source_language="de",
+                             translated_text="MACHINE OVERWRITE", provider="google",
+                             status="machine", error=None, numbers_mismatch=False,
+                             new_cache_entry=True)
     with write_session(db) as con:
-        con.execute("""
-            INSERT INTO translations SELECT text_hash, 'en', language, 'MACHINE OVERWRITE',
-                   'google', 'machine', NULL, false, now(), now()
-            FROM excerpts WHERE language <> 'en'
-            ON CONFLICT (text_hash, target_language) DO UPDATE SET
-                translated_text = excluded.translated_text, status = excluded.status,
-                provider = excluded.provider
-            WHERE translations.status <> 'human'""")
-    return "machine upsert"
+        save_results(con, [answer])
 
 
 def test_round_trip_through_xlsx(review_db, tmp_path, capsys):
@@ -121,8 +125,15 @@ def test_round_trip_through_xlsx(review_db, tmp_path, capsys):
         stored = dict(con.execute("SELECT excerpt_id, decision FROM reviews").fetchall())
     assert stored[german] == "include" and stored[finnish] == "exclude"
 
-    how = run_later_translation(review_db)
-    assert translation_of(review_db, "Etwa 5 bis 10%") == (CORRECTED, "human", "reviewer"), how
+    later = run_later_translation(review_db)
+    assert later["texts"] == 2  # the Finnish and the pending Swedish abstract were tried again
+    assert translation_of(review_db, "Etwa 5 bis 10%") == (CORRECTED, "human", "reviewer")
+    assert translation_of(review_db, "Bakgrund: Covid-19")[1] == "pending"
+    with read_session(review_db) as con:
+        german_hash = con.execute("SELECT text_hash FROM excerpts WHERE excerpt_id = $e",
+                                  {"e": german}).fetchone()[0]
+    machine_write(review_db, german_hash)
+    assert translation_of(review_db, "Etwa 5 bis 10%") == (CORRECTED, "human", "reviewer")
 
     # and the next export shows the human translation, unmarked
     again = tmp_path / "again.xlsx"
