@@ -178,6 +178,14 @@ def _text(value) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def _auto_scheduled() -> bool:
+    """Whether this flow run was created by the server's scheduler (not run_deployment)."""
+    from prefect.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    return bool(ctx and ctx.flow_run and getattr(ctx.flow_run, "auto_scheduled", False))
+
+
 # --- tasks --------------------------------------------------------------------------------------
 
 @task(name="open-run", cache_policy=NO_CACHE)
@@ -414,6 +422,8 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
 
     profile = load_profile(profile_path)
     db = Path(db_path) if db_path else profile.database_path
+    if trigger == "deployment" and _auto_scheduled():
+        trigger = "schedule"
     names = select_sources(profile, sources)
     started = dt.datetime.now(dt.UTC)
     run_id = new_run_id(started)
