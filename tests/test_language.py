@@ -290,3 +290,13 @@ def test_cli_detect_errors_are_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and "no text field 'text'" in err
     assert litrev(["detect", "x", "--candidates", "english,xx1"]) == 1
     assert "not a language code" in capsys.readouterr().err
+
+
+def test_threads_get_the_same_answers_as_one_thread(dev):
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [r["text"] for r in dev[::3]]
+    L.clear_caches()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(L.detect, texts))
+    assert threaded == [L.detect(t) for t in texts]
