@@ -1,0 +1,103 @@
+"""The search ledger: every retrieved record counted once, PRISMA counts, `litrev prisma`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pandas as pd
+
+from extract.records import SourceRecord, Work
+from flows.cli import main
+from store.db import frame, read_session, write_session
+from store.ledger import (
+    SearchEntry,
+    classify_searches,
+    finish_run,
+    open_run,
+    prisma_counts,
+    record_searches,
+    run_searches,
+)
+from store.load import load_batch, records_to_batch
+
+
+def work(n: int, title: str | None = None) -> Work:
+    return Work.create(doi=f"10.5555/ledger.{n}", title=title or f"Work {n}", year=2020 + n)
+
+
+def test_every_record_falls_in_exactly_one_count(tmp_path):
+    db = tmp_path / "l.duckdb"
+    a, b, c, d, e = (work(i) for i in range(1, 6))
+    with write_session(db) as con:
+        load_batch(con, records_to_batch([SourceRecord("files", "a", a),
+                                          SourceRecord("files", "b", b)]), run_id="r0")
+        b_changed = Work.create(doi=b.doi, title="Work 2, corrected title", year=b.year)
+        entries = [
+            SearchEntry(source="files", query="import refs.ris",
+                        work_ids=(a.work_id, c.work_id, c.work_id, d.work_id),
+                        deleted=(False, False, False, True)),
+            SearchEntry(source="openalex", query="filter=cites:W1", hits_reported=7,
+                        work_ids=(c.work_id, b.work_id, e.work_id)),
+        ]
+        batch = records_to_batch([SourceRecord("files", "a", a), SourceRecord("files", "c", c),
+                                  SourceRecord("openalex", "b", b_changed),
+                                  SourceRecord("openalex", "e", e)])
+        counts = classify_searches(con, entries, batch.works)
+        open_run(con, run_id="r1", review_name="Ledger test", trigger="cli")
+        record_searches(con, "r1", entries, counts)
+        finish_run(con, "r1", status="succeeded", summary={"note": "test"})
+    files, openalex = counts
+    assert (files.records_retrieved, files.unchanged_records, files.new_records,
+            files.duplicates_within, files.removed_other) == (4, 1, 1, 1, 1)
+    assert (openalex.records_retrieved, openalex.duplicates_across, openalex.updated_records,
+            openalex.new_records) == (3, 1, 1, 1)
+    for c in counts:
+        assert c.records_retrieved == (c.duplicates_within + c.duplicates_across
+                                       + c.removed_other + c.new_records
+                                       + c.updated_records + c.unchanged_records)
+    with read_session(db) as con:
+        logged = run_searches(con, "r1")
+        run = frame(con, "SELECT status, trigger, summary FROM harvest_runs WHERE run_id='r1'")
+    assert list(logged["query"]) == ["import refs.ris", "filter=cites:W1"]
+    assert list(logged["hits_reported"].fillna(-1)) == [-1, 7]
+    assert run.iloc[0]["status"] == "succeeded"
+    assert json.loads(run.iloc[0]["summary"]) == {"note": "test"}
+
+
+def test_prisma_counts_by_source_and_by_run(corpus_db):
+    with read_session(corpus_db) as con:
+        counts = prisma_counts(con)
+        since = prisma_counts(con, since=pd.Timestamp("2026-11-10").date())
+    by_source = counts["by_source"].set_index("source")
+    assert by_source.loc["openalex", "records_identified"] == 105
+    assert by_source.loc["crossref", "duplicates_in_run"] == 20
+    assert by_source.loc["crossref", "failed_searches"] == 1
+    assert by_source.loc["total", "records_identified"] == 155
+    assert by_source.loc["total", "excluded_by_automation"] == 1
+    assert by_source.loc["total", "records_screened"] == 134  # 135 new - 1 excluded
+    assert list(since["by_run"]["run_id"]) == ["run-2"]
+    assert since["by_source"].set_index("source").loc["total", "records_identified"] == 5
+
+
+def test_prisma_command_formats(corpus_db, capsys):
+    assert main(["--db", str(corpus_db), "prisma", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "| openalex | api.openalex.org | 2 |" in out
+    assert "Records identified: 155; removed before screening: duplicates 22" in out
+
+    assert main(["--db", str(corpus_db), "prisma", "--since", "2026-11-10", "--format",
+                 "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["since"] == "2026-11-10"
+    assert [r["run_id"] for r in data["by_run"]] == ["run-2"]
+    assert data["by_run"][0]["failed_searches"] == 1
+
+    assert main(["--db", str(corpus_db), "prisma", "--format", "csv"]) == 0
+    table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["source"] for r in table] == ["crossref", "openalex", "total"]
+    assert table[2]["records_identified"] == "155"
+
+    assert main(["--db", str(corpus_db), "prisma", "--since", "26.11.2026"]) == 1
+    assert "YYYY-MM-DD" in capsys.readouterr().err
