@@ -410,7 +410,8 @@ class TranslationEngine:
     def translate(self, text: str, source: str, target: str) -> ProviderAnswer:
         """One text: split under the provider's limits, translated piece by piece, joined."""
         if self.circuit_open:
-            return ProviderAnswer(None, "pending", self.circuit_reason)
+            return ProviderAnswer(None, "pending", f"{self.client.name} counts as down for this "
+                                  f"run: {self.circuit_reason}")
         pieces, seps = split_text(text.strip(), self.client.limits.fits)
         out = []
         for piece in pieces:
@@ -434,8 +435,7 @@ class TranslationEngine:
         else:
             self._failures += 1
             if self._failures >= self.max_consecutive_failures:
-                self._open(f"{self.client.name} is down for this run after {self._failures} "
-                           f"consecutive failures (last: {message})")
+                self._open(f"{self._failures} consecutive failures, the last: {message}")
         return ProviderAnswer(None, "pending", message)
 
 

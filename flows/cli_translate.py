@@ -8,10 +8,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from extract.profile import TRANSLATION_PROVIDERS
 from flows.cli import add_command
 from flows.errors import UsageError
+from store.errors import DatabaseMissing
 
 
 def _print_run(summary: dict) -> None:
@@ -24,11 +26,11 @@ def _print_run(summary: dict) -> None:
               f"{sources.get('memory', 0)}, cache {sources.get('cache', 0)}, provider "
               f"{sources.get('provider', 0)}; provider calls {summary['provider_calls']}")
     if summary["numbers_mismatch"]:
-        print(f"  numbers differ from the original in {summary['numbers_mismatch']} "
-              "translations: check them (numbers_mismatch in v_excerpts and exports)")
+        print(f"  numbers differ from the original in {summary['numbers_mismatch']} of "
+              "them: check those (numbers_mismatch in v_excerpts and exports)")
     if summary["circuit_open"]:
-        print(f"  provider {summary['provider']} counts as down for this run "
-              f"({summary['circuit_reason']})")
+        print(f"  {summary['provider']} counts as down for this run: "
+              f"{summary['circuit_reason']}")
     pending = summary["by_status"].get("pending", 0)
     if pending:
         print(f"  {pending} texts are pending: the next `litrev translate` or nightly harvest "
@@ -46,6 +48,9 @@ def cmd_translate(args, ctx) -> int:
         if args.retry_pending or args.limit is not None or args.provider:
             raise UsageError("--import-tm imports a memory only; run `litrev translate` "
                              "afterwards for the rest")
+        if not Path(ctx.db_path).exists():
+            raise DatabaseMissing(f"no database at {ctx.db_path}; create it with `litrev init` "
+                                  "or pass --db / set LITREV_DB")
         summary = import_translation_memory(ctx.db_path, args.import_tm,
                                             source_language=args.source_lang,
                                             target_language=args.target_lang)

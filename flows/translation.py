@@ -42,7 +42,8 @@ def run_translation(db_path: str | os.PathLike, profile: Profile, *, retry_pendi
     ``engine`` replaces the online provider altogether (tests).
 
     Returns ``texts`` (looked at), ``by_status`` (counts of the answers saved),
-    ``by_source`` (human / memory / cache / provider), ``provider`` , ``provider_calls``
+    ``by_source`` (where the translations came from: human / memory / cache / provider),
+    ``provider``, ``provider_calls``
     (requests for pieces, retries included), ``circuit_open`` and ``circuit_reason``,
     ``numbers_mismatch`` and ``seconds``.
     """
@@ -76,10 +77,8 @@ def run_translation(db_path: str | os.PathLike, profile: Profile, *, retry_pendi
             by_source["human"] += 1
         elif r.status == "tm":
             by_source["memory"] += 1
-        elif r.status == "machine" and not r.new_cache_entry:
-            by_source["cache"] += 1
-        else:
-            by_source["provider"] += 1
+        elif r.status == "machine":
+            by_source["provider" if r.new_cache_entry else "cache"] += 1
     return {
         "texts": len(results),
         "target_language": target,
