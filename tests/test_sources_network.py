@@ -385,3 +385,36 @@ def test_every_module_has_the_shared_shape(module):
     for attr in ("NAME", "PLATFORM", "iter_records", "to_record", "parse", "harvest"):
         assert hasattr(module, attr) or any(hasattr(v, attr) for v in vars(module).values()
                                             if isinstance(v, type)), attr
+
+
+def test_quota_stops_every_later_search_of_the_source_without_requests(monkeypatch):
+    monkeypatch.setenv("LITREV_OPENALEX_API_KEY", "oa-secret-999999")
+    sent = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.params["search"])
+        return httpx.Response(429, json={"error": "Rate limit exceeded", "message":
+                                         "Insufficient credits for this request"})
+
+    ctx = context("openalex", handler, terms={"en": ["peer support worker"],
+                                              "fi": ["kokemusasiantuntija"]}, citations=False)
+    results = run_source("openalex", ctx)
+    assert [r.query_key for r in results] == ["search:en:peer support worker",
+                                              "search:fi:kokemusasiantuntija"]
+    assert [r.status for r in results] == ["stopped", "stopped"]
+    assert sent == ["peer support worker"]  # the second search sent nothing
+    assert "Insufficient credits" in results[0].error
+    assert all("oa-secret-999999" not in r.error and "oa-secret-999999" not in r.query
+               for r in results)
+    assert "api_key=***" in results[0].error
+
+
+def test_seed_doi_unknown_to_crossref_is_an_empty_search_not_a_failure():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, text="Resource not found.")
+
+    ctx = context("crossref", handler, seeds=["10.5555/not.registered"], searches=False)
+    [result] = run_source("crossref", ctx)
+    assert result.status == "succeeded"
+    assert result.records == [] and result.hits_reported == 0
+    assert result.error == "Crossref does not know the seed DOI 10.5555/not.registered"
