@@ -27,6 +27,7 @@ Tests (and embedders) can inject the HTTP client of each source through
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import re
@@ -178,6 +179,37 @@ def _text(value) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+WRITER_WAIT_SECONDS = 600.0
+
+
+@contextlib.contextmanager
+def writer(db: Path, *, wait_seconds: float | None = None):
+    """``store.db.write_session``, waiting while another process writes (a manual
+    ``litrev harvest`` or ``litrev translate``) instead of failing; gives up after 10 min."""
+    from store.db import write_session
+    from store.errors import DatabaseBusy
+
+    deadline = time.monotonic() + (WRITER_WAIT_SECONDS if wait_seconds is None
+                                   else wait_seconds)
+    while True:
+        try:
+            session = write_session(db)
+            con = session.__enter__()
+        except DatabaseBusy:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(2.0)
+            continue
+        break
+    try:
+        yield con
+    except BaseException:
+        if not session.__exit__(*sys.exc_info()):
+            raise
+    else:
+        session.__exit__(None, None, None)
+
+
 def _auto_scheduled() -> bool:
     """Whether this flow run was created by the server's scheduler (not run_deployment)."""
     from prefect.context import FlowRunContext
@@ -191,10 +223,9 @@ def _auto_scheduled() -> bool:
 @task(name="open-run", cache_policy=NO_CACHE)
 def open_run_task(db: Path, run_id: str, review_name: str, trigger: str, flow_run_id: str | None,
                   since: dt.date | None, limit: int | None) -> None:
-    from store.db import write_session
     from store.ledger import open_run
 
-    with write_session(db) as con:
+    with writer(db) as con:
         open_run(con, run_id=run_id, review_name=review_name, trigger=trigger,
                  flow_run_id=flow_run_id, since=since, record_limit=limit)
 
@@ -274,12 +305,11 @@ def detect_languages(db: Path, batch, candidates: tuple[str, ...]):
 @task(name="write-batch", cache_policy=NO_CACHE)
 def write_batch(db: Path, run_id: str, results: list, batch) -> dict:
     """The one write of the harvest: merge, watermarks, ledger; then the snapshot is published."""
-    from store.db import write_session
     from store.ledger import classify_searches, finish_run, record_searches
     from store.load import load_batch
 
     entries = _entries(results)
-    with write_session(db) as con:
+    with writer(db) as con:
         counts = classify_searches(con, entries, batch.works)
         loaded = load_batch(con, batch, run_id=run_id)
         con.execute("BEGIN TRANSACTION")
@@ -329,10 +359,9 @@ def coding_task(db: Path, profile) -> dict:
 
 @task(name="finish-run", cache_policy=NO_CACHE)
 def finish_task(db: Path, run_id: str, status: str, summary: dict) -> None:
-    from store.db import write_session
     from store.ledger import finish_run
 
-    with write_session(db) as con:
+    with writer(db) as con:
         finish_run(con, run_id, status=status, summary=summary)
 
 

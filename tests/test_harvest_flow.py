@@ -272,3 +272,28 @@ def test_query_reads_snapshot_within_2s_while_a_harvest_holds_the_database(tmp_p
     assert "en,citation_statement,3" in out and "fi,citation_statement,1" in out
     assert status.returncode == 0, status.stderr
     assert "works: 5" in status.stdout
+
+
+def test_harvest_write_waits_for_another_writer_instead_of_failing(tmp_path):
+    from flows.harvest import writer
+    from store.db import create_database
+    from store.errors import DatabaseBusy
+
+    db = tmp_path / "review.duckdb"
+    create_database(db)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_WRITER, str(db), "3"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(DatabaseBusy), writer(db, wait_seconds=0):
+            pass
+        started = time.monotonic()
+        with writer(db, wait_seconds=60) as con:
+            waited = time.monotonic() - started
+            con.execute("INSERT INTO harvest_runs (run_id, started_at, status) "
+                        "VALUES ('after-wait', now(), 'running')")
+    finally:
+        holder.wait(timeout=30)
+        holder.stdout.close()
+    assert waited > 0.5
+    assert rows(db, "SELECT run_id FROM harvest_runs") == [("after-wait",)]
