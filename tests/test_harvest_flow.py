@@ -259,6 +259,9 @@ def test_query_reads_snapshot_within_2s_while_a_harvest_holds_the_database(tmp_p
                      "csv"])
         elapsed = time.monotonic() - started
         out = capsys.readouterr().out
+        exported = main(["--db", str(db), "export", "excerpts", "--format", "csv", "-o",
+                         str(tmp_path / "excerpts.csv")])
+        capsys.readouterr()
         # And as a user runs it, in its own process, with `litrev status` too.
         env = {k: v for k, v in os.environ.items() if not k.startswith("LITREV_")}
         status = subprocess.run([*LITREV, "--db", str(db), "status"], capture_output=True,
@@ -267,7 +270,8 @@ def test_query_reads_snapshot_within_2s_while_a_harvest_holds_the_database(tmp_p
         holder.kill()
         holder.wait()
         holder.stdout.close()
-    assert code == 0
+    assert code == 0 and exported == 0
+    assert "Kokemusasiantuntijatoimintaan" in (tmp_path / "excerpts.csv").read_text("utf-8")
     assert elapsed < 2.0, f"litrev query took {elapsed:.2f} s while the database was held"
     assert "en,citation_statement,3" in out and "fi,citation_statement,1" in out
     assert status.returncode == 0, status.stderr
