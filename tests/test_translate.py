@@ -464,7 +464,7 @@ def test_csv_import_gives_tm_and_replaces_a_machine_translation(tmp_path):
     assert stored[text_hash(SHORT_QUOTE)]["status"] == "machine"
 
 
-def test_memory_files_that_cannot_be_read_say_what_to_do(tmp_path):
+def test_memory_files_that_cannot_be_read_say_what_to_do(tmp_path, capsys):
     plain = tmp_path / "pairs.csv"
     plain.write_text("Psykiatrinen hoitoketju,Psychiatric care pathway\n", encoding="utf-8")
     with pytest.raises(MemoryFileError, match="--source-lang and --target-lang"):
@@ -482,8 +482,14 @@ def test_memory_files_that_cannot_be_read_say_what_to_do(tmp_path):
     bomb = tmp_path / "bomb.tmx"
     bomb.write_text('<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY a "aaaa">]>'
                     '<tmx><body>&a;</body></tmx>', encoding="utf-8")
-    assert main(["--db", str(tmp_path / "x.duckdb"), "translate", "--import-tm",
-                 str(bomb)]) == 1
+    db = make_db(tmp_path / "corpus.duckdb", [(SHORT_TITLE, "fi")])
+    assert main(["--db", str(db), "translate", "--import-tm", str(bomb)]) == 1
+    assert capsys.readouterr().err.startswith("litrev: error: bomb.tmx: not a readable TMX file "
+                                              "(EntitiesForbidden")
+    assert main(["--db", str(tmp_path / "none.duckdb"), "translate", "--import-tm",
+                 str(FIXTURES / "psw-glossary.csv")]) == 1
+    assert "no database at" in capsys.readouterr().err
+    assert not (tmp_path / "none.duckdb").exists()
 
 
 # --- evidence: numbers -----------------------------------------------------------------------
