@@ -43,7 +43,15 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
 
 def report_data(con: duckdb.DuckDBPyConnection, *, target_language: str | None = None,
                 row_limit: int = DEFAULT_ROW_LIMIT) -> ReportData:
-    """Everything the report shows, read from one connection (a snapshot is fine)."""
+    """Everything the report shows, read from one connection (a snapshot is fine).
+
+    Without a target language (no profile) the report uses the language most translations are
+    into, else English, as the exports do.
+    """
+    if not target_language:
+        from store.export import default_target_language
+
+        target_language = default_target_language(con, None)
     overview = _run(con, "report_overview").to_dict("records")[0]
     q = internal("status_translation")
     status = pd.DataFrame(con.execute(q.sql, q.bind({"target": target_language})).fetchall(),

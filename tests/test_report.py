@@ -135,7 +135,12 @@ def test_litrev_report_writes_the_file(report_db, tmp_path, capsys):
     out = tmp_path / "out" / "report.html"
     assert main(["--db", str(report_db), "report", "-o", str(out)]) == 0
     assert "no network needed" in capsys.readouterr().out
-    assert out.read_text(encoding="utf-8").count("<svg") == 5
+    page = out.read_text(encoding="utf-8")
+    assert page.count("<svg") == 5
+    # no profile: translations into the language most translations are into (en here)
+    assert "translations into en" in page
+    assert "Research on expert-by-experience work has examined" in page
+    assert page.count("[untranslated]") == 1  # only the German test record, not English ones
 
 
 def test_litrev_report_without_a_database_is_one_line(tmp_path, capsys):
