@@ -301,3 +301,16 @@ def test_harvest_write_waits_for_another_writer_instead_of_failing(tmp_path):
         holder.stdout.close()
     assert waited > 0.5
     assert rows(db, "SELECT run_id FROM harvest_runs") == [("after-wait",)]
+
+
+def test_harvest_refuses_unknown_source_and_bad_date_in_one_line(tmp_path, capsys):
+    from flows.cli import main
+
+    profile = write_profile(tmp_path)
+    assert main(["--profile", str(profile), "harvest", "--source", "finna"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == ("litrev: error: source finna is not configured in the profile; "
+                           "configured: files")
+    assert main(["--profile", str(profile), "harvest", "--since", "yesterday"]) == 1
+    assert "--since expects a date written YYYY-MM-DD" in capsys.readouterr().err
+    assert not (tmp_path / "review.duckdb").exists()  # nothing started
