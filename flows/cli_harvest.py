@@ -101,7 +101,7 @@ def print_summary(summary: dict, *, json_out: bool = False) -> None:
     write_frame(pd.DataFrame(rows), "table")
     langs = ", ".join(f"{k} {v}" for k, v in summary["languages"].items()) or "none"
     backlog = summary.get("translation_backlog") or {}
-    print(f"languages: {langs}")
+    print(f"languages detected: {langs}")
     print(f"new excerpts: {summary['new_excerpts']}; corpus: {summary['works_total']} works, "
           f"{summary['excerpts_total']} excerpts")
     print(f"translation backlog: {sum(backlog.values())}"

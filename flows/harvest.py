@@ -426,7 +426,7 @@ def summary_markdown(summary: dict) -> str:
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     langs = ", ".join(f"{k} {v}" for k, v in summary["languages"].items()) or "none"
     backlog = summary.get("translation_backlog") or {}
-    lines += ["", f"Languages of this run's excerpts: {langs}.",
+    lines += ["", f"Languages detected in this run: {langs}.",
               f"Translation backlog: {sum(backlog.values())} "
               f"({', '.join(f'{k} {v}' for k, v in backlog.items()) or 'none'})."]
     for step in ("translation", "coding"):
@@ -485,7 +485,8 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
         if steps[step].get("error"):  # loaded records stay; the run is partial
             status = "partial" if status == "succeeded" else status
 
-    languages = Counter(batch.excerpts["language"].fillna("unknown")) \
+    # Languages detected in this run (excerpts stored before keep theirs and are not counted).
+    languages = Counter(batch.excerpts["language"].dropna()) \
         if not batch.excerpts.empty else Counter()
     summary = {
         "run_id": run_id, "status": status, "review": profile.name, "trigger": trigger,
