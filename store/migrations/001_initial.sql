@@ -161,6 +161,7 @@ CREATE TABLE search_indexes (
     stemmer     VARCHAR PRIMARY KEY,
     table_name  VARCHAR NOT NULL,
     docs        BIGINT NOT NULL,
+    fingerprint VARCHAR NOT NULL,           -- of its texts: an unchanged index is not rebuilt
     built_at    TIMESTAMPTZ NOT NULL
 );
 
