@@ -73,37 +73,47 @@ def _template(name: str, **identifiers: str) -> str:
 
 def refresh_index(con: duckdb.DuckDBPyConnection, *, now: dt.datetime | None = None
                   ) -> dict[str, int]:
-    """Rebuild search_docs and one BM25 index per stemmer; returns texts per stemmer."""
+    """Refill search_docs and (re)build the BM25 index of every stemmer whose texts changed;
+    returns texts per stemmer.
+
+    Building an fts index costs about a second per thousand texts, so an index whose texts
+    are unchanged (same fingerprint of ids and contents) is kept: a harvest that adds Finnish
+    abstracts rebuilds the Finnish index only.
+    """
     load_fts(con)
     now = now or dt.datetime.now(dt.UTC)
     langs = sorted(LANGUAGE_STEMMERS)
     fill = internal("search_fill_docs")
+    build = internal("search_index_table")
+    add = internal("search_indexes_add")
+    remove = internal("search_indexes_remove")
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(internal("search_docs_clear").sql)
         con.execute(fill.sql, fill.bind({"languages": langs,
                                          "stemmers": [LANGUAGE_STEMMERS[x] for x in langs]}))
-        wanted = {r[0]: int(r[1]) for r in con.execute(internal("search_stemmers").sql).fetchall()}
-        old = [r[0] for r in con.execute(internal("search_indexes_list").sql).fetchall()]
-        for stemmer in old:
-            if stemmer not in wanted:
-                con.execute(_template("search_index_drop", table=index_table(stemmer)))
-        con.execute(internal("search_indexes_clear").sql)
-        build = internal("search_index_table")
-        add = internal("search_indexes_add")
-        for stemmer, docs in sorted(wanted.items()):
+        wanted = {r[0]: (int(r[1]), r[2])
+                  for r in con.execute(internal("search_stemmers").sql).fetchall()}
+        built = {r[0]: r[3] for r in con.execute(internal("search_indexes_list").sql).fetchall()}
+        for stemmer in sorted(set(built) - set(wanted)):
+            con.execute(_template("search_index_drop", table=index_table(stemmer)))
+            con.execute(remove.sql, remove.bind({"stemmer": stemmer}))
+        for stemmer, (docs, fingerprint) in sorted(wanted.items()):
+            if built.get(stemmer) == fingerprint:
+                continue
             table = index_table(stemmer)
             con.execute(_template("search_index_table", table=table),
                         build.bind({"stemmer": stemmer}))
             con.execute(_template("search_index_create", table=table, stemmer=stemmer,
                                   stopwords="english" if stemmer == "english" else "none"))
-            con.execute(add.sql, add.bind({"stemmer": stemmer, "table_name": table,
-                                           "docs": docs, "now": now}))
+            con.execute(remove.sql, remove.bind({"stemmer": stemmer}))
+            con.execute(add.sql, add.bind({"stemmer": stemmer, "table_name": table, "docs": docs,
+                                           "fingerprint": fingerprint, "now": now}))
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return wanted
+    return {stemmer: docs for stemmer, (docs, _) in wanted.items()}
 
 
 def indexed_stemmers(con: duckdb.DuckDBPyConnection) -> list[str]:

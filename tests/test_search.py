@@ -186,3 +186,24 @@ def test_refresh_index_drops_languages_no_longer_present(searchable):
     with read_session(db) as con:
         assert search(con, "kokemusasiantuntija").empty
         assert not search(con, "peer support").empty
+
+
+def test_refresh_rebuilds_only_the_indexes_whose_texts_changed(searchable):
+    db, ids = searchable
+
+    def built_at(con):
+        return dict(con.execute("SELECT stemmer, built_at FROM search_indexes").fetchall())
+
+    with write_session(db) as con:
+        before = built_at(con)
+        assert set(before) == {"english", "finnish", "german", "swedish"}
+        refresh_index(con)
+        assert built_at(con) == before  # nothing changed, nothing rebuilt
+        con.execute("UPDATE translations SET translated_text = 'Experts by experience and "
+                    "professionals cooperate in hospitals'")
+        refresh_index(con)
+        after = built_at(con)
+    assert [s for s in before if after[s] != before[s]] == ["english"]
+    with read_session(db) as con:
+        hits = search(con, "cooperate")
+    assert hits["excerpt_id"].tolist() == [ids["statement"]]

@@ -1,3 +1,3 @@
 -- name: search_indexes_list
--- description: The full-text indexes built by the last refresh.
-SELECT stemmer, table_name, docs, built_at FROM search_indexes ORDER BY stemmer
+-- description: The full-text indexes built so far, with the fingerprint of the texts indexed.
+SELECT stemmer, table_name, docs, fingerprint, built_at FROM search_indexes ORDER BY stemmer

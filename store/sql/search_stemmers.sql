@@ -1,3 +1,8 @@
 -- name: search_stemmers
--- description: The stemmers present in search_docs and how many texts each has.
-SELECT stemmer, count(*) AS docs FROM search_docs GROUP BY stemmer ORDER BY stemmer
+-- description: The stemmers present in search_docs, how many texts each has, and a fingerprint
+--   of those texts (ids and contents) that changes when any of them changes.
+SELECT stemmer, count(*) AS docs,
+       CAST(bit_xor(hash(doc_id, text)) AS VARCHAR) AS fingerprint
+FROM search_docs
+GROUP BY stemmer
+ORDER BY stemmer
