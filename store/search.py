@@ -163,7 +163,7 @@ def snippets(con: duckdb.DuckDBPyConnection, texts: list[str], stemmers: list[st
     Words are compared by the same fts stems the index used, so "kokemusasiantuntija" marks
     "[kokemusasiantuntijoiden]".
     """
-    query_words = [t.lower for t in tokenize(query)]
+    query_words = [t.lower for t in tokenize(query) if len(t.text) > 1]  # not the s of "'s"
     tokens = [tokenize(t) for t in texts]
     stems: dict[str, dict[str, str]] = {}
     for stemmer in set(stemmers):
