@@ -6,10 +6,11 @@ normalised source text (:func:`memory_key`: markup removed, Unicode NFC, case fo
 whitespace collapsed) gives that translation, status ``tm``, before any machine is asked.
 
 TMX (https://www.gala-global.org/tmx-14b): each ``<tu>`` holds one ``<tuv xml:lang="..">`` per
-language with its text in ``<seg>``; the source language is the header's ``srclang`` unless
-that is ``*all*`` (then pass ``source_language``). Inline codes inside a segment (``<bpt>``,
-``<ept>``, ``<ph>``, ``<it>``, ``<ut>``) hold the original document's formatting, not text,
-and are left out; ``<hi>`` and ``<sub>`` hold text and are kept. Parsed with defusedxml.
+language with its text in ``<seg>``; the source language is ``source_language`` when given,
+else the unit's own ``srclang``, else the header's (``*all*`` names none). Inline codes inside
+a segment (``<bpt>``, ``<ept>``, ``<ph>``, ``<it>``, ``<ut>``) hold the original document's
+formatting, not text, and are left out; ``<hi>`` and ``<sub>`` hold text and are kept.
+Parsed with defusedxml.
 
 CSV: two columns, source text then target text; comma, semicolon or tab separated; UTF-8
 (with or without BOM). A first row naming the two languages (``fi,en``) or ``source,target``
@@ -116,11 +117,8 @@ def read_tmx(path: str | Path, *, source_language: str | None = None) -> MemoryF
                               "export the memory as TMX 1.4")
     header = root.find("header")
     header = header if header is not None else root.makeelement("header", {})
-    src = language_code(source_language) or language_code(header.get("srclang"))
-    if src is None:
-        raise MemoryFileError(f"{path.name}: the header's srclang is "
-                              f"{header.get('srclang')!r}; pass --source-lang to say which "
-                              "language the source texts are in")
+    forced = language_code(source_language)
+    header_src = language_code(header.get("srclang"))
     label = [path.name]
     tool = " ".join(v for v in (header.get("creationtool"), header.get("creationtoolversion"))
                     if v)
@@ -129,8 +127,12 @@ def read_tmx(path: str | Path, *, source_language: str | None = None) -> MemoryF
     note = header.find("note")
     if note is not None and (note.text or "").strip():
         label.append(f"note: {_SPACE.sub(' ', note.text.strip())}")
-    entries, skipped = [], 0
+    entries, skipped, no_source_language = [], 0, 0
     for tu in root.iter("tu"):
+        src = forced or language_code(tu.get("srclang")) or header_src
+        if src is None:
+            no_source_language += 1
+            continue
         texts: dict[str, str] = {}
         for tuv in tu.findall("tuv"):
             lang = language_code(tuv.get(_XML_LANG) or tuv.get("lang"))
@@ -145,7 +147,11 @@ def read_tmx(path: str | Path, *, source_language: str | None = None) -> MemoryF
             continue
         for lang, target in texts.items():
             entries.append(MemoryEntry(src, lang, source, target))
-    return MemoryFile(tuple(entries), "; ".join(label), skipped)
+    if no_source_language and not entries:
+        raise MemoryFileError(f"{path.name}: the header's srclang is "
+                              f"{header.get('srclang')!r} and its units name none; pass "
+                              "--source-lang to say which language the source texts are in")
+    return MemoryFile(tuple(entries), "; ".join(label), skipped + no_source_language)
 
 
 def read_csv(path: str | Path, *, source_language: str | None = None,

@@ -479,6 +479,12 @@ def test_memory_files_that_cannot_be_read_say_what_to_do(tmp_path, capsys):
     with pytest.raises(MemoryFileError, match="pass --source-lang"):
         read_memory(tmx)
     assert read_memory(tmx, source_language="fi").entries[0].target_text == "Peer support"
+    # TMX 1.4 lets each unit name its own source language under a header saying *all*
+    tmx.write_text(tmx.read_text(encoding="utf-8").replace("<tu>", '<tu srclang="fi">'),
+                   encoding="utf-8")
+    entry = read_memory(tmx).entries[0]
+    assert (entry.source_language, entry.target_language, entry.source_text) == (
+        "fi", "en", "Vertaistuki")
     bomb = tmp_path / "bomb.tmx"
     bomb.write_text('<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY a "aaaa">]>'
                     '<tmx><body>&a;</body></tmx>', encoding="utf-8")
