@@ -137,6 +137,11 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
     if not stemmers:
         raise SearchIndexMissing("the database has no full-text index yet; build it with "
                                  "`litrev code` (a harvest builds it too)")
+    if theme is not None:
+        known = con.execute(internal("search_theme_ids").sql).fetchone()[0]
+        if theme not in known:
+            raise StoreError(f"unknown theme {theme!r}; the codebook has: "
+                             f"{', '.join(known) or 'no themes yet (run litrev code)'}")
     load_fts(con)
     text = unicodedata.normalize("NFC", text)
     hits = [frame(con, _template("search_match", table=index_table(s)),

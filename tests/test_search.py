@@ -124,6 +124,9 @@ def test_theme_filter(searchable):
     assert set(everything["excerpt_id"]) == {ids["seed_abstract"], ids["mentioning_1"]}
     assert networks["excerpt_id"].tolist() == [ids["mentioning_1"]]
     assert nothing.empty
+    with read_session(db) as con, pytest.raises(StoreError) as err:
+        search(con, "PSWs", theme="networks")
+    assert str(err.value).startswith("unknown theme 'networks'; the codebook has: disclosure, ")
 
 
 def test_search_reads_the_snapshot_while_a_writer_holds_the_database(searchable, capsys):
