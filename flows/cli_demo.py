@@ -30,7 +30,7 @@ def print_result(result, elapsed: float, out=None) -> None:
       "offline)")
     if run:
         p(f"  files: {len(run['queries'])} files, {run['retrieved']} records read, "
-          f"{run['new']} new works, {run['unchanged'] + run['updated']} already stored, "
+          f"{run['new']} new records, {run['unchanged'] + run['updated']} already stored, "
           f"{run['duplicates']} duplicates")
     memory = result.memory
     p(f"translation memory {memory['file']}: {memory['entries']} hand-prepared demo "
