@@ -18,8 +18,9 @@ import duckdb
 import httpx
 import pytest
 
+from tests.loopback import LoopbackServer
 from tests.prefect_server import prefect_env, prefect_server  # noqa: F401 - fixture
-from tests.recorded_api import RecordedApi, always_500, openalex_routes
+from tests.recorded_api import always_500, openalex_route
 
 FILES = Path(__file__).resolve().parent / "fixtures" / "files"
 LITREV = [sys.executable, "-m", "flows.cli"]
@@ -77,7 +78,7 @@ def table_counts(db: Path) -> dict[str, int]:
 
 
 def test_harvest_end_to_end_fills_database_ledger_and_prefect(prefect_server, tmp_path):  # noqa: F811
-    with RecordedApi(openalex_routes) as oa:
+    with LoopbackServer(openalex_route) as oa:
         write_profile(tmp_path, openalex_url=oa.url)
         copy_imports(tmp_path)
         done = litrev(tmp_path, prefect_server, "harvest", "--json")
@@ -123,7 +124,7 @@ def test_harvest_end_to_end_fills_database_ledger_and_prefect(prefect_server, tm
 
 
 def test_same_harvest_twice_same_rows_and_zero_new(prefect_server, tmp_path):  # noqa: F811
-    with RecordedApi(openalex_routes) as oa:
+    with LoopbackServer(openalex_route) as oa:
         write_profile(tmp_path, openalex_url=oa.url)
         copy_imports(tmp_path)
         first = litrev(tmp_path, prefect_server, "harvest")
@@ -147,7 +148,7 @@ def test_same_harvest_twice_same_rows_and_zero_new(prefect_server, tmp_path):  #
 
 
 def test_source_answering_500_is_marked_failed_others_loaded_exit_3(prefect_server, tmp_path):  # noqa: F811,E501
-    with RecordedApi(openalex_routes) as oa, RecordedApi(always_500) as broken:
+    with LoopbackServer(openalex_route) as oa, LoopbackServer(always_500) as broken:
         write_profile(tmp_path, openalex_url=oa.url, crossref_url=broken.url)
         done = litrev(tmp_path, prefect_server, "harvest", "--retry-delay", "0.1")
         crossref_requests = len(broken.requests)
