@@ -110,6 +110,15 @@ def print_summary(summary: dict, *, json_out: bool = False) -> None:
         info = summary.get(step) or {}
         if info.get("error"):
             print(f"{step} failed: {info['error']}")
+        elif step == "translation" and info.get("texts"):
+            shown = ", ".join(f"{k} {v}" for k, v in (info.get("by_status") or {}).items())
+            print(f"translation: {info['texts']} texts, provider {info.get('provider')}"
+                  + (f": {shown}" if shown else ""))
+        elif step == "coding" and "coded" in info:
+            found = sorted(((n, t) for t, n in (info.get("themes") or {}).items() if n),
+                           reverse=True)[:3]
+            print(f"coded: {info['coded']} excerpts, {info.get('matches', 0)} theme matches"
+                  + (f" (top: {', '.join(f'{t} {n}' for n, t in found)})" if found else ""))
     failed = [r["source"] for r in summary["sources"] if r["status"] != "succeeded"]
     if failed:
         print(f"failed: {', '.join(failed)}; what the others harvested is stored; run "
