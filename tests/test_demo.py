@@ -119,8 +119,11 @@ def test_running_twice_gives_the_same_database_contents(demo):
 
 
 def _xlsx_rows(path: Path) -> list[dict]:
-    ws = load_workbook(path, read_only=True)["excerpts"]
-    rows = list(ws.iter_rows(values_only=True))
+    book = load_workbook(path, read_only=True)
+    try:
+        rows = list(book["excerpts"].iter_rows(values_only=True))
+    finally:
+        book.close()  # read-only workbooks keep the file open until closed
     header = rows[0]
     return [dict(zip(header, row, strict=True)) for row in rows[1:]]
 
