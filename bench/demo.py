@@ -70,7 +70,7 @@ def render(report: Path) -> None:
                        capture_output=True, text=True, timeout=120)
     console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]
     print(f"chromium: rendered DOM has {dom.stdout.count('<svg')} SVG charts, "
-          f"{len(console)} console messages; screenshot {png} "
+          f"{len(console)} console messages; screenshot litrev-out/{png.name} "
           f"({png.stat().st_size if png.exists() else 0} bytes)")
     for line in console:
         print("  " + line)
