@@ -311,9 +311,9 @@ def write_batch(db: Path, run_id: str, results: list, batch) -> dict:
     entries = _entries(results)
     with writer(db) as con:
         counts = classify_searches(con, entries, batch.works)
-        loaded = load_batch(con, batch, run_id=run_id)
-        con.execute("BEGIN TRANSACTION")
+        con.execute("BEGIN TRANSACTION")  # merge, watermarks and ledger commit together
         try:
+            loaded = load_batch(con, batch, run_id=run_id, transaction=False)
             watermarks = _save_watermarks(con, run_id, results)
             record_searches(con, run_id, entries, counts)
             status = run_status(results)

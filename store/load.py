@@ -76,8 +76,24 @@ class LoadCounts:
                 "excerpts_total": self.excerpts_total}
 
 
+def _hashable(value):
+    """One spelling per value, whatever dtype pandas gave the column (2024 vs 2024.0, NaN)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float):
+        if value != value:
+            return None
+        if value.is_integer():
+            return int(value)
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
 def _content_hash(row: dict, columns: list[str]) -> str:
-    return short_hash(*(row.get(c) for c in columns), length=24)
+    return short_hash(*(_hashable(row.get(c)) for c in columns), length=24)
 
 
 def _first_non_null(frame: pd.DataFrame, key: str) -> pd.DataFrame:
@@ -179,21 +195,28 @@ def _unregister(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, *, run_id: str,
-               now: dt.datetime | None = None) -> LoadCounts:
-    """Merge one batch in one transaction; on any error nothing of the batch is stored."""
+               now: dt.datetime | None = None, transaction: bool = True) -> LoadCounts:
+    """Merge one batch in one transaction; on any error nothing of the batch is stored.
+
+    With ``transaction=False`` the caller has already begun a transaction (to commit the
+    merge together with the ledger and watermarks) and rolls it back on error.
+    """
     now = now or dt.datetime.now(dt.UTC)
     params = {"now": now, "run_id": run_id}
     _register(con, batch)
-    con.execute("BEGIN TRANSACTION")
+    if transaction:
+        con.execute("BEGIN TRANSACTION")
     try:
         changes = con.execute(internal("count_batch_changes").sql).fetchall()
         new_excerpts = con.execute(internal("count_new_excerpts").sql).fetchone()[0]
         for table in MERGE_ORDER:
             statement = internal(f"merge_{table}")
             con.execute(statement.sql, statement.bind(params))
-        con.execute("COMMIT")
+        if transaction:
+            con.execute("COMMIT")
     except Exception as exc:
-        con.execute("ROLLBACK")
+        if transaction:
+            con.execute("ROLLBACK")
         raise LoadError(f"loading the batch failed and nothing of it was stored: {exc}") from exc
     finally:
         _unregister(con)

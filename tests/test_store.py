@@ -160,3 +160,24 @@ def test_readers_use_the_snapshot_while_a_writer_holds_the_database(corpus_db):
             assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 5
     finally:
         writer.close()
+
+
+def test_content_hash_does_not_depend_on_the_rest_of_the_batch(tmp_path):
+    """A work with a year is 'unchanged' whether or not another work in the batch lacks one
+    (pandas would otherwise turn 2020 into 2020.0)."""
+    with_year = SourceRecord("files", "a", Work.create(doi="10.5555/a", title="A", year=2020))
+    no_year = SourceRecord("files", "b", Work.create(doi="10.5555/b", title="B"))
+    with write_session(tmp_path / "c.duckdb") as con:
+        load_batch(con, records_to_batch([with_year]), run_id="r1")
+        counts = load_batch(con, records_to_batch([with_year, no_year]), run_id="r2")
+    assert counts.by_source["files"].unchanged_records == 1
+    assert counts.by_source["files"].new_records == 1
+    assert counts.by_source["files"].updated_records == 0
+
+
+def test_load_inside_a_callers_transaction_rolls_back_with_it(tmp_path):
+    with write_session(tmp_path / "c.duckdb") as con:
+        con.execute("BEGIN TRANSACTION")
+        load_batch(con, records_to_batch(corpus.seed_records()), run_id="r1", transaction=False)
+        con.execute("ROLLBACK")
+        assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 0
