@@ -16,7 +16,7 @@ from importlib import resources
 import duckdb
 import pandas as pd
 
-from store.db import frame, load_fts
+from store.db import load_fts
 from store.errors import QueryError
 from store.sqlfiles import SqlFile, read_dir
 
@@ -89,7 +89,9 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str,
     check_read_only(sql)
     prepare_reader(con)
     try:
-        return frame(con, sql, params)
+        # Integer columns with gaps stay integers (a year shows as 2022, not 2022.0).
+        return con.execute(sql, params or {}).to_arrow_table().to_pandas(
+            integer_object_nulls=True)
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
         if "read-only" in first or "read_only" in first:
