@@ -96,11 +96,26 @@ def _content_hash(row: dict, columns: list[str]) -> str:
     return short_hash(*(_hashable(row.get(c)) for c in columns), length=24)
 
 
-def _first_non_null(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Merge duplicate keys within a batch: per column, the first value that is not null."""
+def _first_non_null(frame: pd.DataFrame, key: str, *, any_of: tuple[str, ...] = (),
+                    lists: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Merge duplicate keys within a batch: per column, the first value that is not null.
+
+    An empty list counts as null (a stub of a cited work has no authors; the work's own record
+    has them), and the flags in ``any_of`` are true when any duplicate says so (a work named
+    first as a cited stub stays synthetic or seed).
+    """
     if frame.empty or not frame[key].duplicated().any():
         return frame.reset_index(drop=True)
-    return frame.groupby(key, sort=False, as_index=False, dropna=False).first()
+    frame = frame.copy()
+    for column in lists:
+        frame[column] = [v if isinstance(v, list) and v else None for v in frame[column]]
+    grouped = frame.groupby(key, sort=False, as_index=False, dropna=False)
+    merged = grouped.first()
+    for column in any_of:
+        merged[column] = grouped[column].any()[column].astype(bool).to_numpy()
+    for column in lists:
+        merged[column] = [v if isinstance(v, list) else [] for v in merged[column]]
+    return merged
 
 
 def records_to_batch(records: Iterable[SourceRecord]) -> Batch:
@@ -164,10 +179,12 @@ def frames_to_batch(*, works: pd.DataFrame, work_sources: pd.DataFrame, citation
                     excerpts: pd.DataFrame, excerpt_sources: pd.DataFrame,
                     by_source: dict[str, SourceCounts] | None = None) -> Batch:
     """Deduplicate frames by key and add content hashes (for new/updated/unchanged counts)."""
-    works = _first_non_null(works, "work_id")
+    works = _first_non_null(works, "work_id", any_of=("is_seed", "synthetic"),
+                            lists=("authors",))
     works["content_hash"] = [_content_hash(r, WORK_COLUMNS[1:])
                              for r in works.to_dict("records")]
-    excerpts = _first_non_null(excerpts, "excerpt_id")
+    excerpts = _first_non_null(excerpts, "excerpt_id", any_of=("synthetic",),
+                               lists=("intents",))
     excerpts["content_hash"] = [_content_hash(r, ["text", "section", "stance", "intents"])
                                 for r in excerpts.to_dict("records")]
     # A work can be primary in one record and related in another: keep it primary.

@@ -181,3 +181,21 @@ def test_load_inside_a_callers_transaction_rolls_back_with_it(tmp_path):
         load_batch(con, records_to_batch(corpus.seed_records()), run_id="r1", transaction=False)
         con.execute("ROLLBACK")
         assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 0
+
+
+def test_a_cited_stub_read_first_does_not_erase_the_works_own_authors_or_flags(tmp_path):
+    """Statements often arrive before the record of the work they cite: the stub has no
+    authors and no synthetic flag; the work's own record has both."""
+    stub = Work.create(doi="10.5555/cited", title="Cited")
+    own = Work.create(doi="10.5555/cited", title="Cited", authors=["Norton, M."], year=2021,
+                      synthetic=True)
+    citing = Work.create(doi="10.5555/citing", title="Citing")
+    records = [SourceRecord("files", "s1", citing, (), (stub,), ((citing.work_id,
+                                                                  stub.work_id),)),
+               SourceRecord("files", "w1", own)]
+    with write_session(tmp_path / "c.duckdb") as con:
+        load_batch(con, records_to_batch(records), run_id="r1")
+        load_batch(con, records_to_batch(records[:1]), run_id="r2")  # a later stub alone
+        row = con.execute("SELECT authors, year, synthetic FROM works "
+                          "WHERE work_id = 'doi:10.5555/cited'").fetchone()
+    assert row == (["Norton, M."], 2021, True)

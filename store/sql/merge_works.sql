@@ -22,6 +22,6 @@ ON CONFLICT (work_id) DO UPDATE SET
     language = coalesce(excluded.language, works.language),
     url = coalesce(excluded.url, works.url),
     is_seed = works.is_seed OR excluded.is_seed,
-    synthetic = excluded.synthetic,
+    synthetic = works.synthetic OR excluded.synthetic,
     content_hash = excluded.content_hash,
     last_seen = excluded.last_seen;
