@@ -1,16 +1,19 @@
 -- name: prisma_counts
--- description: PRISMA 2020 identification counts per source over all runs since a date:
---   records identified, duplicates removed, excluded by automation, records screened.
+-- description: PRISMA 2020 identification counts per source over the runs started on or after
+--   a date: records identified, duplicates removed (within a run, across sources, and already
+--   found by an earlier run), withdrawn, excluded by automation, records to screen.
 -- param: since date default=1900-01-01: only runs started on or after this date
 SELECT s.source,
-       any_value(s.platform) AS platform,
+       string_agg(DISTINCT s.platform, '; ' ORDER BY s.platform) AS platform,
        count(DISTINCT s.run_id) AS runs,
+       count(*) AS searches,
        sum(s.hits_reported) AS hits_reported,
        sum(s.records_retrieved) AS records_identified,
-       sum(s.duplicates_within + s.duplicates_across) AS duplicates_removed,
+       sum(s.duplicates_within + s.duplicates_across) AS duplicates_in_run,
+       sum(s.updated_records + s.unchanged_records) AS found_before,
+       sum(s.removed_other) AS withdrawn,
        sum(s.excluded_automation) AS excluded_by_automation,
-       sum(s.records_retrieved) - sum(s.duplicates_within + s.duplicates_across)
-           - sum(s.excluded_automation) AS records_screened,
+       sum(s.new_records) - sum(s.excluded_automation) AS records_screened,
        count(*) FILTER (WHERE s.status <> 'succeeded') AS failed_searches
 FROM search_log s
 JOIN harvest_runs r USING (run_id)

@@ -180,8 +180,10 @@ def prisma_counts(con: duckdb.DuckDBPyConnection, *, since: dt.date | None = Non
     duplicates removed; ``records_screened`` are the new records left for screening.
     """
     params = {"since": since or dt.date(1900, 1, 1)}
-    by_source = frame(con, internal("prisma_by_source").sql,
-                      internal("prisma_by_source").bind(params))
+    from store.queries import get_query  # the saved query analysts run is the one definition
+
+    saved = get_query("prisma_counts")
+    by_source = frame(con, saved.sql, saved.bind(params))
     by_run = frame(con, internal("prisma_by_run").sql, internal("prisma_by_run").bind(params))
     if not by_source.empty:
         total = {c: by_source[c].sum() for c in by_source.columns

@@ -41,6 +41,23 @@ def _run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
     return frame(con, q.sql, q.bind(params))
 
 
+# The report's PRISMA columns, from the one PRISMA definition (the saved query prisma_counts).
+_PRISMA_COLUMNS = {"source": "source", "platform": "platform", "runs": "runs",
+                   "hits_reported": "hits_reported", "records_identified": "identified",
+                   "duplicates_in_run": "duplicates", "found_before": "already_stored",
+                   "excluded_by_automation": "excluded_automation",
+                   "withdrawn": "removed_other", "records_screened": "screened",
+                   "failed_searches": "failed_searches", "searches": "searches"}
+
+
+def _prisma(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    from store.queries import get_query
+
+    saved = get_query("prisma_counts")
+    counts = frame(con, saved.sql, saved.bind({}))
+    return counts[list(_PRISMA_COLUMNS)].rename(columns=_PRISMA_COLUMNS)
+
+
 def report_data(con: duckdb.DuckDBPyConnection, *, target_language: str | None = None,
                 row_limit: int = DEFAULT_ROW_LIMIT) -> ReportData:
     """Everything the report shows, read from one connection (a snapshot is fine).
@@ -61,7 +78,7 @@ def report_data(con: duckdb.DuckDBPyConnection, *, target_language: str | None =
         themes_by_language=_run(con, "report_themes_by_language"),
         by_year=_run(con, "report_by_year"),
         seed_stances=_run(con, "report_seed_stances"),
-        prisma=_run(con, "report_prisma"),
+        prisma=_prisma(con),
         translation_status=status,
         excerpts=_run(con, "report_excerpts", target=target_language, limit=row_limit),
         target_language=target_language,

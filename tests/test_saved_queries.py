@@ -50,11 +50,11 @@ def check_stance_tallies(run):
 def check_prisma_counts(run):
     df = run({}).set_index("source")
     assert df.loc["openalex", "records_identified"] == 105
-    assert df.loc["openalex", "duplicates_removed"] == 2
+    assert df.loc["openalex", "duplicates_in_run"] == 2
     assert df.loc["openalex", "excluded_by_automation"] == 1
-    assert df.loc["openalex", "records_screened"] == 102
+    assert df.loc["openalex", "records_screened"] == 104  # 105 new less 1 excluded
     assert df.loc["crossref", "failed_searches"] == 1
-    assert df.loc["crossref", "duplicates_removed"] == 20
+    assert df.loc["crossref", "duplicates_in_run"] == 20
     since = run({"since": "2026-11-10"}).set_index("source")
     assert since.loc["openalex", "records_identified"] == 5 and since.loc["openalex", "runs"] == 1
 
