@@ -108,7 +108,7 @@ def register(subparsers) -> None:
     p = add_command(subparsers, "demo",
                     help="run the whole pipeline on the bundled demo review, offline: harvest "
                          "(files), detect, translate (memory), code, load, query, export, report",
-                    example="litrev demo\nlitrev demo --db /tmp/demo.duckdb --out /tmp/demo-out\n"
+                    example="litrev demo\nlitrev demo --db demo.duckdb --out demo-out\n"
                             f"(--db defaults to ./{DEFAULT_DB}; LITREV_DB and the profile are "
                             "ignored, so the demo never touches your own review)")
     p.add_argument("--out", default=DEFAULT_OUT,
