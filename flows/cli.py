@@ -85,11 +85,14 @@ def cmd_init(args, ctx: Context) -> int:
 
 def cmd_status(args, ctx: Context) -> int:
     from store.db import read_session
+    from store.export import default_target_language
     from store.status import corpus_status
 
     profile = ctx.profile(required=False)
     with read_session(ctx.db_path) as con:
-        status = corpus_status(con, target_language=profile.target_language if profile else None)
+        # Without a profile, the language most translations are into (as exports do).
+        target = default_target_language(con, profile.target_language if profile else None)
+        status = corpus_status(con, target_language=target)
     status["database"] = str(ctx.db_path)
     if args.json:
         print(json.dumps(status, ensure_ascii=False, indent=2, default=str))

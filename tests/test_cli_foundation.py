@@ -110,3 +110,11 @@ def test_global_options_work_after_the_command_too(tmp_path, capsys):
     assert (tmp_path / "after.duckdb").exists() and (tmp_path / "p" / "review.toml").exists()
     code, out, _ = run(capsys, "status", "--db", "after.duckdb", "--json")
     assert code == 0 and json.loads(out)["database"] == "after.duckdb"
+
+
+def test_status_without_a_profile_counts_target_language_texts_as_not_needing_translation(
+        corpus_db, capsys):
+    code, out, _ = run(capsys, "--db", str(corpus_db), "status", "--json")
+    assert code == 0
+    # four English excerpts need no translation into English; the Finnish one has a tm row
+    assert json.loads(out)["translation_status"] == {"not needed": 4, "tm": 1}
