@@ -38,6 +38,7 @@ before langdetect's first use, under a lock); each call builds its own langdetec
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -72,6 +73,17 @@ MIN_PART_CONFIDENCE = 0.8
 MIXED_CHECK_CHARS = 2 * MIN_PART_CHARS
 # The end of a text compared with its start to notice a second language.
 TAIL_CHARS = 200
+
+# Swedish, Norwegian and Danish: when the detectors hesitate between them on a short text, the
+# spelling and grammar cues of :mod:`extract.scandinavian` are weighed as well.
+SCANDINAVIAN = frozenset({"sv", "no", "da"})
+# Only texts up to this long (characters) and calls under this confidence get the cues: longer
+# texts give the detectors enough to read, and a confident call is left alone (and stays fast).
+CUE_MAX_CHARS = 400
+CUE_UNSURE_BELOW = 0.9
+# The cue evidence one language needs over the next (in summed cue weights, about two
+# distinctive words or endings) to settle the text; with less, a hesitant call is "und".
+CUE_MIN_MARGIN = 2.0
 
 # Close relatives a detector confuses; when one is proposed, lingua also weighs the others.
 RELATED = (
@@ -167,11 +179,13 @@ class Method:
     abstain: bool = True   # answer "und" when unsure (off: always name the best language)
     split_mixed: bool = True
     sample_chars: int | None = SAMPLE_CHARS  # None: the detectors read the whole text
+    scandinavian_cues: bool = True  # weigh sv/no/da spelling cues when the detectors hesitate
 
 
 SHIPPED = Method()
 LANGDETECT_ONLY = Method(detectors=("langdetect",), normalise=False, cascade=False,
-                         abstain=False, split_mixed=False, sample_chars=None)
+                         abstain=False, split_mixed=False, sample_chars=None,
+                         scandinavian_cues=False)
 
 
 # --- language codes -------------------------------------------------------------------------
@@ -441,6 +455,37 @@ def _with_hint(dist: dict[str, float], hint: str | None) -> dict[str, float]:
     return _normalised(weighted)
 
 
+def _scandinavian_doubt(text: str, combined: dict[str, float], method: Method) -> bool:
+    """True when a short text's two best languages are two of sv/no/da and the call is unsure."""
+    if not method.scandinavian_cues or len(text) > CUE_MAX_CHARS:
+        return False
+    ranked = sorted(sorted(combined), key=lambda k: -combined[k])[:2]
+    return (len(ranked) == 2 and set(ranked) <= SCANDINAVIAN
+            and combined[ranked[0]] < CUE_UNSURE_BELOW)
+
+
+def _with_cues(sample_: str, combined: dict[str, float]
+               ) -> tuple[dict[str, float], bool] | None:
+    """``combined`` reweighed by the Scandinavian cues and whether they are decisive; None
+    when the text has no cue at all.
+
+    Each language's probability is multiplied by ``exp(cue score)`` (the cue weights are
+    log-likelihood ratios), so strong detector odds can still outweigh a weak cue. The cues are
+    decisive when their best language leads the next by ``CUE_MIN_MARGIN`` and wins.
+    """
+    from extract import scandinavian
+
+    scores = scandinavian.cues(sample_)
+    if not any(scores.values()):
+        return None
+    reweighed = _normalised({k: v * (math.exp(scores[k]) if k in scores else 1.0)
+                             for k, v in combined.items()})
+    ranked = sorted(SCANDINAVIAN, key=lambda k: (-scores[k], k))
+    decisive = (scores[ranked[0]] - scores[ranked[1]] >= CUE_MIN_MARGIN
+                and _top(reweighed)[0] == ranked[0])
+    return reweighed, decisive
+
+
 def _decide(text: str, allowed: frozenset[str] | None, hint: str | None, method: Method
             ) -> Detection:
     sample_ = sample(text, normalise=method.normalise, chars=method.sample_chars)
@@ -455,14 +500,24 @@ def _decide(text: str, allowed: frozenset[str] | None, hint: str | None, method:
     if not combined:
         return Detection(hint, 0.5, "hint") if hint else Detection(UNDETERMINED, 0.0, "ambiguous")
     name = used[0] if len(used) == 1 else "ensemble"
+    cued = False
+    weighed = _with_cues(sample_, combined) if _scandinavian_doubt(text, combined, method) \
+        else None
+    if weighed is not None:
+        reweighed, cued = weighed
+        if _top(reweighed)[0] != _top(combined)[0] and not cued and not hint:
+            # the cues lean against the detectors, but too weakly to settle it
+            return Detection(UNDETERMINED, 0.0, "ambiguous")
+        combined, name = reweighed, f"{name}+cues"  # the cues confirm or overrule
     best, p = _top(combined)
     posterior = _with_hint(combined, hint)
     best_h, p_h = _top(posterior)
     if hint and best_h == hint:
         return Detection(hint, p_h, "hint+detector")
     if method.abstain:
-        # a short text needs a majority: two of three detectors (or both of two) name it
-        agree = sum(t == best for t in tops) >= min(2, len(tops))
+        # a short text needs a majority: two of three detectors (or both of two) name it, or
+        # the Scandinavian cues settle it
+        agree = cued or sum(t == best for t in tops) >= min(2, len(tops))
         short = letters < SHORT_LETTERS
         if p < (SHORT_MIN_CONFIDENCE if short else MIN_CONFIDENCE) or (short and not agree):
             return Detection(UNDETERMINED, 0.0, "ambiguous")
