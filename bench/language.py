@@ -12,7 +12,9 @@ from their sources' metadata; see its README). Prints:
 2. accuracy per language and per length bucket (<=120, 121-400, >400 characters) for
    langdetect alone and for the shipped method, with no profile;
 3. the texts it got wrong;
-4. speed: abstract-length texts (the set's texts over 400 characters and the demo review's
+4. the same before/after the sv/no/da cues on a second labelled file not in the dev set
+   (default tests/fixtures/lang/scandinavian_validation.jsonl, see its PROVENANCE);
+5. speed: abstract-length texts (the set's texts over 400 characters and the demo review's
    abstracts) per CPU-second on one core, caches cleared between rounds.
 
 "und" (undetermined) counts as wrong in every accuracy figure; the "und" column says how many
@@ -23,6 +25,7 @@ measured here: the labelled texts carry no metadata (the labels *are* the metada
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
@@ -36,6 +39,7 @@ sys.path.insert(0, str(REPO))
 from extract import language as L  # noqa: E402
 
 DEFAULT_DATA = REPO / "tests" / "fixtures" / "lang" / "labeled_dev.jsonl"
+VALIDATION = REPO / "tests" / "fixtures" / "lang" / "scandinavian_validation.jsonl"
 DEMO_WORKS = REPO / "flows" / "demo" / "data" / "works.jsonl"
 MAIN = ("en", "fi", "sv", "de")
 REVIEW_CANDIDATES = MAIN
@@ -51,7 +55,9 @@ ABLATION = [
      L.Method(cascade=False, abstain=False, split_mixed=False)),
     ("+ cascade (langdetect only when unsure)",
      L.Method(abstain=False, split_mixed=False)),
-    ("+ und when unsure, mixed-text split = SHIPPED", L.SHIPPED),
+    ("+ und when unsure, mixed-text split",
+     dataclasses.replace(L.SHIPPED, scandinavian_cues=False)),
+    ("+ sv/no/da cues when unsure = SHIPPED", L.SHIPPED),
 ]
 
 
@@ -163,6 +169,9 @@ def main(argv=None) -> int:
     parser.add_argument("data", nargs="?", default=str(DEFAULT_DATA))
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--speed-only", action="store_true", help="skip the accuracy tables")
+    parser.add_argument("--validation", default=str(VALIDATION),
+                        help="a second labelled file scored before/after the sv/no/da cues "
+                             "('' to skip)")
     args = parser.parse_args(argv)
     rows = load(Path(args.data))
     print(f"# Language detection bench: {len(rows)} labelled texts from {Path(args.data).name}")
@@ -173,6 +182,8 @@ def main(argv=None) -> int:
 
     if not args.speed_only:
         accuracy(rows)
+        if args.validation:
+            validation(load(Path(args.validation)), Path(args.validation).name)
     speed_table(rows, args.rounds)
     return 0
 
@@ -190,6 +201,30 @@ def accuracy(rows) -> None:
     misses(ship, "shipped method, no profile")
     misses(kept[(ABLATION[-1][0], "en,fi,sv,de")], "shipped method, candidates en,fi,sv,de")
 
+
+
+def validation(rows, name) -> None:
+    """The shipped method without and with the sv/no/da cues on texts not in the dev set."""
+    counts = defaultdict(int)
+    for r in rows:
+        counts[r["lang"]] += 1
+    print(f"\n# Validation set: {len(rows)} labelled texts from {name} (not in the dev set)")
+    print("texts per language: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    before = run(rows, ABLATION[-2][1], None)
+    after = run(rows, L.SHIPPED, None)
+    breakdown(before, f"{name}, before (no sv/no/da cues)")
+    breakdown(after, f"{name}, after (shipped, with the cues)")
+    for label, results in (("before", before), ("after", after)):
+        a = score(results)
+        s = score(results, lambda r: r["lang"] in MAIN and len(r["text"]) <= 120)
+        sc = score(results, lambda r: r["lang"] in L.SCANDINAVIAN)
+        print(f"  {label:<7} all {pct(a[0], a[1])}  main<=120 {pct(s[0], s[1])}  "
+              f"sv/no/da {pct(sc[0], sc[1])}  und {a[2]}")
+    changed = [(r, b, f) for (r, b), (_, f) in zip(before, after, strict=True) if b.lang != f.lang]
+    print(f"\n## {name}: calls the cues changed ({len(changed)})\n")
+    for r, b, f in changed:
+        print(f"  {r['lang']}: {b.lang:<4} -> {f.lang:<4} {f.method:<16} {r['text'][:60]!r}")
+    misses(after, f"{name}, shipped method, no profile")
 
 
 def speed_table(rows, rounds) -> None:

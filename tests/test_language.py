@@ -99,6 +99,74 @@ def test_title_in_capitals_is_lowercased_for_detection(dev):
     assert L.detect("SOSIALISTINEN SUOMI, DEMOKRAATTINEN YLIOPISTO JA MAAILMANRAUHA").lang == "fi"
 
 
+# --- Swedish, Norwegian, Danish: spelling and grammar cues ---------------------------------------
+
+VALIDATION = REPO / "tests" / "fixtures" / "lang" / "scandinavian_validation.jsonl"
+
+
+@pytest.fixture(scope="module")
+def validation() -> dict[str, dict]:
+    return {r["text"]: r for r in _jsonl(VALIDATION)}
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Polarisering av ungas idrottande", "sv"),        # SwePub title (gih.xml)
+    ("Att skapa multimodala texter", "sv"),            # SwePub title
+    ("Hva skiller Long-Time-Liner fra andre metoder?", "no"),   # lingua nb.txt
+    ("Vi sender deg de batteriene du trenger, når du trenger dem.", "no"),
+])
+def test_scandinavian_cues_settle_short_texts_the_detectors_hesitate_on(validation, text, lang):
+    assert validation[text]["lang"] == lang  # the label comes from the validation file
+    assert L.detect(text, method=L.Method(scandinavian_cues=False)).lang == "und"
+    found = L.detect(text)
+    assert (found.lang, found.method) == (lang, "ensemble+cues")
+    assert found.confidence >= L.SHORT_MIN_CONFIDENCE
+
+
+def test_weak_cues_against_the_detectors_give_und_not_a_wrong_call(validation):
+    text = "Hanks mor, Lillie flyttede familien til Greenville og i 1937 til Montgomery, Alabama."
+    assert validation[text]["lang"] == "da"
+    assert L.detect(text, method=L.Method(scandinavian_cues=False)).lang == "no"  # wrong
+    assert L.detect(text).lang == "und"  # one Danish ending ("-ede") is not enough to flip it
+
+
+def test_dev_title_read_as_norwegian_is_swedish_by_its_cues():
+    found = L.detect("en studie av friluftsaktiviteter bland ungdomar")
+    assert (found.lang, found.method) == ("sv", "ensemble+cues")
+
+
+def test_cues_weigh_evidence_not_one_word():
+    from extract.scandinavian import cues
+
+    # "av" (sv, no), "-tioner" (sv, da), "trä" (ä: sv) add up; no single word decides
+    assert cues("Stabilisering av takkonstruktioner i trä") == pytest.approx(
+        {"sv": 3.7, "no": 0.7, "da": 1.0})
+    assert cues("En kvalitativ studie") == {"sv": 0.0, "no": 0.0, "da": 0.0}
+    assert cues("Kirketofte har nu vundet alle tre afdelinger.")["da"] > cues(
+        "Kirketofte har nu vundet alle tre afdelinger.")["no"]
+
+
+def test_cues_improve_the_validation_set_and_break_no_call(validation):
+    before = L.Method(scandinavian_cues=False)
+    rows = list(validation.values())
+    old = [L.detect(r["text"], method=before).lang for r in rows]
+    new = [L.detect(r["text"]).lang for r in rows]
+    newly_wrong = [r["text"] for r, a, b in zip(rows, old, new, strict=True)
+                   if a == r["lang"] and b != r["lang"]]
+    assert newly_wrong == []
+    gained = sum(b == r["lang"] for r, b in zip(rows, new, strict=True)) - sum(
+        a == r["lang"] for r, a in zip(rows, old, strict=True))
+    assert gained >= 5
+
+
+
+def test_cues_never_run_on_long_texts(dev):
+    long_texts = [r["text"] for r in dev if r["lang"] in L.SCANDINAVIAN
+                  and len(r["text"]) > L.CUE_MAX_CHARS]
+    assert len(long_texts) >= 8
+    assert all(L.detect(t).method == "ensemble" for t in long_texts)
+
+
 # --- candidates and hints ---------------------------------------------------------------------
 
 def test_candidates_restrict_the_choice(dev):
