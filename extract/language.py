@@ -14,7 +14,13 @@ trip on *different* texts. The decision is a cascade that stays fast on abstract
 4. langdetect (seeded, limited to the same languages through its prior map) is asked only when
    the two disagree or are unsure: it is the slowest of the three (about 1 ms per text, ~360
    abstracts/s) and its probabilities are nearly always 1.0, so it serves as the tie-breaker.
-5. The metadata language (OpenAlex ``language``, OAI ``xml:lang``/``dc:language``, Finna
+5. Swedish, Norwegian and Danish: when the two leading languages are two of these and the call
+   is under 0.9 on a text of at most 400 characters, the spelling and grammar cues of
+   :mod:`extract.scandinavian` (``ä ö`` against ``æ ø``, ``och``/``og``, ``bland``/``blant``/
+   ``blandt``, ``-arna``/``-ene``/``-erne``...) multiply each language's probability by
+   ``exp(cue score)``. They count only when they favour the winner over both neighbours; cues
+   that lean against the detectors without a clear margin make the text ``und``.
+6. The metadata language (OpenAlex ``language``, OAI ``xml:lang``/``dc:language``, Finna
    languages) is a prior: it tips a short, ambiguous text its way but never overrides a text
    that clearly reads otherwise (an English abstract in a Finnish thesis record stays English).
 
@@ -467,7 +473,7 @@ def _scandinavian_doubt(text: str, combined: dict[str, float], method: Method) -
 def _with_cues(sample_: str, combined: dict[str, float]
                ) -> tuple[dict[str, float], bool] | None:
     """``combined`` reweighed by the Scandinavian cues and whether they are decisive; None
-    when the text has no cue at all.
+    when the cues do not favour the reweighed winner over both other languages.
 
     Each language's probability is multiplied by ``exp(cue score)`` (the cue weights are
     log-likelihood ratios), so strong detector odds can still outweigh a weak cue. The cues are
@@ -480,6 +486,9 @@ def _with_cues(sample_: str, combined: dict[str, float]
         return None
     reweighed = _normalised({k: v * (math.exp(scores[k]) if k in scores else 1.0)
                              for k, v in combined.items()})
+    winner = _top(reweighed)[0]
+    if scores.get(winner, 0.0) <= max(scores[k] for k in SCANDINAVIAN if k != winner):
+        return None  # the cues do not tell the winner from its neighbours (no or da: "og")
     ranked = sorted(SCANDINAVIAN, key=lambda k: (-scores[k], k))
     decisive = (scores[ranked[0]] - scores[ranked[1]] >= CUE_MIN_MARGIN
                 and _top(reweighed)[0] == ranked[0])

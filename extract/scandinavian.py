@@ -7,11 +7,12 @@ in ways every grammar of them documents:
 
 * letters: Swedish ``ä ö`` against Norwegian and Danish ``æ ø``; Swedish ``ck`` (``tack``)
   against ``kk``/``k``; Norwegian/Danish ``hv-`` (``hva``, ``hvad``) against Swedish ``v-``
-  (``vad``); Norwegian ``kj``/``gj``/``øy`` (``kjøre``, ``gjennom``, ``høy``);
+  (``vad``); Norwegian ``kj-``/``øy`` (``kjøre``, ``høy``; Danish ``køre``, ``høj``);
 * function words: sv ``och inte också av bland för från till att jag`` against no ``og ikke også
   av blant for fra til å jeg meg`` against da ``og ikke også af blandt for fra til at jeg mig``,
   and the Nynorsk forms (``ikkje eg ein frå kva``);
-* endings: Swedish plural and definite plural ``-ar -or -arna -orna -erna``, past ``-ade``,
+* endings: Swedish plural and definite plural ``-ar -arna -orna -erna`` (a weak cue alone:
+  Nynorsk plurals and loans such as ``seminar`` end in ``-ar`` too), past ``-ade``,
   participle ``-ande``, adjective ``-liga``; Norwegian definite plural ``-ene`` and loan suffix
   ``-sjon``; Danish definite plural ``-erne``, past ``-ede``, ``-hed`` and ``-skab``.
 
@@ -67,7 +68,7 @@ _ENDINGS: tuple[tuple[str, frozenset[str], float], ...] = (
     ("liga", _SV, 1.0), ("ande", _SV, 1.0), ("ende", _NO_DA, 0.5), ("ade", _SV, 1.0),
     ("ede", _DA, 1.0), ("ene", _NO, 1.0), ("hed", _DA, 1.0), ("heden", _DA, 1.0),
     ("skab", _DA, 1.0), ("skabet", _DA, 1.0), ("het", _SV_NO, 0.5), ("skap", _SV_NO, 0.5),
-    ("ar", _SV, 1.0), ("or", _SV, 0.7),
+    ("ar", _SV, 0.7),
 )
 _ENDINGS = tuple(sorted(_ENDINGS, key=lambda e: -len(e[0])))
 
@@ -86,8 +87,8 @@ def _word_cue(word: str) -> tuple[frozenset[str], float] | None:
         return _SV, 1.0
     if word.startswith("hv"):
         return _NO_DA, 1.0
-    if word.startswith(("kj", "skj", "gj")):
-        return _NO, 1.0
+    if word.startswith("kj"):  # kjenne, kjøre, kjøpe (da kende, køre, købe; but da "kjole")
+        return _NO, 0.7
     if len(word) >= 5:
         for ending, langs, weight in _ENDINGS:
             if word.endswith(ending):

@@ -130,6 +130,13 @@ def test_weak_cues_against_the_detectors_give_und_not_a_wrong_call(validation):
     assert L.detect(text).lang == "und"  # one Danish ending ("-ede") is not enough to flip it
 
 
+def test_cues_shared_by_norwegian_and_danish_do_not_decide_between_them(validation):
+    text = "Så kunstgress er et bra tilbud."  # lingua nb.txt; "er" is Norwegian and Danish
+    assert validation[text]["lang"] == "no"
+    found = L.detect(text)
+    assert (found.lang, found.method) == ("und", "ambiguous")
+
+
 def test_dev_title_read_as_norwegian_is_swedish_by_its_cues():
     found = L.detect("en studie av friluftsaktiviteter bland ungdomar")
     assert (found.lang, found.method) == ("sv", "ensemble+cues")
