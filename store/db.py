@@ -143,9 +143,31 @@ def write_session(path: str | os.PathLike, *, snapshot: bool = True
 
 
 def publish_snapshot(path: str | os.PathLike) -> Path:
-    """Copy the closed database to ``<db>.snapshot`` atomically (write, fsync, rename)."""
+    """Copy the closed database to ``<db>.snapshot`` atomically (write, fsync, rename).
+
+    A read-only connection is held during the copy so that no other process can start
+    writing the file halfway through it. If another process is writing already, nothing is
+    copied: that writer publishes its own snapshot (which includes ours) when it closes.
+    """
     path = Path(path)
     target = snapshot_path(path)
+    try:
+        guard = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            return target
+        raise
+    except duckdb.ConnectionException:
+        guard = None  # this process itself holds the file open (a test's writer): copy as is
+    try:
+        _copy_atomically(path, target)
+    finally:
+        if guard is not None:
+            guard.close()
+    return target
+
+
+def _copy_atomically(path: Path, target: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
@@ -157,7 +179,6 @@ def publish_snapshot(path: str | os.PathLike) -> Path:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    return target
 
 
 @contextlib.contextmanager

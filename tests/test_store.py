@@ -199,3 +199,28 @@ def test_a_cited_stub_read_first_does_not_erase_the_works_own_authors_or_flags(t
         row = con.execute("SELECT authors, year, synthetic FROM works "
                           "WHERE work_id = 'doi:10.5555/cited'").fetchone()
     assert row == (["Norton, M."], 2021, True)
+
+
+def test_no_snapshot_is_copied_while_another_process_writes(corpus_db, tmp_path):
+    """A half-written copy would be a corrupt snapshot; the other writer publishes later."""
+    import subprocess
+    import sys
+    import time
+
+    snap = dbmod.snapshot_path(corpus_db)
+    before = snap.stat().st_mtime_ns
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('ready', flush=True); time.sleep(30)", str(corpus_db)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        time.sleep(0.05)
+        dbmod.publish_snapshot(corpus_db)
+        assert snap.stat().st_mtime_ns == before
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    dbmod.publish_snapshot(corpus_db)
+    assert snap.stat().st_mtime_ns > before
