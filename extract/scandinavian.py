@@ -16,6 +16,11 @@ in ways every grammar of them documents:
   participle ``-ande``, adjective ``-liga``; Norwegian definite plural ``-ene`` and loan suffix
   ``-sjon``; Danish definite plural ``-erne``, past ``-ede``, ``-hed`` and ``-skab``.
 
+* word frequencies: any other word counts by how much more frequent it is in one language
+  than in the others, from wordfreq's lists built on large corpora (``fyra`` Zipf 5.4 in
+  Swedish, 2.1 in Norwegian; ``ungdomar`` 4.8 in Swedish, absent from both others); a word
+  none of the lists knows ("friluftsaktiviteter") falls back to its letters and ending.
+
 Each cue names the languages it points to and a weight (a log-likelihood ratio, roughly);
 :func:`cues` adds them up per language, one cue per word, so the answer reflects the weight of
 the evidence, not one word. The detectors' decision in :mod:`extract.language` uses it only for
@@ -30,7 +35,9 @@ short texts where the detectors hesitate between these three languages.
 
 from __future__ import annotations
 
+import math
 import re
+from functools import lru_cache
 
 LANGUAGES = ("sv", "no", "da")
 
@@ -96,6 +103,34 @@ def _word_cue(word: str) -> tuple[frozenset[str], float] | None:
     return None
 
 
+# Word frequencies (wordfreq's "small" lists, alike in size for the three: ~30,000 words each,
+# down to a Zipf value of 3, one in a million words). A word much more frequent in one language
+# than in another is evidence for it ("fyra": sv 5.4, nb 2.1 against "fire": nb 5.5, sv 3.7).
+_FREQ_LISTS = {"sv": "sv", "no": "nb", "da": "da"}
+_ZIPF_FLOOR = 3.0
+# One word is worth at most this much (in Zipf units, used as cue weight): words are not
+# independent evidence, and a single loan or name must not decide a text.
+_FREQ_CAP = 2.0
+
+
+@lru_cache(maxsize=1)
+def _zipf_tables() -> dict[str, dict[str, float]]:
+    import wordfreq
+
+    return {lang: {w: math.log10(f) + 9 for w, f in
+                   wordfreq.get_frequency_dict(code, wordlist="small").items()}
+            for lang, code in _FREQ_LISTS.items()}
+
+
+def _frequency_cue(word: str) -> dict[str, float] | None:
+    tables = _zipf_tables()
+    zipf = {lang: max(tables[lang].get(word, 0.0), _ZIPF_FLOOR) for lang in LANGUAGES}
+    low = min(zipf.values())
+    if max(zipf.values()) == low:
+        return None
+    return {lang: min(_FREQ_CAP, z - low) for lang, z in zipf.items()}
+
+
 def cues(text: str) -> dict[str, float]:
     """Summed evidence for each of ``sv``, ``no``, ``da`` in ``text`` (0.0 where none).
 
@@ -103,6 +138,12 @@ def cues(text: str) -> dict[str, float]:
     """
     scores = dict.fromkeys(LANGUAGES, 0.0)
     for word in _WORD.findall(text.lower()):
+        if word not in _WORDS:
+            by_frequency = _frequency_cue(word)
+            if by_frequency is not None:
+                for lang, weight in by_frequency.items():
+                    scores[lang] += weight
+                continue
         found = _word_cue(word)
         if found:
             langs, weight = found
