@@ -14,12 +14,12 @@ trip on *different* texts. The decision is a cascade that stays fast on abstract
 4. langdetect (seeded, limited to the same languages through its prior map) is asked only when
    the two disagree or are unsure: it is the slowest of the three (about 1 ms per text, ~360
    abstracts/s) and its probabilities are nearly always 1.0, so it serves as the tie-breaker.
-5. Swedish, Norwegian and Danish: when the two leading languages are two of these and the call
-   is under 0.9 on a text of at most 400 characters, the spelling and grammar cues of
+5. Swedish, Norwegian and Danish: when the leading language is one of these, another of them
+   has at least 5%, and the call is under 0.9 on a text of at most 400 characters, the cues of
    :mod:`extract.scandinavian` (``ä ö`` against ``æ ø``, ``och``/``og``, ``bland``/``blant``/
-   ``blandt``, ``-arna``/``-ene``/``-erne``...) multiply each language's probability by
-   ``exp(cue score)``. They count only when they favour the winner over both neighbours; cues
-   that lean against the detectors without a clear margin make the text ``und``.
+   ``blandt``, ``-arna``/``-ene``/``-erne``, word frequencies) multiply each language's
+   probability by ``exp(cue score)``. They count only when they favour the winner over both
+   neighbours; cues that lean against the detectors without a clear margin make it ``und``.
 6. The metadata language (OpenAlex ``language``, OAI ``xml:lang``/``dc:language``, Finna
    languages) is a prior: it tips a short, ambiguous text its way but never overrides a text
    that clearly reads otherwise (an English abstract in a Finnish thesis record stays English).
@@ -81,12 +81,14 @@ MIXED_CHECK_CHARS = 2 * MIN_PART_CHARS
 TAIL_CHARS = 200
 
 # Swedish, Norwegian and Danish: when the detectors hesitate between them on a short text, the
-# spelling and grammar cues of :mod:`extract.scandinavian` are weighed as well.
+# spelling, grammar and word-frequency cues of :mod:`extract.scandinavian` are weighed as well.
 SCANDINAVIAN = frozenset({"sv", "no", "da"})
 # Only texts up to this long (characters) and calls under this confidence get the cues: longer
 # texts give the detectors enough to read, and a confident call is left alone (and stays fast).
 CUE_MAX_CHARS = 400
 CUE_UNSURE_BELOW = 0.9
+# A neighbour with at least this probability makes the call a Scandinavian doubt.
+CUE_MIN_RIVAL = 0.05
 # The cue evidence one language needs over the next (in summed cue weights, about two
 # distinctive words or endings) to settle the text; with less, a hesitant call is "und".
 CUE_MIN_MARGIN = 2.0
@@ -462,12 +464,13 @@ def _with_hint(dist: dict[str, float], hint: str | None) -> dict[str, float]:
 
 
 def _scandinavian_doubt(text: str, combined: dict[str, float], method: Method) -> bool:
-    """True when a short text's two best languages are two of sv/no/da and the call is unsure."""
+    """True when a short text's leader is one of sv/no/da, the call is unsure, and another of
+    the three is a real rival (at least ``CUE_MIN_RIVAL``)."""
     if not method.scandinavian_cues or len(text) > CUE_MAX_CHARS:
         return False
-    ranked = sorted(sorted(combined), key=lambda k: -combined[k])[:2]
-    return (len(ranked) == 2 and set(ranked) <= SCANDINAVIAN
-            and combined[ranked[0]] < CUE_UNSURE_BELOW)
+    best, p = _top(combined)
+    return (best in SCANDINAVIAN and p < CUE_UNSURE_BELOW
+            and any(combined.get(k, 0.0) >= CUE_MIN_RIVAL for k in SCANDINAVIAN - {best}))
 
 
 def _with_cues(sample_: str, combined: dict[str, float]
