@@ -302,6 +302,19 @@ def detect_languages(db: Path, batch, candidates: tuple[str, ...]):
                            by_source=batch.by_source)
 
 
+def _fault_pause(stage: str) -> None:
+    """Fault injection for tests: ``LITREV_FAULT_PAUSE=<stage>:<marker file>`` makes the
+    harvest write the marker and wait at that stage, so a test can kill it there (for example
+    with the batch merged but not committed) instead of racing the clock."""
+    import os
+
+    spec = os.environ.get("LITREV_FAULT_PAUSE", "")
+    wanted, _, marker = spec.partition(":")
+    if wanted == stage and marker:
+        Path(marker).write_text(stage, encoding="utf-8")
+        time.sleep(300)
+
+
 @task(name="write-batch", cache_policy=NO_CACHE)
 def write_batch(db: Path, run_id: str, results: list, batch) -> dict:
     """The one write of the harvest: merge, watermarks, ledger; then the snapshot is published."""
@@ -314,11 +327,13 @@ def write_batch(db: Path, run_id: str, results: list, batch) -> dict:
         con.execute("BEGIN TRANSACTION")  # merge, watermarks and ledger commit together
         try:
             loaded = load_batch(con, batch, run_id=run_id, transaction=False)
+            _fault_pause("merged")
             watermarks = _save_watermarks(con, run_id, results)
             record_searches(con, run_id, entries, counts)
             status = run_status(results)
             finish_run(con, run_id, status=status, summary={"stage": "loaded"})
             con.execute("COMMIT")
+            _fault_pause("committed")  # committed in the WAL, not yet checkpointed
         except Exception:
             con.execute("ROLLBACK")
             raise

@@ -188,7 +188,9 @@ def big_import(path: Path, n: int, prefix: str) -> None:
             }) + "\n")
 
 
-def test_kill_during_load_then_rerun_loses_nothing_duplicates_nothing(prefect_server, tmp_path):  # noqa: F811,E501
+@pytest.mark.parametrize("stage", ["merged", "committed"])
+def test_kill_during_load_then_rerun_loses_nothing_duplicates_nothing(prefect_server, tmp_path,  # noqa: F811,E501
+                                                                       stage):
     write_profile(tmp_path)
     imports = tmp_path / "imports"
     big_import(imports / "first.jsonl", 300, "first")
@@ -198,29 +200,32 @@ def test_kill_during_load_then_rerun_loses_nothing_duplicates_nothing(prefect_se
     assert table_counts(db)["works"] == 300
 
     big_import(imports / "second.jsonl", 1900, "second")  # under max_records (2000)
-    env = prefect_env(prefect_server, tmp_path / "prefect-home")
+    # The harvest pauses with the batch merged but not committed ("merged"), or committed to
+    # the WAL but not checkpointed ("committed"); the test kills it there.
+    paused = tmp_path / "paused-in-load"
+    env = prefect_env(prefect_server, tmp_path / "prefect-home",
+                      LITREV_FAULT_PAUSE=f"{stage}:{paused}")
     proc = subprocess.Popen([*LITREV, "--profile", str(tmp_path / "review.toml"), "harvest"],
                             cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
-    wal = Path(str(db) + ".wal")
-    snapshot = Path(str(db) + ".snapshot")
-    opened = snapshot.stat().st_mtime
     deadline = time.monotonic() + 200
     killed_in_load = False
     while time.monotonic() < deadline and proc.poll() is None:
-        # the run is open (snapshot republished) and the write session is merging (WAL)
-        if snapshot.stat().st_mtime != opened and wal.exists():
+        if paused.exists():
             os.killpg(proc.pid, signal.SIGKILL)
             killed_in_load = True
             break
-        time.sleep(0.005)
+        time.sleep(0.05)
     proc.wait(timeout=30)
-    assert killed_in_load, "the harvest finished before its load could be interrupted"
+    assert killed_in_load, "the harvest never reached its load"
 
     statuses = [r[0] for r in rows(db, "SELECT status FROM harvest_runs ORDER BY started_at")]
-    assert statuses == ["succeeded", "running"]
     works = {r[0] for r in rows(db, "SELECT doi FROM works")}
     assert {f"10.5555/litrev.first.{i}" for i in range(300)} <= works  # nothing lost
+    if stage == "merged":  # the uncommitted batch is gone as a whole; the run stays open
+        assert statuses == ["succeeded", "running"] and len(works) == 300
+    else:  # the committed batch survives the kill through the WAL
+        assert statuses == ["succeeded", "succeeded"] and len(works) == 2200
 
     again = litrev(tmp_path, prefect_server, "harvest")
     assert again.returncode == 0, again.stderr
