@@ -208,6 +208,43 @@ def read_session(path: str | os.PathLike, *, prefer_snapshot: bool = True
         con.close()
 
 
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, *, relations: dict | None = None,
+                failure: str | None = None, error: type[StoreError] = StoreError,
+                begin: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One all-or-nothing write: register the batch relations, BEGIN, yield, COMMIT.
+
+    On any error the transaction is rolled back; with ``failure`` ("saving translations
+    failed") the error becomes ``error("<failure> and nothing of it was stored: <reason>")``,
+    without it the original exception is re-raised. ``begin=False`` joins a transaction the
+    caller already opened (the caller commits or rolls back). The relations are always
+    unregistered.
+
+        >>> with transaction(con, relations={"batch_works": frame}, failure="loading failed"):
+        ...     con.execute("INSERT INTO works SELECT * FROM batch_works")
+    """
+    relations = relations or {}
+    for name, relation in relations.items():
+        con.register(name, relation)
+    try:
+        if begin:
+            con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+            if begin:
+                con.execute("COMMIT")
+        except Exception as exc:
+            if begin:
+                con.execute("ROLLBACK")
+            if failure is None:
+                raise
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise error(f"{failure} and nothing of it was stored: {reason}") from exc
+    finally:
+        for name in relations:
+            con.unregister(name)
+
+
 def fts_extension_path() -> Path:
     """The fts extension file shipped by the ``duckdb-extension-fts`` wheel (no download)."""
     import duckdb_extension_fts

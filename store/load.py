@@ -24,6 +24,7 @@ import pandas as pd
 
 from extract.normalize import short_hash, text_hash
 from extract.records import SourceRecord
+from store.db import transaction as db_transaction
 from store.errors import LoadError
 from store.sqlfiles import internal
 
@@ -201,16 +202,6 @@ def frames_to_batch(*, works: pd.DataFrame, work_sources: pd.DataFrame, citation
     )
 
 
-def _register(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
-    for table in MERGE_ORDER:
-        con.register(f"batch_{table}", getattr(batch, table))
-
-
-def _unregister(con: duckdb.DuckDBPyConnection) -> None:
-    for table in MERGE_ORDER:
-        con.unregister(f"batch_{table}")
-
-
 def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, *, run_id: str,
                now: dt.datetime | None = None, transaction: bool = True) -> LoadCounts:
     """Merge one batch in one transaction; on any error nothing of the batch is stored.
@@ -220,23 +211,14 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, *, run_id: str,
     """
     now = now or dt.datetime.now(dt.UTC)
     params = {"now": now, "run_id": run_id}
-    _register(con, batch)
-    if transaction:
-        con.execute("BEGIN TRANSACTION")
-    try:
+    relations = {f"batch_{table}": getattr(batch, table) for table in MERGE_ORDER}
+    with db_transaction(con, relations=relations, failure="loading the batch failed",
+                        error=LoadError, begin=transaction):
         changes = con.execute(internal("count_batch_changes").sql).fetchall()
         new_excerpts = con.execute(internal("count_new_excerpts").sql).fetchone()[0]
         for table in MERGE_ORDER:
             statement = internal(f"merge_{table}")
             con.execute(statement.sql, statement.bind(params))
-        if transaction:
-            con.execute("COMMIT")
-    except Exception as exc:
-        if transaction:
-            con.execute("ROLLBACK")
-        raise LoadError(f"loading the batch failed and nothing of it was stored: {exc}") from exc
-    finally:
-        _unregister(con)
     by_source = {k: SourceCounts(**asdict(v)) for k, v in batch.by_source.items()}
     for source, new, updated, unchanged in changes:
         counts = by_source.setdefault(source, SourceCounts())

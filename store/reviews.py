@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from store.db import transaction
 from store.errors import StoreError
 from store.export import FORMULA_STARTS
 from store.sqlfiles import internal
@@ -224,10 +225,8 @@ def import_reviews(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *,
         "source_language": pa.array([v[1] for v in human.values()], pa.string()),
         "translated_text": pa.array([v[0] for v in human.values()], pa.string()),
     })
-    con.register("review_incoming", incoming)
-    con.register("human_incoming", human_incoming)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    relations = {"review_incoming": incoming, "human_incoming": human_incoming}
+    with transaction(con, relations=relations, failure=f"importing {path.name} failed"):
         summary.reviews_new, summary.reviews_updated = con.execute(
             internal("review_incoming_changes").sql).fetchone()
         summary.reviews_unchanged = (summary.rows_with_input - summary.reviews_new
@@ -238,12 +237,4 @@ def import_reviews(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *,
         con.execute(merge.sql, merge.bind({"file": path.name, "now": now}))
         merge = internal("merge_human_translations")
         con.execute(merge.sql, merge.bind({"now": now}))
-        con.execute("COMMIT")
-    except Exception as exc:
-        con.execute("ROLLBACK")
-        raise StoreError(f"importing {path.name} failed and nothing of it was stored: "
-                         f"{str(exc).splitlines()[0]}") from exc
-    finally:
-        con.unregister("review_incoming")
-        con.unregister("human_incoming")
     return summary

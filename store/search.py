@@ -33,7 +33,7 @@ import duckdb
 import pandas as pd
 
 from extract.stemming import SNOWBALL, tokenize
-from store.db import frame, load_fts
+from store.db import frame, load_fts, transaction
 from store.errors import StoreError
 from store.sqlfiles import internal
 
@@ -87,8 +87,7 @@ def refresh_index(con: duckdb.DuckDBPyConnection, *, now: dt.datetime | None = N
     build = internal("search_index_table")
     add = internal("search_indexes_add")
     remove = internal("search_indexes_remove")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(internal("search_docs_clear").sql)
         con.execute(fill.sql, fill.bind({"languages": langs,
                                          "stemmers": [LANGUAGE_STEMMERS[x] for x in langs]}))
@@ -109,10 +108,6 @@ def refresh_index(con: duckdb.DuckDBPyConnection, *, now: dt.datetime | None = N
             con.execute(remove.sql, remove.bind({"stemmer": stemmer}))
             con.execute(add.sql, add.bind({"stemmer": stemmer, "table_name": table, "docs": docs,
                                            "fingerprint": fingerprint, "now": now}))
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return {stemmer: docs for stemmer, (docs, _) in wanted.items()}
 
 

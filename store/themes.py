@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from extract.themes import Codebook
-from store.db import frame
+from store.db import frame, transaction
 from store.sqlfiles import internal
 
 _THEMES_SCHEMA = pa.schema([
@@ -45,17 +45,12 @@ def save_codebook(con: duckdb.DuckDBPyConnection, codebook: Codebook) -> bool:
     if stored_codebook_version(con) == version:
         return False
     insert = internal("themes_insert")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(internal("themes_delete_all").sql)
         for theme in codebook.themes:
             con.execute(insert.sql, insert.bind({
                 "theme_id": theme.id, "label": theme.label, "description": theme.description,
                 "version": version}))
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return True
 
 
@@ -86,23 +81,12 @@ def save_coding(con: duckdb.DuckDBPyConnection, version: str, batch: pd.DataFram
         [{"excerpt_id": r["excerpt_id"], "language": _str_or_none(r.get("language")),
           "translation_hash": _str_or_none(r.get("translation_hash"))}
          for r in batch.to_dict("records")], schema=_BATCH_SCHEMA)
-    con.register("coded_themes", themes)
-    con.register("coded_batch", coded)
-    try:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(internal("coding_delete_themes").sql)
-            insert = internal("coding_insert_themes")
-            con.execute(insert.sql, insert.bind({"version": version}))
-            state = internal("coding_save_state")
-            con.execute(state.sql, state.bind({"version": version, "now": now}))
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-    finally:
-        con.unregister("coded_themes")
-        con.unregister("coded_batch")
+    with transaction(con, relations={"coded_themes": themes, "coded_batch": coded}):
+        con.execute(internal("coding_delete_themes").sql)
+        insert = internal("coding_insert_themes")
+        con.execute(insert.sql, insert.bind({"version": version}))
+        state = internal("coding_save_state")
+        con.execute(state.sql, state.bind({"version": version, "now": now}))
     return themes.num_rows
 
 

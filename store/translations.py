@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from store.db import frame
+from store.db import frame, transaction
 from store.errors import StoreError
 from store.sqlfiles import internal
 
@@ -123,22 +123,13 @@ def save_results(con: duckdb.DuckDBPyConnection, results: Sequence, *,
         by_key[(r.text_hash, r.target_language)] = r
     rows = list(by_key.values())
     fresh = [r for r in rows if r.new_cache_entry and r.translated_text]
-    con.register("translation_results", _results_table(rows))
-    con.register("translation_new_cache", _results_table(fresh))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    relations = {"translation_results": _results_table(rows),
+                 "translation_new_cache": _results_table(fresh)}
+    with transaction(con, relations=relations, failure="saving translations failed"):
         q = internal("translation_save_cache")
         con.execute(q.sql, q.bind({"now": now}))
         q = internal("translation_save")
         con.execute(q.sql, q.bind({"now": now}))
-        con.execute("COMMIT")
-    except Exception as exc:
-        con.execute("ROLLBACK")
-        raise StoreError(f"saving translations failed and nothing was stored: "
-                         f"{str(exc).splitlines()[0]}") from exc
-    finally:
-        con.unregister("translation_results")
-        con.unregister("translation_new_cache")
     return {"translations_written": len(rows), "cache_rows_added": len(fresh)}
 
 
@@ -183,17 +174,9 @@ def save_memory_and_results(con: duckdb.DuckDBPyConnection, entries: Sequence, o
     now = now or dt.datetime.now(dt.UTC)
     by_key = {(r.text_hash, r.target_language): r for r in results}
     rows = list(by_key.values())
-    con.register("translation_results", _results_table(rows))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con, relations={"translation_results": _results_table(rows)},
+                     failure="importing the translation memory failed"):
         stored = save_memory(con, entries, origin, now=now)
         q = internal("translation_save")
         con.execute(q.sql, q.bind({"now": now}))
-        con.execute("COMMIT")
-    except Exception as exc:
-        con.execute("ROLLBACK")
-        raise StoreError(f"importing the translation memory failed and nothing was stored: "
-                         f"{str(exc).splitlines()[0]}") from exc
-    finally:
-        con.unregister("translation_results")
     return {"entries_stored": stored, "translations_written": len(rows)}
