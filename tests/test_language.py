@@ -66,6 +66,31 @@ def test_citation_brackets_and_numbers_are_not_read():
     assert "(24)" not in L.prepare(corpus.FINNISH_STATEMENT)
 
 
+def test_a_bracketed_title_is_read_not_dropped_as_a_citation(labels):
+    title = "[3 lettres et 1 carte de visite d'Adolphe Aderer à Adolphe Jullien]"  # BnF record
+    assert labels[title] == "fr"
+    assert "carte de visite" in L.prepare(title)
+    assert L.detect(title).lang == "fr"
+    assert L.prepare("Vertaistuki auttaa (Virtanen et al., 2019; Korhonen 2020) potilaita") \
+        == "Vertaistuki auttaa potilaita"
+
+
+def test_abstracts_the_fast_detectors_agree_on_never_reach_lingua_or_langdetect(demo,
+                                                                              monkeypatch):
+    """The cascade that keeps abstracts above 2,000 texts/s: fastText and heliport settle them."""
+    asked = []
+    monkeypatch.setattr(L, "_lingua", lambda *a: asked.append("lingua") or {})
+    monkeypatch.setattr(L, "_langdetect", lambda *a: asked.append("langdetect") or {})
+    L.clear_caches()
+    for work_id in (FI_ID, EN_ID, SV_ID):
+        found = L.detect(demo[work_id]["abstract"])
+        assert (found.lang, found.method) == (work_id[:2], "ensemble")
+    assert asked == []
+    L.detect(demo[EN_ID]["abstract"], method=L.Method(cascade=False))
+    assert asked == ["lingua", "langdetect"]  # without the cascade both are asked
+    L.clear_caches()
+
+
 # --- short texts and capitals -----------------------------------------------------------------
 
 @pytest.mark.parametrize("text, lang", [
