@@ -152,6 +152,8 @@ _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d[a-z]?\b")
 # A bracket with numbers and fewer letters than this (or, with a year, three times this) is a
 # citation, not text.
 CITATION_MAX_LETTERS = 30
+# Lower-case words a citation bracket may hold; two other lower-case words make it prose.
+_CITATION_WORDS = frozenset("et al and und och og ja see cf vgl pp ibid in eg ff".split())
 _NUMBERS = re.compile(r"\d+(?:[.,:/–-]\d+)*\s*%?")
 _SPACE = re.compile(r"\s+")
 _NOT_LETTER = re.compile(r"[\W\d_]+")
@@ -290,12 +292,14 @@ def _prepare_clean(out: str) -> str:
 
 def _citation_or_text(match: re.Match) -> str:
     """A bracket holding a citation ("(24)", "[ 62 ]", "(Virtanen et al., 2019)") is dropped;
-    one holding words ("[3 lettres et 1 carte de visite ...]", a catalogue's bracketed title)
-    is text to read."""
+    one holding words ("[3 lettres et 1 carte de visite ...]", a catalogue's bracketed title;
+    "(640K RAM is recommended)") is text to read."""
     inside = match.group(0)
     letters = _letters(inside)
-    if letters < CITATION_MAX_LETTERS or (
-            _YEAR.search(inside) and letters < 3 * CITATION_MAX_LETTERS):
+    prose = sum(1 for word in _WORD.findall(inside)
+                if len(word) > 1 and word.islower() and word not in _CITATION_WORDS)
+    if prose < 2 and (letters < CITATION_MAX_LETTERS or (
+            _YEAR.search(inside) and letters < 3 * CITATION_MAX_LETTERS)):
         return " "
     return inside
 

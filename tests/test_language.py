@@ -73,6 +73,8 @@ def test_a_bracketed_title_is_read_not_dropped_as_a_citation(labels):
     assert L.detect(title).lang == "fr"
     assert L.prepare("Vertaistuki auttaa (Virtanen et al., 2019; Korhonen 2020) potilaita") \
         == "Vertaistuki auttaa potilaita"
+    assert "is recommended" in L.prepare("512K RAM (640K RAM is recommended)")  # prose
+    assert L.detect("512K RAM (640K RAM is recommended)").lang == "en"
 
 
 def test_abstracts_the_fast_detectors_agree_on_never_reach_lingua_or_langdetect(demo,
@@ -128,12 +130,14 @@ def test_title_in_capitals_is_lowercased_for_detection(dev):
 
 VALIDATION = REPO / "tests" / "fixtures" / "lang" / "scandinavian_validation.jsonl"
 HOLDOUT_LIKE = REPO / "tests" / "fixtures" / "lang" / "holdout_like_validation.jsonl"
+UNSEEN = REPO / "tests" / "fixtures" / "lang" / "unseen_validation.jsonl"
 
 
 @pytest.fixture(scope="module")
 def unseen() -> dict[str, list[dict]]:
-    """The two validation sets (not the dev set; see their PROVENANCE)."""
-    return {"scandinavian": _jsonl(VALIDATION), "holdout_like": _jsonl(HOLDOUT_LIKE)}
+    """The three validation sets (not the dev set; see their PROVENANCE)."""
+    return {"scandinavian": _jsonl(VALIDATION), "holdout_like": _jsonl(HOLDOUT_LIKE),
+            "unseen": _jsonl(UNSEEN)}
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +217,7 @@ def test_cues_weigh_evidence_not_one_word():
 
 
 def test_cues_turn_no_call_wrong_on_unseen_texts(unseen):
-    """On the two validation sets the cues may only turn a miss into a right call: never a
+    """On the validation sets the cues may only turn a miss into a right call: never a
     right call or an ``und`` into a wrong one."""
     rows = [r for rows in unseen.values() for r in rows]
     before = [L.detect(r["text"], method=L.Method(scandinavian_cues=False)).lang for r in rows]
@@ -378,18 +382,18 @@ def test_dev_set_accuracy(dev):
 
 
 def test_unseen_texts_meet_the_issue_goals(unseen):
-    """The issue's goals on texts like the dev set's that were never tuned on (the hold-out-like
-    set was built from the same four sources without running any detector): no profile,
-    >= 99% on main-language texts of 120 characters or less, 100% on longer ones, >= 99%
-    overall (the 99.5% goal is shown by bench/language.py, not asserted: three misses in 463
-    are abstentions on two-word titles). The Scandinavian-heavy set holds many titles the three
-    languages share; there the bar is lower."""
-    rows = unseen["holdout_like"]
+    """The issue's goals on texts like the dev set's (two sets built from the same four sources
+    without running any detector, 814 texts): no profile, >= 99% on main-language texts of 120
+    characters or less, 100% on longer ones, >= 99% overall (the 99.5% goal is not reached:
+    bench/language.py prints the misses, abstentions on one- and two-word titles). The
+    Scandinavian-heavy set holds many titles the three languages share; there the bar is
+    lower."""
+    rows = unseen["holdout_like"] + unseen["unseen"]
     right = {r["id"]: L.detect(r["text"]).lang == r["lang"] for r in rows}
     main = [r for r in rows if r["lang"] in REVIEW]
     short = [right[r["id"]] for r in main if len(r["text"]) <= 120]
     long_ = [right[r["id"]] for r in main if len(r["text"]) > 120]
-    assert len(short) >= 150 and sum(short) / len(short) >= 0.99
+    assert len(short) >= 300 and sum(short) / len(short) >= 0.99
     assert all(long_)
     assert sum(right.values()) / len(rows) >= 0.99
     scandinavian = unseen["scandinavian"]
