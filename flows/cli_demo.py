@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
 
 from flows.cli import add_command
 from flows.context import Context
-from flows.errors import FlowError
 
 DEFAULT_DB = "litrev-demo.duckdb"
 DEFAULT_OUT = "litrev-out"
@@ -75,17 +73,10 @@ def print_result(result, elapsed: float, out=None) -> None:
     p(f"finished in {elapsed:.1f} s")
 
 
-# Prefect's ephemeral API server creates its own database on the very first run (a fresh
-# clone); on a busy 2-core machine that alone can take longer than Prefect's 20 s default.
-STARTUP_TIMEOUT_ENV = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
-STARTUP_TIMEOUT_SECONDS = "120"
-
-
 def cmd_demo(args, ctx: Context) -> int:
-    from flows.cli_harvest import quiet_prefect
+    from flows.cli_harvest import prefect_start_failed, quiet_prefect
 
-    quiet_prefect()
-    os.environ.setdefault(STARTUP_TIMEOUT_ENV, STARTUP_TIMEOUT_SECONDS)
+    quiet_prefect()  # also gives Prefect's first start 120 s instead of 20
     from flows.demo_review import run_demo
 
     # Only an explicit --db counts: LITREV_DB and the profile name the user's own review.
@@ -96,10 +87,7 @@ def cmd_demo(args, ctx: Context) -> int:
     try:
         result = run_demo(db, args.out)
     except RuntimeError as exc:  # Prefect reports a server that never came up this way
-        if "Prefect" not in str(exc):
-            raise
-        raise FlowError(f"{str(exc).splitlines()[0]} Run `litrev demo` again (the first start "
-                        f"creates Prefect's database), or raise {STARTUP_TIMEOUT_ENV}") from None
+        raise prefect_start_failed(exc, "litrev demo") from None
     print_result(result, time.monotonic() - started)
     return 0
 

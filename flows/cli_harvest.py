@@ -26,12 +26,25 @@ QUIET_DEFAULTS = {
     "PREFECT_LOGGING_LEVEL": "ERROR",
     "PREFECT_LOGGING_LOG_PRINTS": "false",
     "PREFECT_CLI_PROMPT": "false",
+    # Prefect's ephemeral API server creates its own database on the very first run (a fresh
+    # clone); on a busy 2-core machine that alone can take longer than Prefect's 20 s default.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
+STARTUP_TIMEOUT_ENV = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
 
 
 def quiet_prefect() -> None:
     for key, value in QUIET_DEFAULTS.items():
         os.environ.setdefault(key, value)
+
+
+def prefect_start_failed(exc: RuntimeError, command: str) -> FlowError:
+    """The one-line error for Prefect's local server not coming up (Prefect raises a
+    RuntimeError with a multi-line message); other RuntimeErrors are re-raised."""
+    if "Prefect" not in str(exc):
+        raise exc
+    return FlowError(f"{str(exc).splitlines()[0]} Run `{command}` again (the first start "
+                     f"creates Prefect's database), or raise {STARTUP_TIMEOUT_ENV}")
 
 
 def _date(value: str) -> dt.date:
@@ -69,6 +82,8 @@ def cmd_harvest(args, ctx) -> int:
             limit=args.limit, trigger="cli",
             source_retries=args.source_retries,
             source_retry_delay_seconds=args.retry_delay)
+    except RuntimeError as exc:
+        raise prefect_start_failed(exc, "litrev harvest") from None
     finally:
         harvest._PRINTER = None
     print_summary(summary, json_out=args.json)

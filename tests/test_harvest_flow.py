@@ -322,6 +322,36 @@ def test_harvest_refuses_unknown_source_and_bad_date_in_one_line(tmp_path, capsy
     assert not (tmp_path / "review.duckdb").exists()  # nothing started
 
 
+def test_prefect_server_that_does_not_start_in_time_is_one_line_not_a_traceback(tmp_path):
+    """No PREFECT_API_URL: Prefect starts its ephemeral server, here given 0 s to come up."""
+    write_profile(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"),
+               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="0")
+    done = subprocess.run([*LITREV, "--profile", str(tmp_path / "review.toml"), "harvest"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    error = done.stderr.strip().splitlines()[-1]
+    assert error.startswith("litrev: error: Timed out while attempting to connect")
+    assert "Run `litrev harvest` again" in error
+    assert "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" in error
+
+
+def test_cli_runs_give_prefects_first_start_two_minutes_unless_the_user_says_otherwise(
+        monkeypatch):
+    from flows.cli_harvest import QUIET_DEFAULTS, quiet_prefect
+
+    key = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+    for name in QUIET_DEFAULTS:  # restored after the test
+        monkeypatch.delenv(name, raising=False)
+    quiet_prefect()
+    assert os.environ[key] == "120"
+    monkeypatch.setenv(key, "300")
+    quiet_prefect()
+    assert os.environ[key] == "300"
+
+
 def test_exit_codes_say_what_failed():
     from flows.cli_harvest import exit_code
 
