@@ -19,6 +19,11 @@ import unicodedata
 _DOI_PREFIXES = re.compile(
     r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/|(?:dx\.)?doi\.org/)", re.IGNORECASE
 )
+# "10." + registrant + "/" + a suffix (anything but white space).
+_DOI_SHAPE = re.compile(r"^10\.\d+(?:\.\d+)*/\S.*$")
+_BROKEN_AFTER_HYPHEN = re.compile(r"-\s+")
+# A DOI inside a text; a break after a hyphen (PDF line ends) is bridged.
+_DOI_IN_TEXT = re.compile(r"\b10\.\d{4,9}(?:\.\d+)*/(?:[^\s]*-\s+)*[^\s]*[^\s.;,)\]]")
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _BLOCK_TAGS = re.compile(
@@ -31,7 +36,10 @@ def normalize_doi(value: str | None) -> str | None:
     """Lower-case DOI without resolver prefix, or ``None`` when the value is not a DOI.
 
     A DOI with an inner space (seen in real PSYNDEX exports) is kept with the space removed only
-    at the ends; an inner space makes it unresolvable, so it is returned as written.
+    at the ends; an inner space makes it unresolvable, so it is returned as written, except a
+    space after a hyphen, where text extraction broke a line ("10.1007/s11126- 017-9534-7").
+    A DOI cut short at such a break ("10.1007/s11126-") is no DOI: it would merge every work
+    whose DOI starts so.
     """
     if value is None:
         return None
@@ -40,10 +48,21 @@ def normalize_doi(value: str | None) -> str | None:
     while previous != text:  # strip stacked prefixes such as "doi: https://doi.org/..."
         previous = text
         text = _DOI_PREFIXES.sub("", text).strip()
-    text = text.rstrip(".;,")
-    if not text.lower().startswith("10."):
-        return None
+    text = _BROKEN_AFTER_HYPHEN.sub("-", text.rstrip(".;,"))
+    if not _DOI_SHAPE.match(text) or text.endswith(("-", "/")):
+        return None  # not a DOI, or one cut short ("10.1007/s11126-": a broken line)
     return text.lower()
+
+
+def find_doi(text: str | None) -> str | None:
+    """The DOI written in a reference-list entry, joined where text extraction broke it after a
+    hyphen; None when there is none.
+
+    >>> find_doi("Psychiatr Q. (2017) 89(2):293-305. doi: 10.1007/s11126- 017-9534-7")
+    '10.1007/s11126-017-9534-7'
+    """
+    match = _DOI_IN_TEXT.search(text or "")
+    return normalize_doi(match.group(0)) if match else None
 
 
 def clean_text(text: str | None) -> str:

@@ -151,6 +151,10 @@ def test_whole_demo_corpus_and_demo_data_import_without_problems():
     assert (seed_statements[0].stance, seed_statements[0].stance_confidence) == (
         "supporting", 0.91)
     assert seed_statements[0].cited_work_id == f"doi:{SEED_DOI}"
+    # a cited DOI cut at a line break ("10.1007/s11126-") is taken whole from its reference entry
+    cited = {w.work_id for r in files["citation_statements.jsonl"].records for w in r.related}
+    assert "doi:10.1007/s11126-017-9534-7" in cited
+    assert not any(w.endswith("-") for w in cited)
 
 
 def test_harvest_one_search_per_file_problems_in_error_and_seed_marked(tmp_path):

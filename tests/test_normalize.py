@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from extract.normalize import clean_text, excerpt_id, normalize_doi, work_id
+from extract.normalize import clean_text, excerpt_id, find_doi, normalize_doi, work_id
 
 
 @pytest.mark.parametrize("raw", [
@@ -15,9 +15,24 @@ def test_doi_variants_normalise_to_one_form(raw):
     assert normalize_doi(raw) == "10.1177/0020764020904764"
 
 
-@pytest.mark.parametrize("raw", [None, "", "not a doi", "https://example.org/10.1/x"])
+@pytest.mark.parametrize("raw", [None, "", "not a doi", "https://example.org/10.1/x",
+                                 "10.1007", "10.1007/",
+                                 "10.1007/s11126-"])  # cut at a line break: would merge works
 def test_non_dois_are_none(raw):
     assert normalize_doi(raw) is None
+
+
+def test_a_doi_broken_after_a_hyphen_is_joined():
+    # the demo corpus's reference entry, extracted from a PDF (flows/demo/data)
+    entry = ("5. Fortuna KL, DiMilia PR, Lohman MC, Bruce ML, Zubritsky CD, Halaby MR, et al. "
+             "Feasibility, acceptability, and preliminary effectiveness of a peer-delivered and "
+             "technology supported self-management intervention for older adults with serious "
+             "mental illness. Psychiatr Q. (2017) 89(2):293–305. doi: 10.1007/s11126- 017-9534-7")
+    assert find_doi(entry) == "10.1007/s11126-017-9534-7"
+    assert normalize_doi("10.1007/s11126- 017-9534-7") == "10.1007/s11126-017-9534-7"
+    assert find_doi("see Otte et al. (2020), doi:10.1177/0020764020904764.") \
+        == "10.1177/0020764020904764"
+    assert find_doi("Brudney, J.L.; England, R.E. Towards a definition. 1983") is None
 
 
 def test_work_id_prefers_doi_then_source_ids_then_title():

@@ -28,6 +28,7 @@ from extract.bibrecord import (
 )
 from extract.importers import SOURCE, ImportResult, Problem, decode
 from extract.langtags import normalize_language
+from extract.normalize import find_doi, normalize_doi
 from extract.records import Excerpt, SourceRecord, Work
 
 
@@ -83,9 +84,14 @@ def _side_work(side: dict, what: str, *, fallback_title: str | None = None) -> W
     if not isinstance(side, dict):
         raise ValueError(f"{what} must be an object with doi/title/year")
     title = side.get("title") or fallback_title
-    if not (side.get("doi") or title):
-        raise ValueError(f"{what} needs a doi or a title")
-    return Work.create(doi=side.get("doi"), title=title, year=parse_year(side.get("year")),
+    doi = side.get("doi")
+    if normalize_doi(doi) is None and side.get("reference_text"):
+        # a DOI missing or cut short at a line break: the reference entry may hold it whole
+        doi = find_doi(side["reference_text"]) or doi
+    if not (normalize_doi(doi) or title):
+        raise ValueError(f"{what} needs a doi or a title" + (
+            f" ({doi!r} is not a whole DOI)" if doi else ""))
+    return Work.create(doi=doi, title=title, year=parse_year(side.get("year")),
                        authors=split_authors(side.get("authors")))
 
 
