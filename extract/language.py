@@ -69,11 +69,12 @@ MIN_LETTERS = 4
 SHORT_LETTERS = 40
 # The combined probability the winning language needs; below it the text is ambiguous.
 MIN_CONFIDENCE = 0.5
-# A short text is less evidence: its winner needs more (a lone shared word such as
-# "Universitet" or "Student" stays und).
+# The probability a short text's winner needs; a short text must also have the agreement
+# below (a lone shared word such as "Universitet" or "Student" stays und).
 SHORT_MIN_CONFIDENCE = 0.5
 # A short text is called only when detectors holding at least this share of the weight name
-# the winner as their own first choice (two of three, heliport alone is not enough).
+# the winner as their own first choice: heliport and one other, or fastText, lingua and
+# langdetect together; heliport alone (2 of 5) is not enough.
 AGREEMENT_SHARE = 0.5
 # The other detectors agreeing at this combined probability settle a text without langdetect.
 AGREEMENT_CONFIDENCE = 0.7
@@ -630,8 +631,8 @@ def _decide(text: str, allowed: frozenset[str] | None, hint: str | None, method:
     if hint and best_h == hint:
         return Detection(hint, p_h, "hint+detector")
     if method.abstain:
-        # a short text needs a majority: two of three detectors (or both of two) name it, or
-        # the Scandinavian cues settle it
+        # a short text needs the detectors holding half the weight to name it first, or the
+        # Scandinavian cues to settle it
         agree = cued or _backing(best, used, tops) >= AGREEMENT_SHARE
         short = letters < SHORT_LETTERS
         if p < (SHORT_MIN_CONFIDENCE if short else MIN_CONFIDENCE) or (short and not agree):

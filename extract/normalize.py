@@ -19,7 +19,7 @@ import unicodedata
 _DOI_PREFIXES = re.compile(
     r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/|(?:dx\.)?doi\.org/)", re.IGNORECASE
 )
-# "10." + registrant + "/" + a suffix (anything but white space).
+# "10." + registrant + "/" + a suffix that starts with a visible character.
 _DOI_SHAPE = re.compile(r"^10\.\d+(?:\.\d+)*/\S.*$")
 _BROKEN_AFTER_HYPHEN = re.compile(r"-\s+")
 # A DOI inside a text; a break after a hyphen (PDF line ends) is bridged.

@@ -19,6 +19,7 @@ from flows.output import write_frame
 
 EXIT_SOURCE_FAILED = 3
 EXIT_STEP_FAILED = 4
+STARTUP_TIMEOUT_ENV = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
 # Quiet, offline Prefect for a CLI run. setdefault: a user's own setting wins.
 QUIET_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -28,9 +29,8 @@ QUIET_DEFAULTS = {
     "PREFECT_CLI_PROMPT": "false",
     # Prefect's ephemeral API server creates its own database on the very first run (a fresh
     # clone); on a busy 2-core machine that alone can take longer than Prefect's 20 s default.
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    STARTUP_TIMEOUT_ENV: "120",
 }
-STARTUP_TIMEOUT_ENV = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
 
 
 def quiet_prefect() -> None:
