@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 from extract.langtags import normalize_language
 from extract.normalize import clean_text, short_hash, title_fingerprint
-from extract.records import Excerpt, SourceRecord, Work
+from extract.records import Excerpt, SourceRecord, Work, abstracts_or_title
 
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|2100)(?!\d)")
 
@@ -81,18 +81,14 @@ def entry_record(source: str, record_id: str, *, title: str | None = None,
     # Several abstracts are usually in several languages: the record's one language is then a
     # hint for none of them in particular (only a per-text language such as xml:lang is).
     fallback = lang if len(abstracts) == 1 else None
-    excerpts = [
+    excerpts = abstracts_or_title(work, tuple(
         Excerpt.create(work_id=work.work_id, kind="abstract", text=text,
                        language_hint=normalize_language(text_lang) or fallback,
                        synthetic=bool(synthetic), origin=origin)
-        for text, text_lang in abstracts
-    ]
-    if not excerpts and work.title:
-        excerpts.append(Excerpt.create(work_id=work.work_id, kind="title", text=work.title,
-                                       language_hint=lang, synthetic=bool(synthetic),
-                                       origin=origin))
+        for text, text_lang in abstracts), language_hint=lang, synthetic=bool(synthetic),
+        origin=origin)
     return SourceRecord(source=source, source_record_id=record_id, work=work,
-                        excerpts=tuple(excerpts), extra=dict(extra or {}))
+                        excerpts=excerpts, extra=dict(extra or {}))
 
 
 def normalize_stance(value) -> str | None:

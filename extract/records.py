@@ -95,6 +95,24 @@ class Excerpt:
         )
 
 
+def abstracts_or_title(work: Work, abstracts: tuple[Excerpt, ...], *,
+                       language_hint: str | None = None, origin: str | None = None,
+                       synthetic: bool = False) -> tuple[Excerpt, ...]:
+    """A work's abstract excerpts, or, when it has none, its title as a ``title`` excerpt.
+
+    Why: without an abstract the title is what reviewers screen, so it must be detected,
+    translated and coded like an abstract; every source follows this one rule.
+
+        >>> w = Work.create(doi="10.1/x", title="Vertaistuki psykiatriassa")
+        >>> [(e.kind, e.text) for e in abstracts_or_title(w, ())]
+        [('title', 'Vertaistuki psykiatriassa')]
+    """
+    if abstracts or not work.title or not normalize.clean_text(work.title):
+        return tuple(abstracts)
+    return (Excerpt.create(work_id=work.work_id, kind="title", text=work.title,
+                           language_hint=language_hint, origin=origin, synthetic=synthetic),)
+
+
 @dataclass(frozen=True)
 class SourceRecord:
     """What one raw record of one source yields.

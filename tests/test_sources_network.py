@@ -81,7 +81,10 @@ def test_openalex_abstract_rebuilt_from_inverted_index_with_repeated_words():
 def test_openalex_cites_first_page_and_terminal_page():
     records = openalex.parse(body("openalex", "works_list_cites_cursor_first_page.json"))
     assert len(records) == 25
-    assert sum(1 for r in records if r.excerpts) == 24
+    assert sum(1 for r in records if r.excerpts[0].kind == "abstract") == 24
+    # the one work without an abstract is represented by its title, as in every source
+    (untitled,) = [r for r in records if r.excerpts[0].kind != "abstract"]
+    assert [(e.kind, e.text) for e in untitled.excerpts] == [("title", untitled.work.title)]
     first = records[0]
     assert first.work.doi == "10.1145/3636515"
     assert first.work.year == 2024
@@ -131,7 +134,8 @@ def test_semanticscholar_single_paper():
     assert rec.work.year == 2018
     assert rec.work.s2_id == "22d840026482e82dce65c5d0f91eb72b7b7bba1e"
     assert rec.work.authors == ("V. Birman", "G. Kardomateas")
-    assert rec.excerpts == ()
+    # no abstract: the title stands in, as in every source
+    assert [(e.kind, e.text) for e in rec.excerpts] == [("title", rec.work.title)]
 
 
 def test_crossref_structured_jats_abstract_keeps_section_labels():
@@ -150,7 +154,8 @@ def test_crossref_structured_jats_abstract_keeps_section_labels():
 def test_crossref_work_list_with_portuguese_abstracts():
     records = crossref.parse(body("crossref", "works_list_publisher_query_pt_en_abstracts.json"))
     assert len(records) == 20
-    assert sum(1 for r in records if r.excerpts) == 19
+    assert sum(1 for r in records if r.excerpts[0].kind == "abstract") == 19
+    assert all(r.excerpts[0].kind == "title" for r in records if r.excerpts[0].kind != "abstract")
     assert records[0].work.doi == "10.5902/2175497775344"
     assert records[0].work.year == 2023
     assert records[0].excerpts[0].text.startswith("O presente texto, descreve uma pesquisa")
@@ -167,7 +172,9 @@ def test_crossref_cursor_page():
 def test_europepmc_core_json():
     records = europepmc.parse(body("europepmc", "search_core_cancer.json"))
     assert len(records) == 25
-    assert sum(1 for r in records if r.excerpts) == 21
+    assert sum(1 for r in records if r.excerpts[0].kind == "abstract") == 21
+    assert all([e.kind for e in r.excerpts] == ["title"] for r in records
+               if r.excerpts[0].kind != "abstract")
     rec = records[2]
     assert rec.work.doi == "10.1111/bjhp.12807"
     assert rec.work.pmid == "40468710"

@@ -23,7 +23,7 @@ import httpx
 
 from extract.errors import ParseError, QuotaExhausted, SourceError
 from extract.http import HttpSource, decode_json
-from extract.records import Excerpt, SourceRecord, Work
+from extract.records import Excerpt, SourceRecord, Work, abstracts_or_title
 from extract.sources import (
     HarvestContext,
     Page,
@@ -75,9 +75,11 @@ def to_record(item: dict[str, Any]) -> SourceRecord:
         url=item.get("URL"),
     )
     abstract = labelled_abstract(item.get("abstract"))
-    excerpts = (Excerpt.create(work_id=work.work_id, kind="abstract", text=abstract,
-                               language_hint=item.get("language"),
-                               origin=f"{PLATFORM} {work.doi}"),) if abstract else ()
+    origin = f"{PLATFORM} {work.doi}"
+    excerpts = abstracts_or_title(work, (Excerpt.create(
+        work_id=work.work_id, kind="abstract", text=abstract,
+        language_hint=item.get("language"), origin=origin),) if abstract else (),
+        language_hint=item.get("language"), origin=origin)
     return SourceRecord(source=NAME, source_record_id=work.doi or work.work_id, work=work,
                         excerpts=excerpts,
                         extra={"indexed": (item.get("indexed") or {}).get("date-time")})

@@ -23,7 +23,7 @@ import httpx
 
 from extract.errors import ParseError
 from extract.http import HttpSource
-from extract.records import Excerpt, SourceRecord, Work
+from extract.records import Excerpt, SourceRecord, Work, abstracts_or_title
 from extract.sources import (
     HarvestContext,
     Page,
@@ -78,9 +78,10 @@ def to_record(raw: dict[str, Any]) -> SourceRecord:
         url=f"https://europepmc.org/article/{source}/{ident}" if source and ident else None,
     )
     abstract = labelled_abstract(raw.get("abstractText"))
-    excerpts = (Excerpt.create(work_id=work.work_id, kind="abstract", text=abstract,
-                               language_hint=language,
-                               origin=f"europepmc.org {source}/{ident}"),) if abstract else ()
+    origin = f"europepmc.org {source}/{ident}"
+    excerpts = abstracts_or_title(work, (Excerpt.create(
+        work_id=work.work_id, kind="abstract", text=abstract, language_hint=language,
+        origin=origin),) if abstract else (), language_hint=language, origin=origin)
     return SourceRecord(source=NAME, source_record_id=f"{source}:{ident}", work=work,
                         excerpts=excerpts, extra={"firstIndexDate": raw.get("firstIndexDate")})
 

@@ -23,7 +23,7 @@ import httpx
 
 from extract.errors import ParseError, QuotaExhausted, SourceError
 from extract.http import HttpSource, decode_json
-from extract.records import Excerpt, SourceRecord, Work
+from extract.records import Excerpt, SourceRecord, Work, abstracts_or_title
 from extract.sources import (
     HarvestContext,
     Page,
@@ -73,16 +73,16 @@ def to_record(raw: dict[str, Any], *, cited: Work | None = None) -> SourceRecord
         language=raw.get("language"),
         url=location.get("landing_page_url") or raw.get("doi"),
     )
-    excerpts = []
     abstract = rebuild_abstract(raw.get("abstract_inverted_index"))
-    if abstract.strip():
-        excerpts.append(Excerpt.create(work_id=work.work_id, kind="abstract", text=abstract,
-                                       language_hint=raw.get("language"),
-                                       origin=f"{PLATFORM} {work.openalex_id}"))
+    origin = f"{PLATFORM} {work.openalex_id}"
+    excerpts = abstracts_or_title(work, (Excerpt.create(
+        work_id=work.work_id, kind="abstract", text=abstract, language_hint=raw.get("language"),
+        origin=origin),) if abstract.strip() else (), language_hint=raw.get("language"),
+        origin=origin)
     related = (cited,) if cited else ()
     citations = ((work.work_id, cited.work_id),) if cited else ()
     return SourceRecord(source=NAME, source_record_id=work.openalex_id or work.work_id,
-                        work=work, excerpts=tuple(excerpts), related=related,
+                        work=work, excerpts=excerpts, related=related,
                         citations=citations,
                         extra={"updated_date": raw.get("updated_date")})
 

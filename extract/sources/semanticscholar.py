@@ -25,7 +25,7 @@ import httpx
 
 from extract.errors import ParseError, QuotaExhausted, SourceError
 from extract.http import HttpSource, decode_json
-from extract.records import Excerpt, SourceRecord, Work
+from extract.records import Excerpt, SourceRecord, Work, abstracts_or_title
 from extract.sources import (
     HarvestContext,
     Page,
@@ -62,11 +62,12 @@ def paper_to_work(paper: dict[str, Any]) -> Work:
 
 
 def _abstract(work: Work, paper: dict[str, Any]) -> tuple[Excerpt, ...]:
+    """The paper's abstract, else its title (:func:`extract.records.abstracts_or_title`)."""
     text = paper.get("abstract")
-    if not text or not text.strip():
-        return ()
-    return (Excerpt.create(work_id=work.work_id, kind="abstract", text=text,
-                           origin=f"{PLATFORM} {work.s2_id}"),)
+    origin = f"{PLATFORM} {work.s2_id}"
+    return abstracts_or_title(work, (Excerpt.create(
+        work_id=work.work_id, kind="abstract", text=text, origin=origin),)
+        if text and text.strip() else (), origin=origin)
 
 
 def to_record(raw: dict[str, Any], *, paper: Work | None = None) -> SourceRecord:
