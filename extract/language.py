@@ -787,9 +787,44 @@ def annotate_excerpts(frame, *, candidates: Sequence[str] | None = None,
     return out
 
 
+# A title is one text: it is not split into language runs (a title and its translated
+# subtitle are one title).
+_TITLE_METHOD = Method(split_mixed=False)
+
+
+def annotate_titles(frame, *, candidates: Sequence[str] | None = None,
+                    skip_ids: Iterable[str] = frozenset()):
+    """Fill ``title_language``, ``title_language_confidence``, ``title_language_method`` of a
+    works frame from each ``title``, with the work's metadata ``language`` as the hint.
+
+    Rows whose ``work_id`` is in ``skip_ids`` (stored with this title and its language) and rows
+    without a title are left as they are. A title is detected as a whole: a bilingual title
+    ("Vertaistuki : Peer support") comes back as the language it mostly reads in, or ``und``.
+    """
+    out = frame.copy()
+    for col, dtype in (("title_language", object), ("title_language_confidence", "float64"),
+                       ("title_language_method", object)):
+        if col not in out.columns:
+            out[col] = None
+        out[col] = out[col].astype(dtype)
+    skip = frozenset(skip_ids)
+    has_hint = "language" in out.columns
+    for index, row in out.iterrows():
+        title = row.get("title")
+        if row["work_id"] in skip or not isinstance(title, str) or not title.strip():
+            continue
+        hint = row["language"] if has_hint and isinstance(row["language"], str) else None
+        found = detect(title, candidates=candidates, hint=hint, method=_TITLE_METHOD)
+        out.at[index, "title_language"] = found.lang
+        out.at[index, "title_language_confidence"] = float(found.confidence)
+        out.at[index, "title_language_method"] = found.method
+    return out
+
+
+
 def _none(value):
     return value if isinstance(value, str) else None
 
 
 __all__ = ["Detection", "Part", "Method", "SHIPPED", "LANGDETECT_ONLY", "UNDETERMINED", "MIXED",
-           "canonical", "prepare", "detect", "annotate_excerpts"]
+           "canonical", "prepare", "detect", "annotate_excerpts", "annotate_titles"]

@@ -274,29 +274,36 @@ def build_batch(results: list):
 
 @task(name="detect-languages", cache_policy=NO_CACHE)
 def detect_languages(db: Path, batch, candidates: tuple[str, ...]):
-    """Detect the language of the batch's new excerpts; skip ids stored with a language."""
+    """Detect the language of the batch's new excerpts and work titles; skip excerpts stored
+    with a language and works stored with the same title and its language."""
     import pandas as pd
 
-    from extract.language import annotate_excerpts
+    from extract.language import annotate_excerpts, annotate_titles
     from store.db import read_session
     from store.errors import DatabaseMissing
     from store.load import frames_to_batch
     from store.sqlfiles import internal
 
-    if batch.excerpts.empty:
+    if batch.excerpts.empty and batch.works.empty:
         return batch
-    skip: frozenset[str] = frozenset()
+    skip_excerpts: frozenset[str] = frozenset()
+    skip_works: frozenset[str] = frozenset()
     try:
         with read_session(db) as con:
             con.register("batch_excerpt_ids", pd.DataFrame(
                 {"excerpt_id": batch.excerpts["excerpt_id"]}))
-            skip = frozenset(r[0] for r in con.execute(
+            skip_excerpts = frozenset(r[0] for r in con.execute(
                 internal("ledger_stored_excerpt_ids").sql).fetchall())
+            con.register("batch_work_titles", batch.works[["work_id", "title"]])
+            skip_works = frozenset(r[0] for r in con.execute(
+                internal("stored_title_languages").sql).fetchall())
     except DatabaseMissing:
         pass
     excerpts = annotate_excerpts(batch.excerpts.drop(columns=["content_hash"]),
-                                 candidates=candidates or None, skip_ids=skip)
-    return frames_to_batch(works=batch.works.drop(columns=["content_hash"]),
+                                 candidates=candidates or None, skip_ids=skip_excerpts)
+    works = annotate_titles(batch.works.drop(columns=["content_hash"]),
+                            candidates=candidates or None, skip_ids=skip_works)
+    return frames_to_batch(works=works,
                            work_sources=batch.work_sources, citations=batch.citations,
                            excerpts=excerpts, excerpt_sources=batch.excerpt_sources,
                            by_source=batch.by_source)

@@ -31,6 +31,9 @@ from store.sqlfiles import internal
 WORK_COLUMNS = ["work_id", "doi", "openalex_id", "s2_id", "pmid", "urn", "handle", "title",
                 "year", "venue", "work_type", "authors", "language", "url", "is_seed",
                 "synthetic"]
+# Filled by language detection (extract.language.annotate_titles), never by a source, and not
+# part of a work's content hash: a title detected once is not detected again.
+TITLE_LANGUAGE_COLUMNS = ["title_language", "title_language_confidence", "title_language_method"]
 EXCERPT_COLUMNS = ["excerpt_id", "work_id", "kind", "cited_work_id", "section", "stance",
                    "stance_confidence", "intents", "is_influential", "text", "text_hash",
                    "language", "language_confidence", "language_method", "language_hint",
@@ -180,6 +183,10 @@ def frames_to_batch(*, works: pd.DataFrame, work_sources: pd.DataFrame, citation
                     excerpts: pd.DataFrame, excerpt_sources: pd.DataFrame,
                     by_source: dict[str, SourceCounts] | None = None) -> Batch:
     """Deduplicate frames by key and add content hashes (for new/updated/unchanged counts)."""
+    works = works.copy()
+    for column in TITLE_LANGUAGE_COLUMNS:
+        if column not in works.columns:
+            works[column] = None
     works = _first_non_null(works, "work_id", any_of=("is_seed", "synthetic"),
                             lists=("authors",))
     works["content_hash"] = [_content_hash(r, WORK_COLUMNS[1:])

@@ -361,3 +361,27 @@ def test_exit_codes_say_what_failed():
     assert exit_code({**ok, "sources": [{"status": "succeeded"}, {"status": "failed"}]}) == 3
     assert exit_code({**ok, "sources": [{"status": "stopped"}]}) == 3  # quota
     assert exit_code({**ok, "coding": {"error": "StoreError: ..."}}) == 4
+
+
+def test_stored_titles_and_excerpts_are_not_detected_again(tmp_path, monkeypatch):
+    from extract import language as L
+    from flows import harvest
+    from store.db import write_session
+    from store.load import load_batch, records_to_batch
+    from tests import corpus
+
+    db = tmp_path / "c.duckdb"
+    first = harvest.detect_languages.fn(db, records_to_batch(corpus.seed_records()), ())
+    assert first.works["title_language"].notna().all()
+    with write_session(db) as con:
+        load_batch(con, first, run_id="r1")
+    asked = []
+    real = L.detect
+    monkeypatch.setattr(L, "detect", lambda text, **kw: asked.append(text) or real(text, **kw))
+    harvest.detect_languages.fn(db, records_to_batch(corpus.seed_records()), ())
+    assert asked == []
+    changed = records_to_batch(corpus.seed_records())
+    changed.works.loc[0, "title"] = "Vertaistuki psykiatrisessa sairaalahoidossa"
+    again = harvest.detect_languages.fn(db, changed, ())
+    assert asked == ["Vertaistuki psykiatrisessa sairaalahoidossa"]  # a changed title is
+    assert again.works.loc[0, "title_language"] == "fi"              # detected again

@@ -353,6 +353,26 @@ def test_annotate_uses_hints_and_candidates():
     assert (out.loc[0, "language"], out.loc[0, "language_method"]) == ("sv", "hint+detector")
 
 
+def test_annotate_titles_detects_each_title_with_its_metadata_hint_and_skips_stored_ones():
+    frame = pd.DataFrame([
+        {"work_id": "w1", "title": "Kokemusasiantuntijoiden ja ammattilaisten yhteistyö "
+                                   "sairaalaorganisaatioissa", "language": None},
+        {"work_id": "w2", "title": "Kriminolog", "language": "swe"},   # too short without it
+        {"work_id": "w3", "title": "Genesungsbegleiter in der psychiatrischen Klinik",
+         "language": None},
+        {"work_id": "w4", "title": None, "language": "fin"},
+    ])
+    out = L.annotate_titles(frame, skip_ids={"w3"})
+    rows = out.set_index("work_id")
+    assert (rows.loc["w1", "title_language"], rows.loc["w1", "title_language_method"]) == (
+        "fi", "ensemble")
+    assert (rows.loc["w2", "title_language"], rows.loc["w2", "title_language_method"]) == (
+        "sv", "hint+detector")
+    assert rows.loc["w3", "title_language"] is None  # stored with its language: not again
+    assert rows.loc["w4", "title_language"] is None  # no title
+    assert rows.loc["w1", "title_language_confidence"] > 0.9
+
+
 # --- reproducibility ---------------------------------------------------------------------------
 
 def test_same_answer_in_a_fresh_process(dev):

@@ -224,3 +224,26 @@ def test_no_snapshot_is_copied_while_another_process_writes(corpus_db, tmp_path)
         holder.stdout.close()
     dbmod.publish_snapshot(corpus_db)
     assert snap.stat().st_mtime_ns > before
+
+
+def test_a_title_language_detected_once_is_kept_when_a_later_batch_did_not_detect_it(tmp_path):
+    from extract.language import annotate_titles
+    from store.load import frames_to_batch
+
+    db = tmp_path / "c.duckdb"
+    batch = records_to_batch(corpus.seed_records())
+    detected = annotate_titles(batch.works.drop(columns=["content_hash"]))
+    with write_session(db) as con:
+        load_batch(con, frames_to_batch(
+            works=detected, work_sources=batch.work_sources, citations=batch.citations,
+            excerpts=batch.excerpts.drop(columns=["content_hash"]),
+            excerpt_sources=batch.excerpt_sources), run_id="r1")
+        stored = con.execute("SELECT work_id, title_language, title_language_method FROM works "
+                             "ORDER BY 1").fetchall()
+        # the next run skips stored titles: its batch has no title language
+        again = load_batch(con, records_to_batch(corpus.seed_records()), run_id="r2")
+        kept = con.execute("SELECT work_id, title_language, title_language_method FROM works "
+                           "ORDER BY 1").fetchall()
+    assert all(lang not in (None, "und") for _, lang, _ in stored)
+    assert kept == stored
+    assert again.by_source["files"].unchanged_records == 5  # not counted as updated

@@ -16,6 +16,9 @@ CREATE TABLE works (
     work_type    VARCHAR,
     authors      VARCHAR[],
     language     VARCHAR,          -- metadata language given by a source (a hint)
+    title_language            VARCHAR,  -- the title's detected language (extract.language)
+    title_language_confidence DOUBLE,
+    title_language_method     VARCHAR,
     url          VARCHAR,
     is_seed      BOOLEAN NOT NULL DEFAULT false,
     synthetic    BOOLEAN NOT NULL DEFAULT false,
