@@ -18,7 +18,8 @@ from their sources' metadata; see its README). Prints:
    Norwegian and Danish texts; see their PROVENANCE): every ablation row with no profile, the
    shipped method per language and length, the calls the sv/no/da cues changed, the misses;
 5. speed: abstract-length texts (the set's texts over 400 characters and the demo review's
-   abstracts) per CPU-second on one core, caches cleared between rounds.
+   abstracts), and the set's titles and short sentences (<= 120 characters), per CPU-second
+   on one core, caches cleared between rounds.
 
 "und" (undetermined) counts as wrong in every accuracy figure; the "und" column says how many
 of the misses were abstentions rather than wrong calls. The metadata-hint prior cannot be
@@ -256,6 +257,11 @@ def speed_table(rows, rounds) -> None:
             texts = abstracts if candidates is None else main_abstracts
             rate = speed(texts, method, candidates, rounds)
             print(f"  {name:<50} {label:<11} {rate:8.0f} texts/s")
+    titles = [r["text"] for r in rows if len(r["text"]) <= 120]
+    print(f"\n  titles and short sentences ({len(titles)} texts of <= 120 characters; those under "
+          "40 letters always hear all four detectors):")
+    for name, method in (ABLATION[0], ABLATION[-1]):
+        print(f"  {name:<50} {'none':<11} {speed(titles, method, None, rounds):8.0f} texts/s")
 
 
 if __name__ == "__main__":
