@@ -282,7 +282,6 @@ def like_dev_estimate(dev_rows, like_dev) -> None:
             cells.append(f"{right:>4}/{total:<4} {pct(right, total)} ({und} und)")
             if total:
                 estimate[name] += share[(lo, hi)] * right / total
-        total = sum(1 for r, _ in pooled["shipped method"] if stratum(r["text"]) == (lo, hi))
         label = f"{lo}-{hi}" if hi else f">{lo - 1}"
         print(f"{label:<11} {100 * share[(lo, hi)]:8.1f}% {100 * total / size:11.1f}% "
               f"{cells[0]:>22} {cells[1]:>22}")
