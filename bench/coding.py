@@ -25,11 +25,11 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from extract.records import Excerpt, SourceRecord, Work  # noqa: E402
-from flows.coding import run_coding  # noqa: E402
-from store.db import read_session, write_session  # noqa: E402
-from store.load import load_batch, records_to_batch  # noqa: E402
-from store.search import search  # noqa: E402
+from litrev.extract.records import Excerpt, SourceRecord, Work  # noqa: E402
+from litrev.flows.coding import run_coding  # noqa: E402
+from litrev.store.db import read_session, write_session  # noqa: E402
+from litrev.store.load import load_batch, records_to_batch  # noqa: E402
+from litrev.store.search import search  # noqa: E402
 
 QUERIES = ["kokemusasiantuntija", "peer support workers", "Genesungsbegleiter", "stigma",
            "role clarity"]

@@ -45,7 +45,7 @@ def run_demo(folder: Path) -> tuple[float, float, float | None, int]:
     env["PREFECT_HOME"] = str(folder / ".prefect-home")
     env["PYTHONPATH"] = str(REPO)
     started, cpu = time.perf_counter(), children_cpu()
-    done = subprocess.run([sys.executable, "-m", "flows.cli", "demo"], cwd=folder, env=env,
+    done = subprocess.run([sys.executable, "-m", "litrev.flows.cli", "demo"], cwd=folder, env=env,
                           capture_output=True, text=True, timeout=600)
     wall, cpu = time.perf_counter() - started, children_cpu() - cpu
     found = re.search(r"finished in ([\d.]+) s", done.stdout)

@@ -34,7 +34,7 @@ SENTENCE = ("Vertaistyöntekijöiden ja kokemusasiantuntijoiden yhteistyö saira
 
 def build_corpus(db: Path, rows: int) -> None:
     sys.path.insert(0, str(REPO))
-    from store.db import write_session
+    from litrev.store.db import write_session
 
     works = max(1, rows // 5)
     now = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
@@ -84,8 +84,8 @@ def export_once(db: str, fmt: str, out: str, trace: bool) -> None:
     import openpyxl  # noqa: F401 - imported before tracing: the figure is the export's own
     import pyarrow.parquet  # noqa: F401
 
-    from store.db import read_session
-    from store.export import export_excerpts
+    from litrev.store.db import read_session
+    from litrev.store.export import export_excerpts
 
     if trace:
         tracemalloc.start()
@@ -110,7 +110,8 @@ def child(db: Path, fmt: str, out: Path, trace: bool) -> dict:
 def baseline(db: Path) -> float:
     """Resident memory of a process that only imports litrev and opens the database."""
     code = ("import sys, resource; sys.path.insert(0, sys.argv[1])\n"
-            "from store.db import read_session; import store.export, openpyxl, pyarrow.parquet\n"
+            "from litrev.store.db import read_session\n"
+            "import litrev.store.export, openpyxl, pyarrow.parquet\n"
             "with read_session(sys.argv[2]) as con: con.execute('SELECT 1').fetchall()\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
     return float(subprocess.run([sys.executable, "-c", code, str(REPO), str(db)],

@@ -3,7 +3,7 @@
 Three loopback servers (three hosts) stand in for OpenAlex, Crossref and Europe PMC; each adds
 50 ms of latency to every answer. The real source modules page through 500 pages in all, the
 three sources concurrently in threads, each held to its own per-host rate limit by
-``extract.http``. No source can finish before its last request's slot plus one latency:
+``litrev.extract.http``. No source can finish before its last request's slot plus one latency:
 
     lower bound = max over sources of (pages - 1) / rate + latency
 
@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from extract.profile import parse_profile  # noqa: E402
-from extract.sources import HarvestContext, run_source  # noqa: E402
+from litrev.extract.profile import parse_profile  # noqa: E402
+from litrev.extract.sources import HarvestContext, run_source  # noqa: E402
 from tests.loopback import LoopbackServer, Reply, Request  # noqa: E402
 
 LATENCY = 0.05

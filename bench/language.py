@@ -1,4 +1,4 @@
-"""Accuracy and speed of language detection (extract/language.py) on labelled real texts.
+"""Accuracy and speed of language detection (litrev/extract/language.py) on labelled real texts.
 
     python bench/language.py [LABELLED.jsonl] [--rounds N] [--validation FILE ...] [--speed-only]
 
@@ -42,7 +42,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from extract import language as L  # noqa: E402
+from litrev.extract import language as L  # noqa: E402
 
 DEFAULT_DATA = REPO / "tests" / "fixtures" / "lang" / "labeled_dev.jsonl"
 LIKE_DEV = ("holdout_like_validation.jsonl", "unseen_validation.jsonl")  # built like the dev set
@@ -50,7 +50,7 @@ VALIDATION = tuple(REPO / "tests" / "fixtures" / "lang" / name
                    for name in (*LIKE_DEV, "scandinavian_validation.jsonl"))
 # Length strata (characters) for re-weighting the sets built like the dev set to its length mix.
 STRATA = ((0, 30), (31, 60), (61, 120), (121, 400), (401, None))
-DEMO_WORKS = REPO / "flows" / "demo" / "data" / "works.jsonl"
+DEMO_WORKS = REPO / "litrev" / "flows" / "demo" / "data" / "works.jsonl"
 MAIN = ("en", "fi", "sv", "de")
 REVIEW_CANDIDATES = MAIN
 

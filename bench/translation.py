@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from flows.translation import run_translation  # noqa: E402
+from litrev.flows.translation import run_translation  # noqa: E402
 from tests.libre_server import LibreServer  # noqa: E402
 from tests.test_translate import finnish_sentences, make_db, make_profile  # noqa: E402
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from store.db import write_session
+from litrev.store.db import write_session
 from tests import corpus
 
 REPO = Path(__file__).resolve().parent.parent

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from extract.records import Excerpt, SourceRecord, Work
-from store.load import load_batch, records_to_batch
+from litrev.extract.records import Excerpt, SourceRecord, Work
+from litrev.store.load import load_batch, records_to_batch
 
 SEED_DOI = "10.1177/0020764020904764"
 FINNISH_STATEMENT = (

@@ -22,8 +22,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from extract.records import Excerpt, SourceRecord, Work
-from store.load import load_batch, records_to_batch
+from litrev.extract.records import Excerpt, SourceRecord, Work
+from litrev.store.load import load_batch, records_to_batch
 from tests import corpus
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "export"

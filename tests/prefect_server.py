@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.prefect_server import QUIET_PREFECT_ENV, LocalPrefectServer
+from litrev.flows.prefect_server import QUIET_PREFECT_ENV, LocalPrefectServer
 
 SERVER_SETTINGS = {
     "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "1",

@@ -8,8 +8,10 @@ import sys
 
 import pytest
 
-from flows.cli import main
-from store.db import read_session
+from litrev.flows.cli import main
+from litrev.store.db import read_session
+
+LITREV = [sys.executable, "-m", "litrev.flows.cli"]
 
 
 def run(capsys, *argv):
@@ -37,10 +39,10 @@ def test_init_never_overwrites_a_profile_without_force(tmp_path, capsys):
 
 
 def test_the_console_script_runs_in_a_fresh_process(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "flows.cli", "--db", "x.duckdb", "init"],
+    result = subprocess.run([*LITREV, "--db", "x.duckdb", "init"],
                             capture_output=True, text=True, cwd=tmp_path, check=False)
     assert result.returncode == 0, result.stderr
-    result = subprocess.run([sys.executable, "-m", "flows.cli", "--db", "x.duckdb", "status"],
+    result = subprocess.run([*LITREV, "--db", "x.duckdb", "status"],
                             capture_output=True, text=True, cwd=tmp_path, check=False)
     assert result.returncode == 0 and "works: 0" in result.stdout
     assert result.stderr == ""
@@ -91,7 +93,7 @@ def test_query_sql_binds_parameters(corpus_db, capsys):
 
 
 def test_every_command_has_help_with_an_example(capsys):
-    from flows.cli import build_parser
+    from litrev.flows.cli import build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
+from litrev.flows.cli import main
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -20,12 +20,12 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from extract.normalize import clean_text
+from litrev.extract.normalize import clean_text
 
 SEED_DOI = "10.1177/0020764020904764"
 FINNISH_START = "Kokemusasiantuntijatoimintaan kohdistuneessa tutkimuksessa"
 FINNISH_TRANSLATION_START = "Research on expert-by-experience work has examined"
-DATA = resources.files("flows") / "demo" / "data"
+DATA = resources.files("litrev.flows") / "demo" / "data"
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 def run_litrev(cwd: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LITREV_", "PREFECT_"))}
     env["PREFECT_HOME"] = str(cwd / ".prefect-home")  # never the developer's ~/.prefect
-    return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "litrev.flows.cli", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 

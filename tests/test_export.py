@@ -12,10 +12,11 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
-from flows.cli import main
-from store import export as export_module
-from store.db import read_session, write_session
-from store.export import COLUMNS, ExportError, export_excerpts, neutralise
+from litrev.flows.cli import main
+from litrev.store import export as export_module
+from litrev.store.cells import neutralise
+from litrev.store.db import read_session, write_session
+from litrev.store.export import COLUMNS, ExportError, export_excerpts
 from tests import corpus_review
 from tests.corpus import FINNISH_STATEMENT, SEED_DOI
 from tests.corpus_review import EINSAMKEIT_MACHINE, FORMULA, NORTON_DOI, SYNTHETIC_DOI, TUVESSON_DOI

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from extract.profile import parse_profile
-from extract.sources import HarvestContext, run_source
-from store.db import frame, write_session
-from store.load import load_batch, records_to_batch
+from litrev.extract.profile import parse_profile
+from litrev.extract.sources import HarvestContext, run_source
+from litrev.store.db import frame, write_session
+from litrev.store.load import load_batch, records_to_batch
 from tests.fakes import FakeClock
 from tests.loopback import LoopbackServer, Reply, Request
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from extract.importers import read_file
-from extract.profile import parse_profile
-from extract.sources import HarvestContext, run_source
-from extract.sources import files as files_source
-from store.db import write_session
-from store.load import load_batch, records_to_batch
+from litrev.extract.importers import read_file
+from litrev.extract.profile import parse_profile
+from litrev.extract.sources import HarvestContext, run_source
+from litrev.extract.sources import files as files_source
+from litrev.store.db import write_session
+from litrev.store.load import load_batch, records_to_batch
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "files"
-DEMO = Path(__file__).resolve().parent.parent / "flows" / "demo" / "data"
+DEMO = Path(__file__).resolve().parent.parent / "litrev" / "flows" / "demo" / "data"
 SEED_DOI = "10.1177/0020764020904764"
 
 
@@ -224,7 +224,7 @@ def test_missing_folder_is_a_failed_search_with_what_to_do(tmp_path):
     ("x.txt", b'{"title": "A"}\n', "jsonl"),
 ])
 def test_parse_sniffs_the_format_from_content(name, body, fmt):
-    from extract.importers import format_of
+    from litrev.extract.importers import format_of
 
     assert format_of(name, body) == fmt
     assert files_source.parse(body, name)[0].work.title == "A"

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from extract.errors import ParseError
-from extract.profile import parse_profile
-from extract.sources import HarvestContext, finna, run_source
+from litrev.extract.errors import ParseError
+from litrev.extract.profile import parse_profile
+from litrev.extract.sources import HarvestContext, finna, run_source
 from tests.fakes import FakeClock
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "finna" / \

@@ -23,7 +23,7 @@ from tests.prefect_server import prefect_env, prefect_server  # noqa: F401 - fix
 from tests.recorded_api import always_500, openalex_route
 
 FILES = Path(__file__).resolve().parent / "fixtures" / "files"
-LITREV = [sys.executable, "-m", "flows.cli"]
+LITREV = [sys.executable, "-m", "litrev.flows.cli"]
 
 pytestmark = pytest.mark.slow
 
@@ -236,7 +236,7 @@ def test_kill_during_load_then_rerun_loses_nothing_duplicates_nothing(prefect_se
 
 HOLD_WRITER = """
 import sys, time
-from store.db import write_session
+from litrev.store.db import write_session
 with write_session(sys.argv[1]) as con:
     con.execute("SELECT count(*) FROM works").fetchone()
     print("holding", flush=True)
@@ -245,8 +245,8 @@ with write_session(sys.argv[1]) as con:
 
 
 def test_query_reads_snapshot_within_2s_while_a_harvest_holds_the_database(tmp_path, capsys):
-    from flows.cli import main
-    from store.db import write_session
+    from litrev.flows.cli import main
+    from litrev.store.db import write_session
     from tests import corpus
 
     db = tmp_path / "review.duckdb"
@@ -285,9 +285,9 @@ def test_query_reads_snapshot_within_2s_while_a_harvest_holds_the_database(tmp_p
 
 
 def test_harvest_write_waits_for_another_writer_instead_of_failing(tmp_path):
-    from flows.harvest import writer
-    from store.db import create_database
-    from store.errors import DatabaseBusy
+    from litrev.flows.harvest import writer
+    from litrev.store.db import create_database
+    from litrev.store.errors import DatabaseBusy
 
     db = tmp_path / "review.duckdb"
     create_database(db)
@@ -310,7 +310,7 @@ def test_harvest_write_waits_for_another_writer_instead_of_failing(tmp_path):
 
 
 def test_harvest_refuses_unknown_source_and_bad_date_in_one_line(tmp_path, capsys):
-    from flows.cli import main
+    from litrev.flows.cli import main
 
     profile = write_profile(tmp_path)
     assert main(["--profile", str(profile), "harvest", "--source", "finna"]) == 1
@@ -340,7 +340,7 @@ def test_prefect_server_that_does_not_start_in_time_is_one_line_not_a_traceback(
 
 def test_cli_runs_give_prefects_first_start_two_minutes_unless_the_user_says_otherwise(
         monkeypatch):
-    from flows.cli_harvest import QUIET_DEFAULTS, quiet_prefect
+    from litrev.flows.cli_harvest import QUIET_DEFAULTS, quiet_prefect
 
     key = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
     for name in QUIET_DEFAULTS:  # restored after the test
@@ -353,7 +353,7 @@ def test_cli_runs_give_prefects_first_start_two_minutes_unless_the_user_says_oth
 
 
 def test_exit_codes_say_what_failed():
-    from flows.cli_harvest import exit_code
+    from litrev.flows.cli_harvest import exit_code
 
     ok = {"sources": [{"status": "succeeded"}, {"status": "succeeded"}],
           "translation": {"by_status": {"machine": 3}}, "coding": {"coded": 12}}
@@ -364,10 +364,10 @@ def test_exit_codes_say_what_failed():
 
 
 def test_stored_titles_and_excerpts_are_not_detected_again(tmp_path, monkeypatch):
-    from extract import language as L
-    from flows import harvest
-    from store.db import write_session
-    from store.load import load_batch, records_to_batch
+    from litrev.extract import language as L
+    from litrev.flows import harvest
+    from litrev.store.db import write_session
+    from litrev.store.load import load_batch, records_to_batch
     from tests import corpus
 
     db = tmp_path / "c.duckdb"

@@ -10,8 +10,8 @@ import random
 import httpx
 import pytest
 
-from extract.errors import MalformedResponse, QuotaExhausted, SourceFailed
-from extract.http import HttpSource, RequestPolicy, new_client, parse_retry_after, redact
+from litrev.extract.errors import MalformedResponse, QuotaExhausted, SourceFailed
+from litrev.extract.http import HttpSource, RequestPolicy, new_client, parse_retry_after, redact
 from tests.fakes import FakeClock
 
 URL = "https://api.example.org/works"

@@ -2,7 +2,7 @@
 
 Texts come from ``tests/corpus.py`` (the seed page's citation statements),
 ``tests/fixtures/lang/labeled_dev.jsonl`` (real labelled texts, see its README) and the demo
-review's works (``flows/demo/data/works.jsonl``: real abstracts, see its README). The mixed
+review's works (``litrev/flows/demo/data/works.jsonl``: real abstracts, see its README). The mixed
 texts are built by joining two of those real abstracts, as Finnish repositories do.
 """
 
@@ -17,14 +17,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from extract import language as L
-from extract.normalize import excerpt_id
-from flows.cli import main as litrev
+from litrev.extract import language as L
+from litrev.extract.normalize import excerpt_id
+from litrev.flows.cli import main as litrev
 from tests import corpus
 
 REPO = Path(__file__).resolve().parent.parent
 DEV = REPO / "tests" / "fixtures" / "lang" / "labeled_dev.jsonl"
-DEMO_WORKS = REPO / "flows" / "demo" / "data" / "works.jsonl"
+DEMO_WORKS = REPO / "litrev" / "flows" / "demo" / "data" / "works.jsonl"
 REVIEW = ("en", "fi", "sv", "de")
 
 
@@ -182,7 +182,7 @@ def test_cues_settle_a_title_the_detectors_read_as_norwegian(labels):
 
 
 def test_english_words_in_a_scandinavian_title_are_no_cue(labels):
-    from extract.scandinavian import cues
+    from litrev.extract.scandinavian import cues
 
     text = "High fashion the High Street way : en praktisk studie om budgetanpassad stil"
     assert labels[text] == "sv"
@@ -191,7 +191,7 @@ def test_english_words_in_a_scandinavian_title_are_no_cue(labels):
 
 
 def test_cues_shared_by_norwegian_and_danish_do_not_separate_them():
-    from extract.scandinavian import cues
+    from litrev.extract.scandinavian import cues
 
     shared = cues("og ikke også")
     assert shared["no"] == shared["da"] > shared["sv"]
@@ -203,7 +203,7 @@ def test_dev_title_read_as_norwegian_is_swedish_by_its_cues():
 
 
 def test_cues_weigh_evidence_not_one_word():
-    from extract.scandinavian import cues
+    from litrev.extract.scandinavian import cues
 
     # "av" (sv, no), "-tioner" (sv, da) and "trä" (ä, and its frequency) add up
     sv_title = cues("Stabilisering av takkonstruktioner i trä")
@@ -459,7 +459,7 @@ def test_cli_detect_jsonl_copies_fields_and_shows_parts(tmp_path, capsys, demo):
 
 
 def test_cli_detect_uses_profile_candidates(tmp_path, capsys):
-    from extract.profile import STARTER_PROFILE
+    from litrev.extract.profile import STARTER_PROFILE
 
     profile = tmp_path / "review.toml"
     profile.write_text(STARTER_PROFILE, encoding="utf-8")

@@ -8,10 +8,10 @@ import json
 
 import pandas as pd
 
-from extract.records import SourceRecord, Work
-from flows.cli import main
-from store.db import frame, read_session, write_session
-from store.ledger import (
+from litrev.extract.records import SourceRecord, Work
+from litrev.flows.cli import main
+from litrev.store.db import frame, read_session, write_session
+from litrev.store.ledger import (
     SearchEntry,
     classify_searches,
     finish_run,
@@ -20,7 +20,7 @@ from store.ledger import (
     record_searches,
     run_searches,
 )
-from store.load import load_batch, records_to_batch
+from litrev.store.load import load_batch, records_to_batch
 
 
 def work(n: int, title: str | None = None) -> Work:

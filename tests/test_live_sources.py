@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from extract.profile import parse_profile
-from extract.sources import HarvestContext, run_source
+from litrev.extract.profile import parse_profile
+from litrev.extract.sources import HarvestContext, run_source
 
 pytestmark = pytest.mark.live
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from extract.normalize import clean_text, excerpt_id, find_doi, normalize_doi, work_id
+from litrev.extract.normalize import clean_text, excerpt_id, find_doi, normalize_doi, work_id
 
 
 @pytest.mark.parametrize("raw", [
@@ -23,7 +23,7 @@ def test_non_dois_are_none(raw):
 
 
 def test_a_doi_broken_after_a_hyphen_is_joined():
-    # the demo corpus's reference entry, extracted from a PDF (flows/demo/data)
+    # the demo corpus's reference entry, extracted from a PDF (litrev/flows/demo/data)
     entry = ("5. Fortuna KL, DiMilia PR, Lohman MC, Bruce ML, Zubritsky CD, Halaby MR, et al. "
              "Feasibility, acceptability, and preliminary effectiveness of a peer-delivered and "
              "technology supported self-management intervention for older adults with serious "

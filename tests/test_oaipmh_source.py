@@ -7,11 +7,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from extract.errors import ParseError
-from extract.profile import parse_profile
-from extract.sources import HarvestContext, oaipmh, run_source
-from store.db import write_session
-from store.state import load_state, save_watermarks
+from litrev.extract.errors import ParseError
+from litrev.extract.profile import parse_profile
+from litrev.extract.sources import HarvestContext, oaipmh, run_source
+from litrev.store.db import write_session
+from litrev.store.state import load_state, save_watermarks
 from tests.fakes import FakeClock
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "oaipmh"

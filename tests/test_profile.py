@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
-from extract.errors import ProfileError
-from extract.profile import STARTER_PROFILE, load_profile
+from litrev.extract.errors import ProfileError
+from litrev.extract.profile import STARTER_PROFILE, load_profile
 
 
 def test_the_starter_profile_parses_into_frozen_settings(tmp_path):

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from extract.records import Excerpt, SourceRecord, Work
-from flows.cli import main
-from flows.report import render_report, write_report
-from store.db import create_database, read_session, write_session
-from store.load import load_batch, records_to_batch
-from store.report import report_data
+from litrev.extract.records import Excerpt, SourceRecord, Work
+from litrev.flows.cli import main
+from litrev.flows.report import render_report, write_report
+from litrev.store.db import create_database, read_session, write_session
+from litrev.store.load import load_batch, records_to_batch
+from litrev.store.report import report_data
 
 SEED_TITLE = ("Challenges faced by peer support workers during the integration into "
               "hospital-based mental health-care teams")

@@ -11,15 +11,16 @@ from types import SimpleNamespace
 import pytest
 from openpyxl import load_workbook
 
-from extract.profile import parse_profile
-from flows.cli import main
-from flows.translation import run_translation
-from store import reviews as reviews_module
-from store.db import read_session, write_session
-from store.export import COLUMNS, export_excerpts
-from store.reviews import ReviewFileError, import_reviews, strip_neutraliser
-from store.sqlfiles import SqlFile
-from store.translations import save_results
+from litrev.extract.profile import parse_profile
+from litrev.flows.cli import main
+from litrev.flows.translation import run_translation
+from litrev.store import reviews as reviews_module
+from litrev.store.cells import strip_neutraliser
+from litrev.store.db import read_session, write_session
+from litrev.store.export import COLUMNS, export_excerpts
+from litrev.store.reviews import ReviewFileError, import_reviews
+from litrev.store.sqlfiles import SqlFile
+from litrev.store.translations import save_results
 from tests import corpus_review
 from tests.corpus_review import EINSAMKEIT_MACHINE, excerpt_id_starting
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from store.db import read_session, write_session
-from store.queries import run_saved, saved_queries
+from litrev.store.db import read_session, write_session
+from litrev.store.queries import run_saved, saved_queries
 from tests import corpus_review
 from tests.corpus import FINNISH_STATEMENT, SEED_DOI
 from tests.corpus_review import EINSAMKEIT_MACHINE, FORMULA, NORTON_DOI

@@ -23,7 +23,7 @@ import yaml
 from tests.prefect_server import prefect_env, prefect_server  # noqa: F401 - fixture
 
 FILES = Path(__file__).resolve().parent / "fixtures" / "files"
-LITREV = [sys.executable, "-m", "flows.cli"]
+LITREV = [sys.executable, "-m", "litrev.flows.cli"]
 FLOW = "nightly-harvest"
 
 
@@ -155,8 +155,8 @@ def test_daylight_saving_change_makes_no_duplicate_run():
     """Helsinki leaves summer time on 2026-10-25 at 04:00 (03:00-03:59 happen twice)."""
     from prefect.server.schemas.schedules import CronSchedule
 
-    from extract.profile import parse_profile
-    from flows.schedule import nightly_schedule
+    from litrev.extract.profile import parse_profile
+    from litrev.flows.schedule import nightly_schedule
 
     profile = parse_profile({
         "review": {"name": "DST", "target_language": "en", "contact_email": "a@b.org"},
@@ -176,7 +176,7 @@ def test_daylight_saving_change_makes_no_duplicate_run():
 
 
 def test_deploy_writes_a_prefect_yaml(tmp_path):
-    from flows.cli import main
+    from litrev.flows.cli import main
 
     write_profile(tmp_path, "Deploy test", cron="0 2 * * 1-5", timezone="Europe/Berlin")
     assert main(["--profile", str(tmp_path / "review.toml"), "deploy", "--pool", "reviews",
@@ -184,7 +184,7 @@ def test_deploy_writes_a_prefect_yaml(tmp_path):
     spec = yaml.safe_load((tmp_path / "prefect.yaml").read_text(encoding="utf-8"))
     dep = spec["deployments"][0]
     assert dep["name"] == "nightly-deploy-test"
-    assert dep["entrypoint"] == "flows.harvest.nightly_harvest"
+    assert dep["entrypoint"] == "litrev.flows.harvest.nightly_harvest"
     assert dep["schedules"] == [{"cron": "0 2 * * 1-5", "timezone": "Europe/Berlin",
                                  "active": True}]
     assert dep["concurrency_limit"] == 1

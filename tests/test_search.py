@@ -13,13 +13,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extract.records import Excerpt, SourceRecord, Work
-from flows.cli import main
-from flows.coding import run_coding
-from store.db import create_database, read_session, write_session
-from store.errors import StoreError
-from store.load import load_batch, records_to_batch
-from store.search import SearchIndexMissing, refresh_index, search
+from litrev.extract.records import Excerpt, SourceRecord, Work
+from litrev.flows.cli import main
+from litrev.flows.coding import run_coding
+from litrev.store.db import create_database, read_session, write_session
+from litrev.store.errors import StoreError
+from litrev.store.load import load_batch, records_to_batch
+from litrev.store.search import SearchIndexMissing, refresh_index, search
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "themes"
 

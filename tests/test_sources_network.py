@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from extract.http import RequestPolicy, new_client
-from extract.profile import parse_profile
-from extract.records import Work
-from extract.sources import (
+from litrev.extract.http import RequestPolicy, new_client
+from litrev.extract.profile import parse_profile
+from litrev.extract.records import Work
+from litrev.extract.sources import (
     HarvestContext,
     crossref,
     europepmc,
@@ -25,8 +25,8 @@ from extract.sources import (
     run_source,
     semanticscholar,
 )
-from store.db import frame, write_session
-from store.load import load_batch, records_to_batch
+from litrev.store.db import frame, write_session
+from litrev.store.load import load_batch, records_to_batch
 from tests.fakes import FakeClock
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

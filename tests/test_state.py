@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from extract.sources import SearchResult
-from store.db import read_session, write_session
-from store.state import load_state, save_watermarks
+from litrev.extract.sources import SearchResult
+from litrev.store.db import read_session, write_session
+from litrev.store.state import load_state, save_watermarks
 
 
 def result(source, key, status="succeeded", watermark="2026-11-25"):

@@ -7,12 +7,12 @@ import hashlib
 import duckdb
 import pytest
 
-from extract.records import Excerpt, SourceRecord, Work
-from store import db as dbmod
-from store import load as loadmod
-from store.db import read_session, write_session
-from store.errors import LoadError, SchemaTooNew
-from store.load import load_batch, records_to_batch
+from litrev.extract.records import Excerpt, SourceRecord, Work
+from litrev.store import db as dbmod
+from litrev.store import load as loadmod
+from litrev.store.db import read_session, write_session
+from litrev.store.errors import LoadError, SchemaTooNew
+from litrev.store.load import load_batch, records_to_batch
 from tests import corpus
 
 TABLES = ("works", "work_sources", "citations", "excerpts", "excerpt_sources")
@@ -227,8 +227,8 @@ def test_no_snapshot_is_copied_while_another_process_writes(corpus_db, tmp_path)
 
 
 def test_a_title_language_detected_once_is_kept_when_a_later_batch_did_not_detect_it(tmp_path):
-    from extract.language import annotate_titles
-    from store.load import frames_to_batch
+    from litrev.extract.language import annotate_titles
+    from litrev.store.load import frames_to_batch
 
     db = tmp_path / "c.duckdb"
     batch = records_to_batch(corpus.seed_records())

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from extract.stemming import stem
-from extract.themes import CodebookError, Coder, load_codebook, parse_codebook
-from flows.cli import main
-from flows.coding import run_coding
-from store.db import read_session, write_session
+from litrev.extract.stemming import stem
+from litrev.extract.themes import CodebookError, Coder, load_codebook, parse_codebook
+from litrev.flows.cli import main
+from litrev.flows.coding import run_coding
+from litrev.store.db import read_session, write_session
 from tests import corpus
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "themes"

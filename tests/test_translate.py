@@ -21,23 +21,23 @@ from urllib.parse import parse_qs, quote_plus, urlsplit
 import pyarrow as pa
 import pytest
 
-from extract.chunking import join_pieces, split_text
-from extract.evidence import numbers_differ
-from extract.normalize import text_hash
-from extract.profile import parse_profile
-from extract.records import Excerpt, SourceRecord, Work
-from extract.translate import (
+from litrev.extract.chunking import join_pieces, split_text
+from litrev.extract.evidence import numbers_differ
+from litrev.extract.normalize import text_hash
+from litrev.extract.profile import parse_profile
+from litrev.extract.records import Excerpt, SourceRecord, Work
+from litrev.extract.translate import (
     PROVIDER_LIMITS,
     ProviderClient,
     TextToTranslate,
     TranslationEngine,
     resolve_chain,
 )
-from extract.translation_memory import MemoryFileError, memory_key, read_memory
-from flows.cli import main
-from flows.translation import import_translation_memory, run_translation
-from store.db import read_session, write_session
-from store.load import load_batch, records_to_batch
+from litrev.extract.translation_memory import MemoryFileError, memory_key, read_memory
+from litrev.flows.cli import main
+from litrev.flows.translation import import_translation_memory, run_translation
+from litrev.store.db import read_session, write_session
+from litrev.store.load import load_batch, records_to_batch
 from tests.corpus import FINNISH_STATEMENT, SUPPORTING
 from tests.libre_server import MAX_REQUEST_LINE, LibreServer
 
@@ -390,14 +390,14 @@ def test_a_human_correction_survives_a_later_litrev_translate(tmp_path, capsys):
 
 
 def test_saving_never_replaces_a_human_row_even_when_asked_to():
-    from store.translations import save_results
+    from litrev.store.translations import save_results
 
     results = resolve_chain([TextToTranslate("h1", SHORT_TITLE, "fi")], "en",
                             cache={("h1", "fi"): ("Psychiatric care chain", "google")})
     assert results[0].status == "machine"
     import duckdb
 
-    from store.db import migrate
+    from litrev.store.db import migrate
     con = duckdb.connect()
     migrate(con)
     con.execute("INSERT INTO translations VALUES ('h1', 'en', 'fi', 'Psychiatric care pathway', "

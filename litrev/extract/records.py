@@ -1,0 +1,132 @@
+"""The common records every source maps to, and that ``store`` loads.
+
+A source's pure ``to_record(raw)`` returns one :class:`SourceRecord`: the work the source
+described, the excerpts (abstract, title, citation statements) it carries, and the works it cites
+or is cited by. Ids are computed by :mod:`extract.normalize`, so the same work reached through
+different sources gets the same ``work_id``.
+
+Example::
+
+    >>> from litrev.extract.records import Work, SourceRecord
+    >>> w = Work.create(doi="https://doi.org/10.1177/0020764020904764", title="Challenges ...",
+    ...                 year=2020)
+    >>> w.work_id
+    'doi:10.1177/0020764020904764'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from litrev.extract import normalize
+
+EXCERPT_KINDS = ("abstract", "citation_statement", "title")
+STANCES = ("supporting", "mentioning", "contrasting")
+
+
+@dataclass(frozen=True)
+class Work:
+    work_id: str
+    doi: str | None = None
+    openalex_id: str | None = None
+    s2_id: str | None = None
+    pmid: str | None = None
+    urn: str | None = None
+    handle: str | None = None
+    title: str | None = None
+    year: int | None = None
+    venue: str | None = None
+    work_type: str | None = None
+    authors: tuple[str, ...] = ()
+    language: str | None = None  # the metadata language the source gives (a hint, not detected)
+    url: str | None = None
+    is_seed: bool = False
+    synthetic: bool = False
+
+    @classmethod
+    def create(cls, **fields) -> Work:
+        """Build a work, normalising the DOI, cleaning the title and computing ``work_id``."""
+        fields["doi"] = normalize.normalize_doi(fields.get("doi"))
+        if fields.get("title") is not None:
+            fields["title"] = normalize.clean_text(fields["title"]) or None
+        fields["authors"] = tuple(a for a in (fields.get("authors") or ()) if a)
+        fields["work_id"] = normalize.work_id(
+            doi=fields["doi"],
+            openalex_id=fields.get("openalex_id"),
+            s2_id=fields.get("s2_id"),
+            pmid=fields.get("pmid"),
+            urn=fields.get("urn"),
+            handle=fields.get("handle"),
+            title=fields.get("title"),
+            year=fields.get("year"),
+        )
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A text to review: an abstract, a title, or a citation statement."""
+
+    excerpt_id: str
+    work_id: str
+    kind: str
+    text: str
+    cited_work_id: str | None = None
+    section: str | None = None
+    stance: str | None = None
+    stance_confidence: float | None = None
+    intents: tuple[str, ...] = ()
+    is_influential: bool | None = None
+    language_hint: str | None = None
+    synthetic: bool = False
+    origin: str | None = None  # where the text itself came from (file path, repository, page)
+
+    @classmethod
+    def create(cls, *, work_id: str, kind: str, text: str, cited_work_id: str | None = None,
+               **fields) -> Excerpt:
+        """Build an excerpt with cleaned text and its stable id."""
+        if kind not in EXCERPT_KINDS:
+            raise ValueError(f"excerpt kind must be one of {EXCERPT_KINDS}, got {kind!r}")
+        clean = normalize.clean_text(text)
+        fields["intents"] = tuple(fields.get("intents") or ())
+        return cls(
+            excerpt_id=normalize.excerpt_id(work_id, kind, cited_work_id, clean),
+            work_id=work_id, kind=kind, text=clean, cited_work_id=cited_work_id, **fields,
+        )
+
+
+def abstracts_or_title(work: Work, abstracts: tuple[Excerpt, ...], *,
+                       language_hint: str | None = None, origin: str | None = None,
+                       synthetic: bool = False) -> tuple[Excerpt, ...]:
+    """A work's abstract excerpts, or, when it has none, its title as a ``title`` excerpt.
+
+    Why: without an abstract the title is what reviewers screen, so it must be detected,
+    translated and coded like an abstract; every source follows this one rule.
+
+        >>> w = Work.create(doi="10.1/x", title="Vertaistuki psykiatriassa")
+        >>> [(e.kind, e.text) for e in abstracts_or_title(w, ())]
+        [('title', 'Vertaistuki psykiatriassa')]
+    """
+    if abstracts or not work.title or not normalize.clean_text(work.title):
+        return tuple(abstracts)
+    return (Excerpt.create(work_id=work.work_id, kind="title", text=work.title,
+                           language_hint=language_hint, origin=origin, synthetic=synthetic),)
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """What one raw record of one source yields.
+
+    ``related`` holds the other works the record names (the cited work of a citation edge, the
+    citing work of a forward citation); ``citations`` holds (citing_work_id, cited_work_id)
+    pairs. ``deleted`` marks a record the source reports as withdrawn (OAI-PMH ``deleted``).
+    """
+
+    source: str
+    source_record_id: str
+    work: Work
+    excerpts: tuple[Excerpt, ...] = ()
+    related: tuple[Work, ...] = ()
+    citations: tuple[tuple[str, str], ...] = ()
+    deleted: bool = False
+    extra: dict = field(default_factory=dict, compare=False, hash=False)

@@ -1,0 +1,235 @@
+"""The `litrev` command line: thin wrappers over library functions.
+
+Every command has ``-h`` with an example; every error is one line saying what to do. Commands
+live in their own modules (``litrev/flows/cli_*.py``), each with a ``register(subparsers)``
+function; this module only builds the parser and turns known errors into one-line messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+from litrev.extract.errors import ExtractError
+from litrev.flows.context import DEFAULT_PROFILE, Context
+from litrev.flows.errors import FlowError
+from litrev.flows.output import FORMATS, write_frame
+from litrev.store.errors import StoreError
+
+# Modules that add subcommands; each has register(subparsers). Order = order in `litrev -h`.
+COMMAND_MODULES: list[str] = [
+    "litrev.flows.cli_demo", "litrev.flows.cli_report", "litrev.flows.cli_harvest",
+    "litrev.flows.cli_export", "litrev.flows.cli_detect", "litrev.flows.cli_parse",
+    "litrev.flows.cli_search", "litrev.flows.cli_translate",
+]
+
+KNOWN_ERRORS = (ExtractError, StoreError, FlowError)
+
+
+def _global_options() -> argparse.ArgumentParser:
+    """--db and --profile, accepted before or after the command (`litrev init --db x`)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--db", default=argparse.SUPPRESS,
+                        help="the DuckDB file (env LITREV_DB; default: the profile's "
+                             "review.database, else ./litrev.duckdb)")
+    parent.add_argument("--profile", default=argparse.SUPPRESS,
+                        help="the review profile TOML (env LITREV_PROFILE; default: "
+                             "./litrev.toml)")
+    return parent
+
+
+def add_command(subparsers, name: str, *, help: str, example: str, **kwargs
+                ) -> argparse.ArgumentParser:
+    """Add a subcommand whose help ends with an example."""
+    return subparsers.add_parser(
+        name, help=help, description=help, parents=[_global_options()],
+        epilog="example:\n" + textwrap.indent(example.strip(), "  "),
+        formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
+
+
+def parse_params(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise FlowError(f"parameter {pair!r} must be written key=value, e.g. -p doi=10.1/x")
+        key, value = pair.split("=", 1)
+        params[key.strip()] = value
+    return params
+
+
+# --- init ---------------------------------------------------------------------------------
+
+def cmd_init(args, ctx: Context) -> int:
+    from litrev.extract.profile import STARTER_PROFILE
+    from litrev.store.db import create_database
+
+    profile_path = Path(args.profile or os.environ.get("LITREV_PROFILE") or DEFAULT_PROFILE)
+    if profile_path.exists() and not args.force:
+        print(f"kept the existing profile {profile_path} (use --force to overwrite it)")
+    else:
+        profile_path.parent.mkdir(parents=True, exist_ok=True)
+        profile_path.write_text(STARTER_PROFILE, encoding="utf-8")
+        print(f"wrote the starter profile {profile_path}: edit it for your review")
+    db = ctx.db_path if (args.db or os.environ.get("LITREV_DB")) else \
+        Context(None, str(profile_path)).db_path
+    create_database(db)
+    print(f"database ready: {db}")
+    return 0
+
+
+# --- status -------------------------------------------------------------------------------
+
+def cmd_status(args, ctx: Context) -> int:
+    from litrev.store.db import read_session
+    from litrev.store.export import default_target_language
+    from litrev.store.status import corpus_status
+
+    profile = ctx.profile(required=False)
+    with read_session(ctx.db_path) as con:
+        # Without a profile, the language most translations are into (as exports do).
+        target = default_target_language(con, profile.target_language if profile else None)
+        status = corpus_status(con, target_language=target)
+    status["database"] = str(ctx.db_path)
+    if args.json:
+        print(json.dumps(status, ensure_ascii=False, indent=2, default=str))
+        return 0
+    print(f"database: {status['database']}")
+    print(f"works: {status['works']}    excerpts: {status['excerpts']}")
+    for title, key in (("excerpts by kind", "excerpts_by_kind"),
+                       ("excerpts by language", "excerpts_by_language"),
+                       ("translation status", "translation_status")):
+        items = status[key]
+        shown = ", ".join(f"{k} {v}" for k, v in items.items()) or "none yet"
+        print(f"{title}: {shown}")
+    if status["last_runs"]:
+        print("last runs:")
+        for run in status["last_runs"]:
+            print(f"  {run['started_at']}  {run['status']:<9}  {run['run_id']}  "
+                  f"retrieved {run['records_retrieved']}, new {run['new_records']}, "
+                  f"failed sources {run['failed_sources']}")
+    else:
+        print("last runs: none yet (run `litrev harvest` or `litrev demo`)")
+    return 0
+
+
+# --- query --------------------------------------------------------------------------------
+
+def cmd_query_list(args, ctx: Context) -> int:
+    from litrev.store.queries import saved_queries
+
+    for q in saved_queries().values():
+        params = " ".join(
+            f"[-p {p.name}=…]" if p.default is not None else f"-p {p.name}=…" for p in q.params)
+        print(f"{q.name} {params}".rstrip())
+        print(textwrap.fill(q.description, width=96, initial_indent="    ",
+                            subsequent_indent="    "))
+        for p in q.params:
+            default = f" (default: {p.default or 'none'})" if p.default is not None else ""
+            print(f"      {p.name} ({p.type}): {p.description}{default}")
+    return 0
+
+
+def cmd_query_run(args, ctx: Context) -> int:
+    from litrev.store.db import read_session
+    from litrev.store.queries import get_query, run_saved
+
+    query = get_query(args.name)
+    params = parse_params(args.param)
+    with read_session(ctx.db_path) as con:
+        result = run_saved(con, query, params)
+    write_frame(result, args.format)
+    return 0
+
+
+def cmd_query_sql(args, ctx: Context) -> int:
+    from litrev.store.db import read_session
+    from litrev.store.queries import check_read_only, run_sql
+
+    check_read_only(args.sql)  # refuse before even opening the database
+    with read_session(ctx.db_path) as con:
+        result = run_sql(con, args.sql, parse_params(args.param) or None)
+    write_frame(result, args.format)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="litrev",
+        description="Multilingual literature-review pipeline: harvest, detect, translate, code "
+                    "and query abstracts and citation statements in DuckDB.",
+        epilog="example:\n  litrev demo            # the whole pipeline on the bundled demo "
+               "review, offline\n  litrev status --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    for action in _global_options()._actions:
+        parser.add_argument(*action.option_strings, default=None, help=action.help)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = add_command(sub, "init", help="create the database and write a starter profile",
+                    example="litrev init --db review.duckdb --profile review.toml")
+    p.add_argument("--force", action="store_true", help="overwrite an existing profile")
+    p.set_defaults(func=cmd_init)
+
+    p = add_command(sub, "status", help="counts of works, excerpts, languages, translations "
+                    "and the last runs", example="litrev status --json")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(func=cmd_status)
+
+    q = add_command(sub, "query", help="run saved queries or read-only SQL",
+                    example="litrev query list\n"
+                            "litrev query run citation_statements_of_work "
+                            "-p doi=10.1177/0020764020904764\n"
+                            "litrev query sql \"SELECT language, count(*) FROM excerpts "
+                            "GROUP BY 1\"")
+    qsub = q.add_subparsers(dest="query_command", metavar="SUBCOMMAND")
+    q.set_defaults(func=lambda a, c: (q.print_help(), 2)[1])
+    p = add_command(qsub, "list", help="list the saved queries and their parameters",
+                    example="litrev query list")
+    p.set_defaults(func=cmd_query_list)
+    p = add_command(qsub, "run", help="run a saved query",
+                    example="litrev query run stance_tallies --format markdown")
+    p.add_argument("name", help="the query's name (see `litrev query list`)")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter of the query; repeat for several")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=cmd_query_run)
+    p = add_command(qsub, "sql", help="run one read-only SQL statement",
+                    example="litrev query sql \"SELECT kind, count(*) FROM excerpts GROUP BY 1\" "
+                            "--format csv")
+    p.add_argument("sql", help="one SELECT statement; $name placeholders are bound from -p")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=cmd_query_sql)
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    ctx = Context(args.db, args.profile)
+    try:
+        return int(args.func(args, ctx) or 0)
+    except KNOWN_ERRORS as exc:
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            print(f"litrev: error: {line}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("litrev: interrupted; what was already stored is kept", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""`litrev export excerpts` and `litrev import-reviews`: the reviewers' tables, out and back in.
+
+Export reads through the snapshot (``read_session``), so it works while a harvest runs; import
+writes through ``write_session`` in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+from litrev.flows.cli import add_command, parse_params
+from litrev.flows.context import Context
+from litrev.flows.errors import UsageError
+
+EXPORT_EXAMPLE = """\
+litrev export excerpts --theme role_clarity --lang fi --lang de -o review.xlsx
+litrev export excerpts --kind citation_statement --since 2026-11-01 --format csv --excel -o new.csv
+litrev export excerpts --query excerpts_of_theme -p theme=peer_networks --format html -o peer.html
+litrev export excerpts --format ris -o works.ris"""
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--since expects a date written YYYY-MM-DD, got {value!r}") from None
+
+
+def _describe(args) -> str:
+    parts = [f"theme {', '.join(args.theme)}" if args.theme else "",
+             f"language {', '.join(args.lang)}" if args.lang else "",
+             f"kind {args.kind}" if args.kind else "",
+             f"first seen since {args.since}" if args.since else "",
+             f"saved query {args.query}" + (f" ({' '.join(args.param)})" if args.param else "")
+             if args.query else ""]
+    shown = "; ".join(p for p in parts if p)
+    return f"filters: {shown}" if shown else "all excerpts"
+
+
+def cmd_export_excerpts(args, ctx: Context) -> int:
+    from litrev.store.db import read_session
+    from litrev.store.export import export_excerpts, format_for, ids_from_saved_query
+
+    fmt = format_for(args.output, args.format)
+    if args.param and not args.query:
+        raise UsageError("-p sets a parameter of a saved query: give --query NAME as well")
+    if args.excel and fmt != "csv":
+        raise UsageError("--excel adds the byte-order mark Excel needs to a CSV file; it only "
+                         "applies to --format csv")
+    since = _date(args.since) if args.since else None
+    profile = ctx.profile(required=False)
+    with read_session(ctx.db_path) as con:
+        ids = ids_from_saved_query(con, args.query, parse_params(args.param)) \
+            if args.query else None
+        count = export_excerpts(
+            con, args.output, fmt, themes=args.theme, languages=args.lang, kind=args.kind,
+            since=since, excerpt_ids=ids, excel_bom=args.excel, description=_describe(args),
+            target_language=profile.target_language if profile else None)
+    print(f"exported {count} excerpt{'s' if count != 1 else ''} to {args.output} ({fmt}; "
+          f"{_describe(args)})")
+    if count == 0:
+        print("nothing matched: check the filters with `litrev query run excerpts_by_language` "
+              "or `litrev status`", file=sys.stderr)
+    return 0
+
+
+def cmd_import_reviews(args, ctx: Context) -> int:
+    from litrev.store.db import write_session
+    from litrev.store.reviews import import_reviews, read_review_file
+
+    read_review_file(args.file)  # refuse a bad file before taking the database for writing
+    profile = ctx.profile(required=False)
+    target = profile.target_language if profile else "en"
+    if not ctx.db_path.exists():
+        from litrev.store.errors import DatabaseMissing
+
+        raise DatabaseMissing(f"no database at {ctx.db_path}; pass --db with the database the "
+                              "table was exported from")
+    with write_session(ctx.db_path) as con:
+        s = import_reviews(con, args.file, target_language=target)
+    print(f"read {s.rows_read} rows from {s.file}: {s.rows_with_input} with a decision, note or "
+          f"corrected translation")
+    print(f"reviews: {s.reviews_new} new, {s.reviews_updated} updated, {s.reviews_unchanged} "
+          "unchanged")
+    print(f"corrected translations stored as human: {s.translations_human}")
+    if s.unknown_ids:
+        shown = ", ".join(s.unknown_ids[:10]) + (" ..." if len(s.unknown_ids) > 10 else "")
+        print(f"litrev: warning: {len(s.unknown_ids)} excerpt id"
+              f"{'s are' if len(s.unknown_ids) > 1 else ' is'} not in {ctx.db_path} and "
+              f"{'were' if len(s.unknown_ids) > 1 else 'was'} skipped (exported from another "
+              f"database?): {shown}", file=sys.stderr)
+    return 0
+
+
+def register(subparsers) -> None:
+    from litrev.store.export import FORMATS, KINDS
+
+    e = add_command(subparsers, "export", help="export tables for reviewers (excerpts with "
+                    "translations, themes and provenance)", example=EXPORT_EXAMPLE)
+    esub = e.add_subparsers(dest="export_command", metavar="SUBCOMMAND")
+    e.set_defaults(func=lambda a, c: (e.print_help(), 2)[1])
+    p = add_command(esub, "excerpts", help="export excerpts, original beside translation, to "
+                    "xlsx, csv, markdown, html, parquet or ris", example=EXPORT_EXAMPLE)
+    p.add_argument("--theme", action="append", default=[], metavar="T",
+                   help="keep excerpts coded with this theme id; repeat for any of several")
+    p.add_argument("--lang", action="append", default=[], metavar="L",
+                   help="keep excerpts in this language (fi, de, sv, en, ...); repeat for several")
+    p.add_argument("--kind", choices=KINDS, help="keep only this kind of excerpt")
+    p.add_argument("--since", metavar="DATE",
+                   help="keep excerpts first retrieved on or after this day (YYYY-MM-DD, UTC)")
+    p.add_argument("--query", metavar="NAME",
+                   help="keep the excerpts a saved query returns (it must list excerpt_id)")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter of the saved query; repeat for several")
+    p.add_argument("--format", choices=FORMATS,
+                   help="the file format (default: from the -o file name's suffix)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
+    p.add_argument("--excel", action="store_true",
+                   help="CSV only: start with a byte-order mark so Excel reads UTF-8 correctly")
+    p.set_defaults(func=cmd_export_excerpts)
+
+    p = add_command(subparsers, "import-reviews", help="read decisions, notes and corrected "
+                    "translations back from a reviewed .xlsx or .csv export",
+                    example="litrev import-reviews review.xlsx")
+    p.add_argument("file", help="the exported table, filled in by reviewers (.xlsx or .csv)")
+    p.set_defaults(func=cmd_import_reviews)

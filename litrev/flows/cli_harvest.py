@@ -1,0 +1,293 @@
+"""`litrev harvest`, `litrev prisma`, `litrev serve`, `litrev deploy`.
+
+Prefect is imported inside the command functions (it takes seconds), after
+:func:`quiet_prefect` has set the environment so that a successful run prints only litrev's
+own progress and summary: no telemetry, no INFO chatter, no tracebacks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+from litrev.flows.cli import add_command
+from litrev.flows.errors import FlowError, UsageError
+from litrev.flows.output import write_frame
+
+EXIT_SOURCE_FAILED = 3
+EXIT_STEP_FAILED = 4
+STARTUP_TIMEOUT_ENV = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+# Quiet, offline Prefect for a CLI run. setdefault: a user's own setting wins.
+QUIET_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_UI_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "ERROR",
+    "PREFECT_LOGGING_LOG_PRINTS": "false",
+    "PREFECT_CLI_PROMPT": "false",
+    # Prefect's ephemeral API server creates its own database on the very first run (a fresh
+    # clone); on a busy 2-core machine that alone can take longer than Prefect's 20 s default.
+    STARTUP_TIMEOUT_ENV: "120",
+}
+
+
+def quiet_prefect() -> None:
+    for key, value in QUIET_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+def prefect_start_failed(exc: RuntimeError, command: str) -> FlowError:
+    """The one-line error for Prefect's local server not coming up (Prefect raises a
+    RuntimeError with a multi-line message); other RuntimeErrors are re-raised."""
+    if "Prefect" not in str(exc):
+        raise exc
+    return FlowError(f"{str(exc).splitlines()[0]} Run `{command}` again (the first start "
+                     f"creates Prefect's database), or raise {STARTUP_TIMEOUT_ENV}")
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--since expects a date written YYYY-MM-DD, got {value!r}") from None
+
+
+def _profile_file(ctx) -> Path:
+    path = ctx.profile_path
+    ctx.profile()  # validates, or says how to create one
+    return Path(path).resolve()
+
+
+# --- harvest ------------------------------------------------------------------------------------
+
+def cmd_harvest(args, ctx) -> int:
+    quiet_prefect()
+    profile = ctx.profile()
+    profile_path = _profile_file(ctx)
+    db = Path(ctx.db_path).resolve()
+    since = _date(args.since) if args.since else None
+    if args.limit is not None and args.limit <= 0:
+        raise UsageError(f"--limit expects a positive number of records, got {args.limit}")
+
+    from litrev.flows import harvest
+
+    names = harvest.select_sources(profile, args.source)
+    print(f"harvesting {', '.join(names)} into {db}", file=sys.stderr, flush=True)
+    harvest._PRINTER = harvest.ProgressPrinter()
+    try:
+        summary = harvest.nightly_harvest(
+            profile_path=str(profile_path), db_path=str(db), sources=names, since=since,
+            limit=args.limit, trigger="cli",
+            source_retries=args.source_retries,
+            source_retry_delay_seconds=args.retry_delay)
+    except RuntimeError as exc:
+        raise prefect_start_failed(exc, "litrev harvest") from None
+    finally:
+        harvest._PRINTER = None
+    print_summary(summary, json_out=args.json)
+    return exit_code(summary)
+
+
+def exit_code(summary: dict) -> int:
+    """0: all went well; 3: a source failed (the others are stored); 4: translation or coding
+    failed (the harvested records are stored)."""
+    if any(r["status"] != "succeeded" for r in summary["sources"]):
+        return EXIT_SOURCE_FAILED
+    if any((summary.get(step) or {}).get("error") for step in ("translation", "coding")):
+        return EXIT_STEP_FAILED
+    return 0
+
+
+def print_summary(summary: dict, *, json_out: bool = False) -> None:
+    if json_out:
+        print(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+        return
+    import pandas as pd
+
+    rows = [{"source": r["source"], "status": r["status"],
+             "searches": len(r["queries"]),
+             "hits": "" if r["hits_reported"] is None else r["hits_reported"],
+             "retrieved": r["retrieved"], "new": r["new"], "updated": r["updated"],
+             "unchanged": r["unchanged"], "duplicates": r["duplicates"],
+             "error": "; ".join(r["errors"])} for r in summary["sources"]]
+    print(f"run {summary['run_id']}: {summary['status']}")
+    write_frame(pd.DataFrame(rows), "table")
+    langs = ", ".join(f"{k} {v}" for k, v in summary["languages"].items()) or "none"
+    backlog = summary.get("translation_backlog") or {}
+    print(f"languages detected: {langs}")
+    print(f"new excerpts: {summary['new_excerpts']}; corpus: {summary['works_total']} works, "
+          f"{summary['excerpts_total']} excerpts")
+    print(f"translation backlog: {sum(backlog.values())}"
+          + (f" ({', '.join(f'{k} {v}' for k, v in backlog.items())})" if backlog else ""))
+    for step in ("translation", "coding"):
+        info = summary.get(step) or {}
+        if info.get("error"):
+            print(f"{step} failed: {info['error']}")
+        elif step == "translation" and info.get("texts"):
+            shown = ", ".join(f"{k} {v}" for k, v in (info.get("by_status") or {}).items())
+            print(f"translation: {info['texts']} texts, provider {info.get('provider')}"
+                  + (f": {shown}" if shown else ""))
+        elif step == "coding" and "coded" in info:
+            found = sorted(((n, t) for t, n in (info.get("themes") or {}).items() if n),
+                           reverse=True)[:3]
+            print(f"coded: {info['coded']} excerpts, {info.get('matches', 0)} theme matches"
+                  + (f" (top: {', '.join(f'{t} {n}' for n, t in found)})" if found else ""))
+    failed = [r["source"] for r in summary["sources"] if r["status"] != "succeeded"]
+    if failed:
+        print(f"failed: {', '.join(failed)}; what the others harvested is stored; run "
+              "`litrev harvest` again later (see `litrev prisma --format markdown`)")
+
+
+# --- prisma -------------------------------------------------------------------------------------
+
+def cmd_prisma(args, ctx) -> int:
+    from litrev.store.db import read_session
+    from litrev.store.ledger import prisma_counts
+
+    since = _date(args.since) if args.since else None
+    with read_session(ctx.db_path) as con:
+        counts = prisma_counts(con, since=since)
+    by_source, by_run = counts["by_source"], counts["by_run"]
+    if args.format == "json":
+        from litrev.flows.output import records
+
+        print(json.dumps({"since": since.isoformat() if since else None,
+                          "by_source": records(by_source),
+                          "by_run": records(by_run) if since else None},
+                         ensure_ascii=False, indent=2, default=str))
+        return 0
+    if args.format == "csv":
+        write_frame(by_source, "csv")
+        if since:
+            print()
+            write_frame(by_run, "csv")
+        return 0
+    fmt = "markdown" if args.format == "markdown" else "table"
+    title = f"since {since.isoformat()}" if since else "all runs"
+    print(f"PRISMA 2020 identification, {title}" + ("\n" if fmt == "markdown" else ""))
+    if by_source.empty:
+        print("no searches recorded yet (run `litrev harvest`)")
+        return 0
+    write_frame(by_source, fmt)
+    total = by_source[by_source["source"] == "total"].iloc[0]
+    print(("\n" if fmt == "markdown" else "")
+          + f"Records identified: {int(total['records_identified'])}; removed before "
+          f"screening: duplicates {int(total['duplicates_in_run'] + total['found_before'])}, "
+          f"marked ineligible by automation {int(total['excluded_by_automation'])}, other "
+          f"reasons (withdrawn) {int(total['withdrawn'])}; records screened: "
+          f"{int(total['records_screened'])}.")
+    if since:
+        print(f"\n{'## ' if fmt == 'markdown' else ''}Each run since {since.isoformat()}"
+              + ("\n" if fmt == "markdown" else ""))
+        write_frame(by_run, fmt)
+    return 0
+
+
+# --- serve and deploy ---------------------------------------------------------------------------
+
+def cmd_serve(args, ctx) -> int:
+    quiet_prefect()
+    profile = ctx.profile()
+    profile_path = _profile_file(ctx)
+    db = Path(ctx.db_path).resolve()
+    from litrev.flows.prefect_server import LocalPrefectServer, server_healthy
+
+    api_url = os.environ.get("PREFECT_API_URL")
+    server = None
+    if api_url:
+        if not server_healthy(api_url):
+            raise FlowError(f"the Prefect server at PREFECT_API_URL={api_url} does not answer; "
+                            "start it, or unset PREFECT_API_URL to let litrev start one")
+        print(f"using the Prefect server at {api_url}", file=sys.stderr, flush=True)
+    else:
+        home = Path(args.prefect_home).resolve() if args.prefect_home \
+            else db.parent / ".litrev-prefect"
+        server = LocalPrefectServer(home=home)
+        print(f"starting a local Prefect server (PREFECT_HOME={home}) ...", file=sys.stderr,
+              flush=True)
+        api_url = server.start()
+        os.environ["PREFECT_API_URL"] = api_url
+        print(f"Prefect server ready at {api_url}", file=sys.stderr, flush=True)
+    try:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        from litrev.flows.schedule import full_deployment_name, serve_nightly
+
+        when = f"every {args.interval:g} s" if args.interval else \
+            f"cron {profile.schedule.cron!r} in {profile.schedule.timezone}"
+        print(f"serving {full_deployment_name(profile)} ({when}, one run at a time); "
+              "Ctrl-C stops", file=sys.stderr, flush=True)
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            serve_nightly(profile, profile_path, db, interval_seconds=args.interval)
+    finally:
+        if server is not None:
+            server.stop()
+            print("stopped the local Prefect server", file=sys.stderr, flush=True)
+    return 0
+
+
+def cmd_deploy(args, ctx) -> int:
+    profile = ctx.profile()
+    profile_path = _profile_file(ctx)
+    db = Path(ctx.db_path).resolve()
+    from litrev.flows.schedule import prefect_yaml
+
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        raise UsageError(f"{out} exists; pass --force to overwrite it or -o another path")
+    out.write_text(prefect_yaml(profile, profile_path, db, work_pool=args.pool,
+                                work_queue=args.queue), encoding="utf-8")
+    print(f"wrote {out}: deployment {profile.name!r} on {profile.schedule.cron!r} "
+          f"({profile.schedule.timezone}), work pool {args.pool!r}")
+    print(f"next: prefect work-pool create {args.pool} --type process   (once)")
+    print(f"      prefect deploy --all --prefect-file {out}")
+    print(f"      prefect worker start --pool {args.pool}")
+    return 0
+
+
+def register(sub) -> None:
+    p = add_command(sub, "harvest", help="run the harvest once: sources, languages, load, "
+                    "translation, coding; exit 3 when a source failed",
+                    example="litrev harvest\nlitrev harvest --source openalex --source files "
+                            "--since 2026-01-01 --limit 200")
+    p.add_argument("--source", action="append", metavar="NAME",
+                   help="only this source (repeat for several; default: every enabled one)")
+    p.add_argument("--since", metavar="YYYY-MM-DD",
+                   help="ask sources for records new or updated since this date (when no "
+                        "watermark of an earlier run is stored)")
+    p.add_argument("--limit", type=int, metavar="N", help="at most N records per query")
+    p.add_argument("--source-retries", type=int, default=1, metavar="N",
+                   help="retry a source whose every search failed N more times (default 1)")
+    p.add_argument("--retry-delay", type=float, default=30.0, metavar="SECONDS",
+                   help="wait before retrying a failed source (default 30)")
+    p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    p.set_defaults(func=cmd_harvest)
+
+    p = add_command(sub, "prisma", help="PRISMA 2020 identification counts from the search "
+                    "ledger (per source; per run since a date)",
+                    example="litrev prisma\nlitrev prisma --since 2026-11-01 --format markdown")
+    p.add_argument("--since", metavar="YYYY-MM-DD",
+                   help="only runs since this date, and list each run (an updated review)")
+    p.add_argument("--format", choices=("table", "markdown", "csv", "json"), default="table")
+    p.set_defaults(func=cmd_prisma)
+
+    p = add_command(sub, "serve", help="serve the nightly harvest on the profile's schedule "
+                    "(starts a local Prefect server unless PREFECT_API_URL is set)",
+                    example="litrev serve\nPREFECT_API_URL=http://127.0.0.1:4200/api "
+                            "litrev serve")
+    p.add_argument("--interval", type=float, metavar="SECONDS",
+                   help="run every SECONDS instead of the profile's cron (to try a setup)")
+    p.add_argument("--prefect-home", metavar="DIR",
+                   help="PREFECT_HOME of the local server (default: .litrev-prefect beside "
+                        "the database)")
+    p.set_defaults(func=cmd_serve)
+
+    p = add_command(sub, "deploy", help="write a prefect.yaml for your own Prefect server "
+                    "and work pool", example="litrev deploy --pool litrev -o prefect.yaml")
+    p.add_argument("-o", "--output", default="prefect.yaml", help="where to write it")
+    p.add_argument("--pool", default="litrev", help="the work pool's name (default litrev)")
+    p.add_argument("--queue", help="the work queue (default: the pool's default queue)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_deploy)

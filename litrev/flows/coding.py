@@ -1,0 +1,76 @@
+"""Coding the corpus against the codebook and refreshing the full-text index, in one write.
+
+No Prefect here: the harvest flow calls :func:`run_coding` as one task after translation, and
+``litrev code`` calls it directly. Only what needs coding is coded: new excerpts, excerpts whose
+language or translation changed, or everything when the codebook version changed (or
+``everything=True``). Texts are read and coded in batches, so memory stays bounded.
+
+    >>> run_coding("corpus.duckdb", profile)
+    {'codebook': 'psw-integration', 'codebook_version': '1.0+d4bf10d0b5', 'codebook_changed':
+     False, 'coded': 12, 'matches': 30, 'index': {'english': 40, 'finnish': 16}, ...}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from litrev.extract.profile import Profile
+from litrev.extract.themes import Codebook, Coder, code_excerpts, load_codebook
+
+BATCH_SIZE = 2000
+DEFAULT_TARGET_LANGUAGE = "en"
+
+
+def profile_codebook(profile: Profile | None) -> Codebook:
+    """The profile's codebook (review.codebook), or the bundled default."""
+    return load_codebook(profile.codebook_path if profile is not None else None)
+
+
+def run_coding(db_path: str | os.PathLike, profile: Profile | None, *, everything: bool = False,
+               codebook: Codebook | None = None, batch_size: int = BATCH_SIZE,
+               now: dt.datetime | None = None) -> dict:
+    """Code what needs coding and rebuild the full-text index; returns a summary."""
+    from litrev.store.db import write_session
+    from litrev.store.search import refresh_index
+    from litrev.store.themes import (
+        coding_batch,
+        coding_todo,
+        drop_stale,
+        save_codebook,
+        save_coding,
+        theme_counts,
+    )
+
+    codebook = codebook or profile_codebook(profile)
+    target = profile.target_language if profile is not None else DEFAULT_TARGET_LANGUAGE
+    version = codebook.version_key
+    coder = Coder(codebook)
+    coded = matches = 0
+    no_terms: set[str] = set()
+    with write_session(db_path) as con:
+        changed = save_codebook(con, codebook)
+        todo = coding_todo(con, version, target, everything=everything or changed)
+        for start in range(0, len(todo), batch_size):
+            batch = coding_batch(con, todo[start:start + batch_size], target)
+            rows = batch.to_dict("records")
+            no_terms |= {lang for lang in (r["language"] for r in rows)
+                         if isinstance(lang, str) and not coder.has_terms_for(lang)}
+            found = code_excerpts(coder, rows, target_language=target)
+            matches += save_coding(con, version, batch, found, now=now)
+            coded += len(batch)
+        if changed or everything:
+            drop_stale(con, version)
+        index = refresh_index(con)
+        counts = theme_counts(con)
+    return {
+        "codebook": codebook.id,
+        "codebook_version": version,
+        "codebook_changed": changed,
+        "target_language": target,
+        "coded": coded,
+        "matches": matches,
+        "languages_without_terms": sorted(no_terms),
+        "themes": {r["theme_id"]: int(r["excerpts"]) for r in counts.to_dict("records")},
+        "index": index,
+    }

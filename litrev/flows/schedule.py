@@ -1,0 +1,119 @@
+"""The nightly deployment: the harvest flow on the profile's cron, in its IANA time zone.
+
+Why an IANA zone: Prefect evaluates a cron schedule in the zone it is given, so "02:00
+Europe/Helsinki" stays 02:00 local time across daylight-saving changes, and the repeated hour
+of an autumn change makes no second run (see ``tests/test_schedule.py``). Why a concurrency
+limit of one: a slow harvest must never overlap the next night's; a run that comes due while
+one is running waits for it.
+
+Two ways to run it:
+
+- ``litrev serve`` serves the deployment from this process (:func:`serve_nightly`); flow runs
+  execute as child processes of it. It needs a Prefect server: ``PREFECT_API_URL``, or one
+  that ``litrev serve`` starts itself (:mod:`flows.prefect_server`).
+- ``litrev deploy`` writes a ``prefect.yaml`` (:func:`prefect_yaml`) for users with their own
+  server and a work pool: ``prefect deploy --all`` then registers it.
+
+    >>> deployment = build_deployment(profile, profile_path, db_path)
+    >>> deployment.name, deployment.schedules[0].schedule.cron
+    ('nightly-my-review', '0 2 * * *')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from litrev.flows.harvest import FLOW_NAME, slug
+
+# a module path: works wherever litrev is installed
+ENTRYPOINT = "litrev.flows.harvest.nightly_harvest"
+
+
+def deployment_name(profile) -> str:
+    return f"nightly-{slug(profile.name)}"
+
+
+def deployment_parameters(profile_path: Path, db_path: Path) -> dict:
+    return {"profile_path": str(Path(profile_path).resolve()),
+            "db_path": str(Path(db_path).resolve()), "trigger": "deployment"}
+
+
+def nightly_schedule(profile, *, interval_seconds: float | None = None):
+    """The profile's cron in its time zone (or, for trying a setup, every N seconds)."""
+    from prefect.schedules import Cron, Interval
+
+    if interval_seconds:
+        return Interval(dt.timedelta(seconds=interval_seconds),
+                        timezone=profile.schedule.timezone)
+    return Cron(profile.schedule.cron, timezone=profile.schedule.timezone)
+
+
+def build_deployment(profile, profile_path: Path, db_path: Path, *,
+                     interval_seconds: float | None = None):
+    from prefect.deployments.runner import EntrypointType
+
+    from litrev.flows.harvest import nightly_harvest
+
+    return nightly_harvest.to_deployment(
+        name=deployment_name(profile),
+        schedules=[nightly_schedule(profile, interval_seconds=interval_seconds)],
+        concurrency_limit=1,
+        parameters=deployment_parameters(profile_path, db_path),
+        description=f"litrev nightly harvest of the review {profile.name!r}",
+        tags=["litrev"],
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+
+
+def serve_nightly(profile, profile_path: Path, db_path: Path, *,
+                  interval_seconds: float | None = None) -> None:
+    """Register the deployment on the current server and execute its runs until stopped."""
+    from prefect import serve
+
+    deployment = build_deployment(profile, profile_path, db_path,
+                                  interval_seconds=interval_seconds)
+    serve(deployment, print_starting_message=False, limit=1)
+
+
+def full_deployment_name(profile) -> str:
+    return f"{FLOW_NAME}/{deployment_name(profile)}"
+
+
+def prefect_yaml(profile, profile_path: Path, db_path: Path, *, work_pool: str,
+                 work_queue: str | None = None) -> str:
+    """A ``prefect.yaml`` declaring the nightly deployment for ``prefect deploy --all``."""
+    import json
+
+    import prefect
+
+    def q(value: str) -> str:  # JSON strings are valid YAML scalars, quoting included
+        return json.dumps(value, ensure_ascii=False)
+
+    params = deployment_parameters(profile_path, db_path)
+    lines = [
+        "# Written by `litrev deploy`. Register with: prefect deploy --all",
+        "# Then start a worker: prefect worker start --pool " + work_pool,
+        "name: litrev",
+        f"prefect-version: {q(prefect.__version__)}",
+        "build: null",
+        "push: null",
+        "pull: null",
+        "deployments:",
+        f"  - name: {q(deployment_name(profile))}",
+        f"    description: {q('litrev nightly harvest of the review ' + repr(profile.name))}",
+        f"    entrypoint: {q(ENTRYPOINT)}",
+        "    tags: [\"litrev\"]",
+        "    parameters:",
+        *[f"      {k}: {q(v)}" for k, v in params.items()],
+        "    schedules:",
+        f"      - cron: {q(profile.schedule.cron)}",
+        f"        timezone: {q(profile.schedule.timezone)}",
+        "        active: true",
+        "    concurrency_limit: 1",
+        "    work_pool:",
+        f"      name: {q(work_pool)}",
+        f"      work_queue_name: {q(work_queue) if work_queue else 'null'}",
+        "      job_variables: {}",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,194 @@
+"""The search ledger: what each harvest searched and what became of every record it found.
+
+Why: PRISMA 2020 and PRISMA-S ask a review to report, per database, the platform, the exact
+query as run, the date, filters and limits, how many records were identified, how many
+duplicates were removed, how many were excluded by automation tools, and how an update was
+run. ``harvest_runs`` holds one row per run; ``search_log`` one row per search (source + query
+as sent). Every record a search retrieved falls in exactly one of these counts::
+
+    records_retrieved = duplicates_within + duplicates_across + removed_other
+                        + updated_records + unchanged_records + new_records
+
+``duplicates_within``: the work came twice from the same search; ``duplicates_across``: an
+earlier search of the same run (another source or query) already brought it;
+``removed_other``: the source reports it withdrawn (OAI-PMH ``deleted``); ``updated`` /
+``unchanged``: an earlier run already stored it; ``new``: first seen now, to be screened.
+``excluded_automation`` is counted apart (a subset of ``new`` that an automation tool
+excluded; litrev excludes nothing automatically, so it stays 0 unless a step sets it).
+
+Example::
+
+    >>> entries = [SearchEntry(source="files", query="imports/*.jsonl", work_ids=("doi:10.1/a",))]
+    >>> with write_session(db) as con:
+    ...     open_run(con, run_id="r1", review_name="PSW", trigger="cli")
+    ...     counts = classify_searches(con, entries, batch.works)   # before load_batch
+    ...     load_batch(con, batch, run_id="r1")
+    ...     record_searches(con, "r1", entries, counts)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+
+import duckdb
+import pandas as pd
+
+from litrev.store.db import frame
+from litrev.store.sqlfiles import internal
+
+RUN_STATUSES = ("running", "succeeded", "partial", "failed")
+TRIGGERS = ("cli", "schedule", "deployment", "demo")
+
+
+@dataclass(frozen=True)
+class SearchEntry:
+    """One search as run, in ledger terms (built from ``litrev.extract.sources.SearchResult``).
+
+    ``work_ids`` are the primary work ids of the records retrieved, in order; ``deleted`` flags
+    the ones the source reported withdrawn (same length, or empty for none).
+    """
+
+    source: str
+    query: str
+    platform: str | None = None
+    query_key: str | None = None
+    query_url: str | None = None
+    filters: str | None = None
+    limits: str | None = None
+    update_method: str | None = None
+    hits_reported: int | None = None
+    status: str = "succeeded"
+    error: str | None = None
+    work_ids: tuple[str, ...] = ()
+    deleted: tuple[bool, ...] = ()
+
+
+@dataclass
+class SearchCounts:
+    records_retrieved: int = 0
+    duplicates_within: int = 0
+    duplicates_across: int = 0
+    removed_other: int = 0
+    new_records: int = 0
+    updated_records: int = 0
+    unchanged_records: int = 0
+    excluded_automation: int = 0
+
+
+@dataclass
+class RunLedger:
+    """A run's searches with their counts, as written (handy for the run summary)."""
+
+    run_id: str
+    searches: list[tuple[SearchEntry, SearchCounts]] = field(default_factory=list)
+
+
+def open_run(con: duckdb.DuckDBPyConnection, *, run_id: str, review_name: str, trigger: str,
+             flow_run_id: str | None = None, since: dt.date | None = None,
+             record_limit: int | None = None, started_at: dt.datetime | None = None) -> None:
+    """Insert the run with status ``running`` (kept as such if the process dies)."""
+    q = internal("ledger_open_run")
+    con.execute(q.sql, q.bind({
+        "run_id": run_id, "review_name": review_name, "trigger": trigger,
+        "started_at": started_at or dt.datetime.now(dt.UTC), "flow_run_id": flow_run_id,
+        "since": since, "record_limit": record_limit}))
+
+
+def classify_searches(con: duckdb.DuckDBPyConnection, entries: list[SearchEntry],
+                      works: pd.DataFrame) -> list[SearchCounts]:
+    """Sort every retrieved record of every search into the ledger's counts.
+
+    Call it before the batch is merged: "stored already" means stored by an earlier run.
+    ``works`` is the batch's works frame (``work_id``, ``content_hash``), so a stored work whose
+    metadata changed counts as updated.
+    """
+    counts = [SearchCounts(records_retrieved=len(e.work_ids)) for e in entries]
+    first: list[tuple[int, str]] = []  # (search index, work id) of first arrivals in the run
+    seen_in_run: set[str] = set()
+    for i, entry in enumerate(entries):
+        seen_here: set[str] = set()
+        deleted = entry.deleted or (False,) * len(entry.work_ids)
+        for work_id, is_deleted in zip(entry.work_ids, deleted, strict=True):
+            if work_id in seen_here:
+                counts[i].duplicates_within += 1
+            elif work_id in seen_in_run:
+                counts[i].duplicates_across += 1
+            elif is_deleted:
+                counts[i].removed_other += 1
+            else:
+                first.append((i, work_id))
+            seen_here.add(work_id)
+            seen_in_run.add(work_id)
+    if not first:
+        return counts
+    hashes = dict(zip(works["work_id"], works["content_hash"], strict=True)) \
+        if "content_hash" in works else {}
+    retrieved = pd.DataFrame({"work_id": sorted({w for _, w in first})})
+    retrieved["content_hash"] = [hashes.get(w) for w in retrieved["work_id"]]
+    con.register("ledger_retrieved", retrieved)
+    try:
+        state = {row[0]: (bool(row[1]), bool(row[2])) for row in
+                 con.execute(internal("ledger_stored_works").sql).fetchall()}
+    finally:
+        con.unregister("ledger_retrieved")
+    for i, work_id in first:
+        stored, changed = state.get(work_id, (False, False))
+        if not stored:
+            counts[i].new_records += 1
+        elif changed:
+            counts[i].updated_records += 1
+        else:
+            counts[i].unchanged_records += 1
+    return counts
+
+
+def record_searches(con: duckdb.DuckDBPyConnection, run_id: str, entries: list[SearchEntry],
+                    counts: list[SearchCounts], *, run_date: dt.datetime | None = None) -> None:
+    """Insert one ``search_log`` row per search (the same query sent twice is summed)."""
+    q = internal("ledger_insert_search")
+    run_date = run_date or dt.datetime.now(dt.UTC)
+    for entry, c in zip(entries, counts, strict=True):
+        values = {k: v for k, v in asdict(entry).items() if k not in ("work_ids", "deleted")}
+        values.update(asdict(c))
+        values.update({"run_id": run_id, "run_date": run_date})
+        con.execute(q.sql, q.bind(values))
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, summary: dict,
+               finished_at: dt.datetime | None = None) -> None:
+    if status not in RUN_STATUSES:
+        raise ValueError(f"run status must be one of {RUN_STATUSES}, got {status!r}")
+    q = internal("ledger_finish_run")
+    con.execute(q.sql, q.bind({
+        "run_id": run_id, "status": status, "finished_at": finished_at or dt.datetime.now(dt.UTC),
+        "summary": json.dumps(summary, ensure_ascii=False, default=str)}))
+
+
+def run_searches(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
+    q = internal("ledger_run_searches")
+    return frame(con, q.sql, q.bind({"run_id": run_id}))
+
+
+def prisma_counts(con: duckdb.DuckDBPyConnection, *, since: dt.date | None = None
+                  ) -> dict[str, pd.DataFrame]:
+    """PRISMA 2020 identification counts: ``by_source`` (with a total row) and ``by_run``.
+
+    ``records_identified`` are all records the searches retrieved; ``duplicates_in_run`` and
+    ``found_before`` (already found by an earlier run of an updated review) are the
+    duplicates removed; ``records_screened`` are the new records left for screening.
+    """
+    params = {"since": since or dt.date(1900, 1, 1)}
+    from litrev.store.queries import get_query  # the saved query analysts run is the one definition
+
+    saved = get_query("prisma_counts")
+    by_source = frame(con, saved.sql, saved.bind(params))
+    by_run = frame(con, internal("prisma_by_run").sql, internal("prisma_by_run").bind(params))
+    if not by_source.empty:
+        total = {c: by_source[c].sum() for c in by_source.columns
+                 if c not in ("source", "platform", "runs")}
+        total.update({"source": "total", "platform": "",
+                      "runs": int(by_run["run_id"].nunique())})
+        by_source = pd.concat([by_source, pd.DataFrame([total])], ignore_index=True)
+    return {"by_source": by_source, "by_run": by_run}

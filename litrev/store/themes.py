@@ -1,0 +1,105 @@
+"""Saving the codebook and the theme matches of excerpts; deciding what needs (re)coding.
+
+Why a coding state table (``excerpt_coding``): an excerpt that matches no theme leaves no row in
+``excerpt_themes``, yet must not be coded again on every run. Each coded excerpt remembers the
+codebook version, its language and the md5 of the translation it was coded on; it is coded
+again only when one of those changes (a new codebook version re-codes everything).
+
+    >>> changed = save_codebook(con, codebook)             # True when the version is new
+    >>> ids = coding_todo(con, codebook.version_key, "en")
+    >>> batch = coding_batch(con, ids[:2000], "en")         # excerpt_id, text, language, ...
+    >>> save_coding(con, codebook.version_key, batch, matches)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from litrev.extract.themes import Codebook
+from litrev.store.db import frame, transaction
+from litrev.store.sqlfiles import internal
+
+_THEMES_SCHEMA = pa.schema([
+    ("excerpt_id", pa.string()), ("theme_id", pa.string()), ("matched_in", pa.string()),
+    ("matched_terms", pa.list_(pa.string())),
+])
+_BATCH_SCHEMA = pa.schema([
+    ("excerpt_id", pa.string()), ("language", pa.string()), ("translation_hash", pa.string()),
+])
+
+
+def stored_codebook_version(con: duckdb.DuckDBPyConnection) -> str | None:
+    sql = internal("themes_stored_version")
+    return con.execute(sql.sql).fetchone()[0]
+
+
+def save_codebook(con: duckdb.DuckDBPyConnection, codebook: Codebook) -> bool:
+    """Store the codebook's themes; returns True when its version differs from the stored one."""
+    version = codebook.version_key
+    if stored_codebook_version(con) == version:
+        return False
+    insert = internal("themes_insert")
+    with transaction(con):
+        con.execute(internal("themes_delete_all").sql)
+        for theme in codebook.themes:
+            con.execute(insert.sql, insert.bind({
+                "theme_id": theme.id, "label": theme.label, "description": theme.description,
+                "version": version}))
+    return True
+
+
+def coding_todo(con: duckdb.DuckDBPyConnection, version: str, target_language: str, *,
+                everything: bool = False) -> list[str]:
+    """Ids of the excerpts that need coding under ``version``."""
+    sql = internal("coding_todo")
+    rows = con.execute(sql.sql, sql.bind({"version": version, "target": target_language,
+                                          "everything": everything})).fetchall()
+    return [r[0] for r in rows]
+
+
+def coding_batch(con: duckdb.DuckDBPyConnection, ids: Sequence[str],
+                 target_language: str) -> pd.DataFrame:
+    """excerpt_id, text, language, translation, translation_hash of the given excerpts."""
+    sql = internal("coding_batch")
+    return frame(con, sql.sql, sql.bind({"ids": list(ids), "target": target_language}))
+
+
+def save_coding(con: duckdb.DuckDBPyConnection, version: str, batch: pd.DataFrame,
+                matches: Iterable[Mapping[str, Any]], *, now: dt.datetime | None = None) -> int:
+    """Replace the theme matches of every excerpt in ``batch`` by ``matches``, in one
+    transaction, and remember what they were coded on. Returns the number of matches saved."""
+    now = now or dt.datetime.now(dt.UTC)
+    themes = pa.Table.from_pylist(
+        [{k: m[k] for k in _THEMES_SCHEMA.names} for m in matches], schema=_THEMES_SCHEMA)
+    coded = pa.Table.from_pylist(
+        [{"excerpt_id": r["excerpt_id"], "language": _str_or_none(r.get("language")),
+          "translation_hash": _str_or_none(r.get("translation_hash"))}
+         for r in batch.to_dict("records")], schema=_BATCH_SCHEMA)
+    with transaction(con, relations={"coded_themes": themes, "coded_batch": coded}):
+        con.execute(internal("coding_delete_themes").sql)
+        insert = internal("coding_insert_themes")
+        con.execute(insert.sql, insert.bind({"version": version}))
+        state = internal("coding_save_state")
+        con.execute(state.sql, state.bind({"version": version, "now": now}))
+    return themes.num_rows
+
+
+def drop_stale(con: duckdb.DuckDBPyConnection, version: str) -> None:
+    """Remove matches of other codebook versions (after every excerpt was re-coded)."""
+    sql = internal("coding_drop_stale")
+    con.execute(sql.sql, sql.bind({"version": version}))
+
+
+def theme_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """theme_id, label, excerpts, in_original, in_translation."""
+    return frame(con, internal("coding_counts").sql)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
