@@ -378,7 +378,7 @@ def test_annotate_titles_detects_each_title_with_its_metadata_hint_and_skips_sto
 
 def test_same_answer_in_a_fresh_process(dev):
     texts = [r["text"] for r in dev[::7]] + [corpus.FINNISH_STATEMENT, "Kriminolog"]
-    script = ("import json, sys\nfrom extract.language import detect\n"
+    script = ("import json, sys\nfrom litrev.extract.language import detect\n"
               "texts = json.load(sys.stdin)\n"
               "print(json.dumps([detect(t).as_dict() for t in texts]))\n")
     runs = [subprocess.run([sys.executable, "-c", script], input=json.dumps(texts),
