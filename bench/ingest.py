@@ -1,0 +1,222 @@
+"""End-to-end ingest throughput: `litrev harvest` over a large generated review, then again.
+
+The corpus is generated with a fixed seed by recombining real texts shipped in the repository
+(the demo review's abstracts, titles and citation statements, and the labelled texts of
+tests/fixtures/lang/) in English, Finnish, Swedish and German: every work has a DOI of the
+reserved example prefix 10.5555, an abstract of 2-6 real sentences of one language (or, for one
+work in five, no abstract, so its title becomes the excerpt), and two citation statements made of
+real citing sentences. 100,000 works give 300,000 excerpts. They are written as JSON Lines import
+files (10,000 lines a file) and harvested by the `files` source with translation provider `none`,
+exactly as a review lead would run it, in a fresh process.
+
+Printed per run: wall time, CPU time (user + system of every child process) and the cores that
+means, excerpts per second, peak resident memory of the largest child, and the database's size.
+The second run finds nothing new: its time is what a quiet night costs at that corpus size.
+
+    python bench/ingest.py                     # 100,000 works / 300,000 excerpts (long)
+    python bench/ingest.py --works 10000       # a quicker run
+    python bench/ingest.py --works 10000 --keep bench-ingest   # keep the folder to inspect
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_DATA = REPO / "litrev" / "flows" / "demo" / "data"
+LANG_FIXTURES = REPO / "tests" / "fixtures" / "lang"
+LANGUAGES = {"en": 0.4, "fi": 0.25, "de": 0.2, "sv": 0.15}
+LINES_PER_FILE = 10_000
+STATEMENTS_PER_WORK = 2
+TITLE_ONLY_SHARE = 0.2
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÅÜ])")
+
+
+@dataclass(frozen=True)
+class TextPools:
+    """Real sentences and titles per language, the material every generated text is made of."""
+
+    sentences: dict[str, list[str]]
+    titles: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    wall_seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+    database_mb: float
+    exit_code: int
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def text_pools() -> TextPools:
+    sentences: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
+    titles: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
+
+    def add_sentences(lang: str | None, text: str | None) -> None:
+        if lang in sentences and text:
+            sentences[lang].extend(s.strip() for s in _SENTENCE_END.split(text)
+                                   if len(s.strip()) >= 40)
+
+    for path in sorted(DEMO_DATA.glob("*.jsonl")):
+        for entry in _jsonl(path):
+            lang = entry.get("language")
+            if "text" in entry:
+                add_sentences(lang, entry["text"])
+                continue
+            add_sentences(lang, entry.get("abstract"))
+            if lang in titles and entry.get("title"):
+                titles[lang].append(entry["title"])
+    for path in sorted(LANG_FIXTURES.glob("*.jsonl")):
+        for entry in _jsonl(path):
+            lang = entry.get("lang")
+            if lang not in LANGUAGES:
+                continue
+            if entry.get("kind") == "title" or len(entry["text"]) <= 200:
+                titles[lang].append(entry["text"])
+            else:
+                add_sentences(lang, entry["text"])
+    for lang in LANGUAGES:
+        if not sentences[lang] or not titles[lang]:
+            raise SystemExit(f"no real {lang} texts found under {DEMO_DATA} and {LANG_FIXTURES}")
+    return TextPools(sentences, titles)
+
+
+def generate(folder: Path, works: int, seed: int) -> int:
+    """Write the import files; returns the number of excerpts they hold."""
+    rng = random.Random(seed)
+    pools = text_pools()
+    langs, weights = list(LANGUAGES), list(LANGUAGES.values())
+    folder.mkdir(parents=True, exist_ok=True)
+    lines: list[str] = []
+    excerpts = 0
+    file_number = 0
+
+    def flush() -> None:
+        nonlocal file_number, lines
+        if lines:
+            file_number += 1
+            (folder / f"bench-{file_number:04d}.jsonl").write_text("\n".join(lines) + "\n",
+                                                                  encoding="utf-8")
+            lines = []
+
+    for n in range(works):
+        lang = rng.choices(langs, weights)[0]
+        doi = f"10.5555/litrev-bench.{n}"
+        title = rng.choice(pools.titles[lang])
+        abstract = None
+        if rng.random() >= TITLE_ONLY_SHARE:
+            abstract = " ".join(rng.sample(pools.sentences[lang],
+                                           k=min(rng.randint(2, 6), len(pools.sentences[lang]))))
+        lines.append(json.dumps({
+            "id": f"bench-{n}", "title": title, "authors": [f"Author {n % 997}, A."],
+            "year": 2000 + n % 26, "venue": None, "doi": doi, "url": None, "language": lang,
+            "abstract": abstract, "source": "bench/ingest.py (recombined real texts)",
+        }, ensure_ascii=False))
+        excerpts += 1
+        for k in range(STATEMENTS_PER_WORK):
+            citing = rng.randrange(works)
+            cite_lang = rng.choices(langs, weights)[0]
+            text = " ".join(rng.sample(pools.sentences[cite_lang], k=rng.randint(1, 2)))
+            lines.append(json.dumps({
+                "id": f"bench-cs-{n}-{k}", "text": text, "language": cite_lang,
+                "citing": {"work_id": f"bench-{citing}",
+                           "title": rng.choice(pools.titles[cite_lang]),
+                           "doi": f"10.5555/litrev-bench.{citing}", "year": 2000 + citing % 26},
+                "cited": {"reference_text": title, "doi": doi},
+                "section": rng.choice(["Introduction", "Discussion", "Results"]),
+                "source": "bench/ingest.py (recombined real texts)",
+            }, ensure_ascii=False))
+            excerpts += 1
+        if len(lines) >= LINES_PER_FILE:
+            flush()
+    flush()
+    return excerpts
+
+
+PROFILE = """[review]
+name = "litrev ingest bench"
+target_language = "en"
+candidate_languages = ["en", "fi", "sv", "de"]
+contact_email = "bench@example.org"
+database = "bench.duckdb"
+codebook = "default"
+
+[sources.files]
+enabled = true
+folder = "imports"
+max_records = 100000000
+
+[translation]
+provider = "none"
+"""
+
+
+def run_harvest(folder: Path, log: Path) -> RunFigures:
+    litrev = Path(sys.executable).with_name("litrev")
+    env = {**os.environ, "PREFECT_HOME": str(folder / ".prefect"),
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    with log.open("a", encoding="utf-8") as out:
+        done = subprocess.run([str(litrev), "--profile", "profile.toml", "--db", "bench.duckdb",
+                               "harvest"], cwd=folder, env=env, stdout=out,
+                              stderr=subprocess.STDOUT, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    size = sum(p.stat().st_size for p in folder.glob("bench.duckdb*") if p.is_file())
+    return RunFigures(wall, cpu, after.ru_maxrss / 1024, size / 1e6, done.returncode)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--works", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=20261202)
+    parser.add_argument("--keep", type=Path, help="run in this folder and keep it")
+    args = parser.parse_args()
+
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="litrev-ingest-"))
+    if args.keep and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    try:
+        start = time.perf_counter()
+        excerpts = generate(folder / "imports", args.works, args.seed)
+        print(f"generated {args.works:,} works / {excerpts:,} excerpts in "
+              f"{time.perf_counter() - start:.1f} s (seed {args.seed})")
+        (folder / "profile.toml").write_text(PROFILE, encoding="utf-8")
+        log = folder / "harvest.log"
+        print(f"{'run':<22} {'wall s':>8} {'CPU s':>8} {'cores':>6} {'excerpts/s':>11} "
+              f"{'peak RSS MB':>12} {'DB MB':>8}")
+        for label in ("first run", "again, nothing new"):
+            fig = run_harvest(folder, log)
+            rate = excerpts / fig.wall_seconds if label == "first run" else float("nan")
+            print(f"{label:<22} {fig.wall_seconds:8.1f} {fig.cpu_seconds:8.1f} "
+                  f"{fig.cpu_seconds / fig.wall_seconds:6.2f} {rate:11.0f} "
+                  f"{fig.peak_rss_mb:12.0f} {fig.database_mb:8.1f}"
+                  + ("" if fig.exit_code == 0 else f"   (exit {fig.exit_code}; see {log})"))
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
