@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import math
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by the commands that print frames, not by `litrev -h`
+    import pandas as pd
 
 FORMATS = ("table", "csv", "json", "markdown")
 
 
 def _plain(value):
+    import pandas as pd
+
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if value is pd.NA or value is pd.NaT:
