@@ -230,14 +230,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="the query's name (see `litrev query list`)")
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter of the query; repeat for several")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="how to print the rows")
     p.set_defaults(func=cmd_query_run)
     p = add_command(qsub, "sql", help="run one read-only SQL statement",
                     example="litrev query sql \"SELECT kind, count(*) FROM excerpts GROUP BY 1\" "
                             "--format csv")
     p.add_argument("sql", help="one SELECT statement; $name placeholders are bound from -p")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a value for a $KEY placeholder; repeat for several")
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="how to print the rows")
     p.set_defaults(func=cmd_query_sql)
 
     for module in COMMAND_MODULES:
