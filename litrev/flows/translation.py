@@ -9,9 +9,9 @@ Every run retries the texts left ``pending`` (the provider was unreachable or do
 next nightly run picks them up by itself; ``retry_failed=True`` (``--retry-failed``) also
 retries the ones that ``failed`` (the provider refused them).
 
-    >>> summary = run_translation("corpus.duckdb", profile)
-    >>> summary["by_status"], summary["provider_calls"], summary["circuit_open"]
-    ({'machine': 12, 'tm': 3}, 12, False)
+    summary = run_translation("corpus.duckdb", profile)
+    summary["by_status"], summary["provider_calls"], summary["circuit_open"]
+    # -> ({'machine': 12, 'tm': 3}, 12, False)
 """
 
 from __future__ import annotations
