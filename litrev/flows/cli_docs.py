@@ -76,13 +76,20 @@ def _subcommands(parser: argparse.ArgumentParser) -> list[str]:
             if isinstance(action, argparse._SubParsersAction) for name in action.choices]
 
 
+def _metavar(action: argparse.Action) -> str:
+    """How the value is written in help: the metavar (several for nargs > 1), else the name."""
+    metavar = action.metavar
+    if isinstance(metavar, tuple):
+        return " ".join(metavar)
+    return metavar or (action.dest.upper() if action.option_strings else action.dest)
+
+
 def _argument(action: argparse.Action) -> str:
     if action.option_strings:
         if action.nargs == 0:
             return ", ".join(f"`{o}`" for o in action.option_strings)
-        metavar = action.metavar or action.dest.upper()
-        return ", ".join(f"`{o} {metavar}`" for o in action.option_strings)
-    return f"`{action.metavar or action.dest}`"
+        return ", ".join(f"`{o} {_metavar(action)}`" for o in action.option_strings)
+    return f"`{_metavar(action)}`"
 
 
 def _description(action: argparse.Action) -> str:
@@ -106,11 +113,11 @@ def _usage(path: tuple[str, ...], parser: argparse.ArgumentParser) -> str:
         if action.dest in GLOBAL_DESTS or isinstance(action, argparse._SubParsersAction):
             continue
         if not action.option_strings:
-            parts.append(action.metavar or action.dest)
+            parts.append(_metavar(action))
             continue
         shown = action.option_strings[-1]
         if action.nargs != 0:
-            shown += f" {action.metavar or action.dest.upper()}"
+            shown += f" {_metavar(action)}"
         parts.append(shown if action.required else f"[{shown}]")
     if _subcommands(parser):
         parts.append("SUBCOMMAND")

@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 from litrev.extract.profile import TRANSLATION_PROVIDERS
 from litrev.flows.cli import add_command
+from litrev.flows.context import Context
 from litrev.flows.errors import UsageError
 from litrev.store.errors import DatabaseMissing
 
@@ -56,7 +58,7 @@ def cmd_translate(args, ctx) -> int:
     return 0
 
 
-def cmd_tm_import(args, ctx) -> int:
+def cmd_tm_import(args: argparse.Namespace, ctx: Context) -> int:
     from litrev.flows.translation import import_translation_memory
 
     if not Path(ctx.db_path).exists():

@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # pandas is imported by the commands that print frames, not b
 FORMATS = ("table", "csv", "json", "markdown")
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     import pandas as pd
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -27,7 +27,7 @@ def _plain(value):
     return value
 
 
-def _cell(value, width: int | None = None) -> str:
+def _cell(value: object, width: int | None = None) -> str:
     value = _plain(value)
     if value is None:
         text = ""
@@ -41,7 +41,7 @@ def _cell(value, width: int | None = None) -> str:
     return text
 
 
-def records(frame: pd.DataFrame) -> list[dict]:
+def records(frame: pd.DataFrame) -> list[dict[str, object]]:
     return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
