@@ -31,8 +31,7 @@ HEADER = """\
 Written by the benches in this folder: each replaces its own `## <bench name>` section when it
 finishes (`bench/recording.py`). Figures depend on the machine and on what else ran on it, so
 each section says when, at which commit and on what kind of machine it was measured; compare
-rows of the same run. Sections marked "moved from the README" hold figures measured before the
-benches wrote this file, with their original dates.
+rows of the same run.
 """
 
 
