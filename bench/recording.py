@@ -17,7 +17,6 @@ import datetime as dt
 import io
 import os
 import platform
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -76,13 +75,33 @@ def section(name: str, command: str, output: str, *, when: dt.datetime, commit: 
             f"```console\n$ {command}\n{output.rstrip()}\n```\n")
 
 
+def _sections(text: str) -> list[str]:
+    """``text`` cut before every ``## `` heading outside a code block (bench output may print
+    markdown headings of its own, and those stay inside their section)."""
+    pieces: list[str] = []
+    current: list[str] = []
+    fenced = False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("```"):
+            fenced = not fenced
+        if line.startswith("## ") and not fenced and current:
+            pieces.append("".join(current))
+            current = []
+        current.append(line)
+    if current:
+        pieces.append("".join(current))
+    return pieces
+
+
 def replace_section(text: str, name: str, new: str) -> str:
     """``text`` with the ``## name`` section replaced by ``new`` (appended when absent)."""
     if not text.strip():
         text = HEADER
-    pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        return pattern.sub(lambda _: new + "\n", text, count=1).rstrip("\n") + "\n"
+    pieces = _sections(text)
+    for i, piece in enumerate(pieces):
+        if piece.split("\n", 1)[0] == f"## {name}":
+            pieces[i] = new.rstrip("\n") + "\n" + ("\n" if i < len(pieces) - 1 else "")
+            return "".join(pieces)
     return text.rstrip("\n") + "\n\n" + new
 
 

@@ -53,6 +53,18 @@ def test_a_section_is_replaced_in_place_and_the_others_kept(recording: ModuleTyp
     assert recording.replace_section(text, "demo", new) == text  # running twice changes nothing
 
 
+def test_headings_a_bench_prints_stay_inside_its_section(recording: ModuleType) -> None:
+    printed = "# Language detection bench\n\n## dev set: ablation\n\nshipped 100%\n"
+    first = recording.section("language", "python bench/language.py", printed,
+                              when=dt.datetime(2026, 12, 1), commit="a", where="x")
+    text = recording.replace_section(OLD, "language", first)
+    second = recording.section("language", "python bench/language.py", "shipped 99%\n",
+                               when=dt.datetime(2026, 12, 2), commit="b", where="x")
+    text = recording.replace_section(text, "language", second)
+    assert "ablation" not in text and "shipped 100%" not in text and "shipped 99%" in text
+    assert text.count("## language") == 1 and text.count("## demo") == 1
+
+
 def test_a_new_bench_appends_its_section(recording: ModuleType) -> None:
     new = recording.section("startup", "python bench/startup.py", "litrev -h 0.3 s",
                             when=dt.datetime(2026, 12, 2), commit="abc1234", where="x")
