@@ -28,8 +28,13 @@ def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None,
 def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The folder a wheel of this checkout was installed into (`pip install --target`)."""
     work = tmp_path_factory.mktemp("wheel")
+    source = work / "source"  # a copy, so that the build leaves nothing in the checkout
+    shutil.copytree(ROOT / "litrev", source / "litrev",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
     built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
-                  str(work / "dist"), str(ROOT)], cwd=work)
+                  str(work / "dist"), str(source)], cwd=work)
     assert built.returncode == 0, built.stderr[-2000:]
     (wheel,) = (work / "dist").glob("litrev-*.whl")
     site = work / "site"
