@@ -86,4 +86,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from recording import recorded
+
+    with recorded("coding"):
+        main()

@@ -147,4 +147,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from recording import recorded
+
+    with recorded("export", enabled="--child" not in sys.argv):
+        main()

@@ -140,4 +140,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from recording import recorded
+
+    with recorded("harvest"):
+        sys.exit(main())

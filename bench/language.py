@@ -317,4 +317,7 @@ def speed_table(rows, rounds) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from recording import recorded
+
+    with recorded("language"):
+        sys.exit(main())

@@ -65,4 +65,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from recording import recorded
+
+    with recorded("translation"):
+        sys.exit(main())

@@ -91,7 +91,7 @@ def run_later_translation(db) -> dict:
                    "contact_email": "review@example.invalid", "database": str(db)},
         "translation": {"provider": "libre", "url": f"http://127.0.0.1:{closed_port()}",
                         "timeout_seconds": 2, "max_consecutive_failures": 1}})
-    return run_translation(db, profile, retry_pending=True)
+    return run_translation(db, profile, retry_failed=True)
 
 
 def machine_write(db, text_hash: str) -> None:

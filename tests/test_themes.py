@@ -20,7 +20,7 @@ from litrev.store.db import read_session, write_session
 from tests import corpus
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "themes"
-ISSUE_THEMES = {  # the eleven themes the issue lists, by id
+REVIEW_THEMES = {  # the first review's eleven themes (docs/architecture.md), by id
     "role_clarity", "staff_attitudes_stigma", "hierarchy_power", "supervision_support",
     "training_qualification", "workload_strain_relapse", "disclosure", "pay_employment",
     "team_collaboration", "organisational_readiness", "peer_networks",
@@ -145,8 +145,8 @@ def test_coding_on_the_translation_is_marked(coder):
 def test_default_codebook_has_the_review_themes_in_four_languages():
     book = load_codebook()
     assert book.id == "psw-integration" and book.languages == ("en", "de", "fi", "sv")
-    assert ISSUE_THEMES <= set(book.theme_ids())
-    assert set(book.theme_ids()) - ISSUE_THEMES == {"peer_workforce"}
+    assert REVIEW_THEMES <= set(book.theme_ids())
+    assert set(book.theme_ids()) - REVIEW_THEMES == {"peer_workforce"}
     for theme in book.themes:
         assert len(theme.description) > 60, theme.id
         assert set(theme.terms) == {"en", "de", "fi", "sv"}, theme.id

@@ -153,7 +153,7 @@ def test_a_second_run_makes_zero_provider_calls_and_the_cache_answers(tmp_path):
     with LibreServer() as server:
         profile = make_profile(tmp_path, server.url)
         first = run_translation(db, profile)
-        second = run_translation(db, profile, retry_pending=True)
+        second = run_translation(db, profile, retry_failed=True)
         assert first["provider_calls"] == 3 and server.state.requests == 3
         assert second == {**second, "texts": 0, "provider_calls": 0}
         # without their translations rows, the texts are answered from the cache
@@ -338,7 +338,7 @@ def test_a_refused_text_fails_and_is_retried_only_when_asked(tmp_path):
         failed = rows(db)[text_hash(estonian)]
         again = run_translation(db, profile)
         server.state.languages.add("et")
-        retried = run_translation(db, profile, retry_pending=True)
+        retried = run_translation(db, profile, retry_failed=True)
     assert first["by_status"] == {"failed": 1, "machine": 1} and not first["circuit_open"]
     assert failed["status"] == "failed" and failed["translated_text"] is None
     assert failed["error"].startswith("libre refused the text (HTTP 400")
@@ -379,7 +379,7 @@ def test_a_human_correction_survives_a_later_litrev_translate(tmp_path, capsys):
                     {"h": text_hash(FINNISH_STATEMENT), "t": corrected})
     with LibreServer() as server:
         profile = write_profile(tmp_path, server.url)
-        for extra in ([], ["--retry-pending"]):
+        for extra in ([], ["--retry-failed"]):
             assert main(["--db", str(db), "--profile", str(profile), "translate", *extra]) == 0
         assert [c["q"] for c in server.calls] == [SHORT_TITLE]
     stored = rows(db)[text_hash(FINNISH_STATEMENT)]
@@ -427,7 +427,7 @@ def test_the_chain_order_is_human_then_memory_then_cache_then_provider():
 def test_tmx_import_gives_tm_matching_normalised_text_and_records_its_origin(tmp_path, capsys):
     db = make_db(tmp_path / "corpus.duckdb", [(FINNISH_STATEMENT, "fi"), (SHORT_QUOTE, "fi"),
                                               (SHORT_TITLE, "fi")])
-    assert main(["--db", str(db), "translate", "--import-tm",
+    assert main(["--db", str(db), "tm", "import",
                  str(FIXTURES / "psw-memory.tmx")]) == 0
     out = capsys.readouterr().out
     assert "imported 2 memory entries (fi>en) from psw-memory.tmx; creationtool OmegaT 6.0.1; " \
@@ -489,10 +489,10 @@ def test_memory_files_that_cannot_be_read_say_what_to_do(tmp_path, capsys):
     bomb.write_text('<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY a "aaaa">]>'
                     '<tmx><body>&a;</body></tmx>', encoding="utf-8")
     db = make_db(tmp_path / "corpus.duckdb", [(SHORT_TITLE, "fi")])
-    assert main(["--db", str(db), "translate", "--import-tm", str(bomb)]) == 1
+    assert main(["--db", str(db), "tm", "import", str(bomb)]) == 1
     assert capsys.readouterr().err.startswith("litrev: error: bomb.tmx: not a readable TMX file "
                                               "(EntitiesForbidden")
-    assert main(["--db", str(tmp_path / "none.duckdb"), "translate", "--import-tm",
+    assert main(["--db", str(tmp_path / "none.duckdb"), "tm", "import",
                  str(FIXTURES / "psw-glossary.csv")]) == 1
     assert "no database at" in capsys.readouterr().err
     assert not (tmp_path / "none.duckdb").exists()
@@ -537,8 +537,9 @@ def test_translate_cli_json_and_usage_errors(tmp_path, capsys):
     assert summary["by_status"] == {"machine": 1} and summary["provider"] == "libre"
     assert main(["--db", str(db), "--profile", str(profile), "translate", "--limit", "0"]) == 1
     assert "--limit expects a positive number" in capsys.readouterr().err
-    assert main(["--db", str(db), "translate", "--source-lang", "fi"]) == 1
-    assert "go with --import-tm" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # memory options belong to `litrev tm import`
+        main(["--db", str(db), "translate", "--source-lang", "fi"])
+    assert "unrecognized arguments: --source-lang" in capsys.readouterr().err
 
 
 # --- Google's keyless endpoint, on loopback ------------------------------------------------

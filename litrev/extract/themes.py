@@ -39,7 +39,7 @@ editing comments or whitespace does not.
     >>> book = load_codebook()                       # the bundled default codebook
     >>> coder = Coder(book)
     >>> coder.match("kokemusasiantuntijoiden ja ammattilaisten yhteistyötä", "fi")
-    {'peer_workforce': ('kokemusasiantuntija',), 'team_collaboration': ('yhteistyö',)}
+    {'peer_workforce': ('kokemusasiantuntija',), 'team_collaboration': ('ammattilai* yhteistyö',)}
 """
 
 from __future__ import annotations

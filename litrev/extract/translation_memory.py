@@ -17,9 +17,9 @@ CSV: two columns, source text then target text; comma, semicolon or tab separate
 is a header. The languages come from that header or from ``source_language`` and
 ``target_language``.
 
-    >>> memory = read_memory("glossary.tmx")
-    >>> memory.entries[0].source_language, memory.entries[0].target_text
-    ('fi', 'expert by experience')
+    memory = read_memory("glossary.tmx")
+    memory.entries[0].source_language, memory.entries[0].target_text
+    # -> ('fi', 'expert by experience')
 """
 
 from __future__ import annotations

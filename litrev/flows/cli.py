@@ -1,8 +1,13 @@
+# PYTHON_ARGCOMPLETE_OK
 """The `litrev` command line: thin wrappers over library functions.
 
 Every command has ``-h`` with an example; every error is one line saying what to do. Commands
 live in their own modules (``litrev/flows/cli_*.py``), each with a ``register(subparsers)``
 function; this module only builds the parser and turns known errors into one-line messages.
+
+Start-up stays light: building the parser imports neither pandas, DuckDB nor Prefect (each
+command imports what it needs inside its function), so ``litrev -h`` and tab completion answer
+at once. The marker on the first line lets argcomplete's global completion find this parser.
 """
 
 from __future__ import annotations
@@ -157,6 +162,33 @@ def cmd_query_sql(args, ctx: Context) -> int:
     return 0
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: reads the installed version only when asked (importlib.metadata is slow)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        import litrev
+
+        print(f"litrev {litrev.__version__}")
+        parser.exit()
+
+
+def _complete(parser: argparse.ArgumentParser) -> None:
+    """Answer a shell's tab completion request and exit; do nothing on a normal call.
+
+    The shell hook (``eval "$(register-python-argcomplete litrev)"``) runs ``litrev`` with
+    ``_ARGCOMPLETE`` set; argcomplete is imported only then.
+    """
+    if "_ARGCOMPLETE" in os.environ:
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="litrev",
@@ -168,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for action in _global_options()._actions:
         parser.add_argument(*action.option_strings, default=None, help=action.help)
+    parser.add_argument("--version", action=_VersionAction,
+                        help="print litrev's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = add_command(sub, "init", help="create the database and write a starter profile",
@@ -196,14 +230,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("name", help="the query's name (see `litrev query list`)")
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter of the query; repeat for several")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="how to print the rows")
     p.set_defaults(func=cmd_query_run)
     p = add_command(qsub, "sql", help="run one read-only SQL statement",
                     example="litrev query sql \"SELECT kind, count(*) FROM excerpts GROUP BY 1\" "
                             "--format csv")
     p.add_argument("sql", help="one SELECT statement; $name placeholders are bound from -p")
-    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="a value for a $KEY placeholder; repeat for several")
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="how to print the rows")
     p.set_defaults(func=cmd_query_sql)
 
     for module in COMMAND_MODULES:
@@ -213,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    _complete(parser)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -12,6 +12,7 @@ import sys
 from litrev.flows.cli import add_command, parse_params
 from litrev.flows.context import Context
 from litrev.flows.errors import UsageError
+from litrev.vocabulary import ExcerptKind
 
 EXPORT_EXAMPLE = """\
 litrev export excerpts --theme role_clarity --lang fi --lang de -o review.xlsx
@@ -94,8 +95,8 @@ def cmd_import_reviews(args, ctx: Context) -> int:
 
 
 def register(subparsers) -> None:
-    from litrev.store.export import FORMATS, KINDS
-
+    # The formats are checked when the command runs (store.export.format_for, with the list in
+    # its error): importing store.export here would load DuckDB for every `litrev -h`.
     e = add_command(subparsers, "export", help="export tables for reviewers (excerpts with "
                     "translations, themes and provenance)", example=EXPORT_EXAMPLE)
     esub = e.add_subparsers(dest="export_command", metavar="SUBCOMMAND")
@@ -106,15 +107,17 @@ def register(subparsers) -> None:
                    help="keep excerpts coded with this theme id; repeat for any of several")
     p.add_argument("--lang", action="append", default=[], metavar="L",
                    help="keep excerpts in this language (fi, de, sv, en, ...); repeat for several")
-    p.add_argument("--kind", choices=KINDS, help="keep only this kind of excerpt")
+    p.add_argument("--kind", choices=[k.value for k in ExcerptKind],
+                   help="keep only this kind of excerpt")
     p.add_argument("--since", metavar="DATE",
                    help="keep excerpts first retrieved on or after this day (YYYY-MM-DD, UTC)")
     p.add_argument("--query", metavar="NAME",
                    help="keep the excerpts a saved query returns (it must list excerpt_id)")
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter of the saved query; repeat for several")
-    p.add_argument("--format", choices=FORMATS,
-                   help="the file format (default: from the -o file name's suffix)")
+    p.add_argument("--format", metavar="FORMAT",
+                   help="xlsx, csv, markdown, html, parquet or ris (default: from the -o file "
+                        "name's suffix)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
     p.add_argument("--excel", action="store_true",
                    help="CSV only: start with a byte-order mark so Excel reads UTF-8 correctly")

@@ -270,7 +270,8 @@ def register(sub) -> None:
                     example="litrev prisma\nlitrev prisma --since 2026-11-01 --format markdown")
     p.add_argument("--since", metavar="YYYY-MM-DD",
                    help="only runs since this date, and list each run (an updated review)")
-    p.add_argument("--format", choices=("table", "markdown", "csv", "json"), default="table")
+    p.add_argument("--format", choices=("table", "markdown", "csv", "json"), default="table",
+                   help="how to print the counts")
     p.set_defaults(func=cmd_prisma)
 
     p = add_command(sub, "serve", help="serve the nightly harvest on the profile's schedule "

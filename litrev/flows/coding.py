@@ -5,9 +5,9 @@ No Prefect here: the harvest flow calls :func:`run_coding` as one task after tra
 language or translation changed, or everything when the codebook version changed (or
 ``everything=True``). Texts are read and coded in batches, so memory stays bounded.
 
-    >>> run_coding("corpus.duckdb", profile)
-    {'codebook': 'psw-integration', 'codebook_version': '1.0+d4bf10d0b5', 'codebook_changed':
-     False, 'coded': 12, 'matches': 30, 'index': {'english': 40, 'finnish': 16}, ...}
+    run_coding("corpus.duckdb", profile)
+    # -> {'codebook': 'psw-integration', 'codebook_version': '1.0+d4bf10d0b5', 'codebook_changed':
+    #    False, 'coded': 12, 'matches': 30, 'index': {'english': 40, 'finnish': 16}, ...}
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ the same ``nightly_harvest`` flow a schedule runs (only the ``files`` source is 
 translation provider is ``none``, so nothing touches the network), then runs saved queries and
 writes the reviewers' tables and the run report.
 
-    >>> result = run_demo("litrev-demo.duckdb", "litrev-out")
-    >>> sorted(p.name for p in result.outputs)
-    ['excerpts.html', 'excerpts.xlsx', 'report.html']
+    result = run_demo("litrev-demo.duckdb", "litrev-out")
+    sorted(p.name for p in result.outputs)
+    # -> ['excerpts.html', 'excerpts.xlsx', 'report.html']
 
 Running it again changes nothing in the corpus: the files source sees unchanged files, the
 memory import is an upsert, and every id is stable (the ledger records one more run).

@@ -1,6 +1,6 @@
 """The nightly harvest: one Prefect flow that joins sources, language, load, translation, coding.
 
-Why this shape (DESIGN.md, "Data flow of one harvest run"):
+Why this shape (docs/architecture.md, "Data flow of one harvest run"):
 
 - sources run concurrently, each as one task in a thread (``task.submit``); request retries
   live in the HTTP layer only, and the task retries a source only when *all* of its searches

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import math
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by the commands that print frames, not by `litrev -h`
+    import pandas as pd
 
 FORMATS = ("table", "csv", "json", "markdown")
 
 
-def _plain(value):
+def _plain(value: object) -> object:
+    import pandas as pd
+
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if value is pd.NA or value is pd.NaT:
@@ -24,7 +27,7 @@ def _plain(value):
     return value
 
 
-def _cell(value, width: int | None = None) -> str:
+def _cell(value: object, width: int | None = None) -> str:
     value = _plain(value)
     if value is None:
         text = ""
@@ -38,7 +41,7 @@ def _cell(value, width: int | None = None) -> str:
     return text
 
 
-def records(frame: pd.DataFrame) -> list[dict]:
+def records(frame: pd.DataFrame) -> list[dict[str, object]]:
     return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 

@@ -6,9 +6,9 @@ server should still get the nightly harvest from one command, so ``litrev serve`
 ``prefect server start`` itself on 127.0.0.1 with a free port and its own ``PREFECT_HOME``,
 waits until ``/api/health`` answers, and stops it on exit. The test suite uses the same class.
 
-    >>> with LocalPrefectServer(home=Path("prefect-home")) as server:
-    ...     server.api_url
-    'http://127.0.0.1:54321/api'
+    with LocalPrefectServer(home=Path("prefect-home")) as server:
+        server.api_url
+    # -> 'http://127.0.0.1:54321/api'
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ machines without network; charts drawn by matplotlib are embedded as SVG (text k
 it stays searchable), with no script, stylesheet or font fetched from anywhere. The figures come
 from :func:`store.report.report_data`; this module only draws and lays them out.
 
-    >>> from litrev.flows.report import write_report
-    >>> write_report("litrev.duckdb", "report.html", target_language="en")
-    PosixPath('report.html')
+    from litrev.flows.report import write_report
+    write_report("litrev.duckdb", "report.html", target_language="en")
+    # -> PosixPath('report.html')
 
 Synthetic records (demo data, DOI prefix 10.5555) are counted apart in the charts and marked
 SYNTHETIC in every listed row; each listed record shows its source and where its text came from.

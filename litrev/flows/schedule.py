@@ -14,9 +14,9 @@ Two ways to run it:
 - ``litrev deploy`` writes a ``prefect.yaml`` (:func:`prefect_yaml`) for users with their own
   server and a work pool: ``prefect deploy --all`` then registers it.
 
-    >>> deployment = build_deployment(profile, profile_path, db_path)
-    >>> deployment.name, deployment.schedules[0].schedule.cron
-    ('nightly-my-review', '0 2 * * *')
+    deployment = build_deployment(profile, profile_path, db_path)
+    deployment.name, deployment.schedules[0].schedule.cron
+    # -> ('nightly-my-review', '0 2 * * *')
 """
 
 from __future__ import annotations

@@ -6,12 +6,12 @@ blocked; the answers are saved in one short ``write_session``. No Prefect here: 
 flow runs :func:`run_translation` as one task, and ``litrev translate`` calls it directly.
 
 Every run retries the texts left ``pending`` (the provider was unreachable or down), so the
-next nightly run picks them up by itself; ``retry_pending=True`` (``--retry-pending``) also
+next nightly run picks them up by itself; ``retry_failed=True`` (``--retry-failed``) also
 retries the ones that ``failed`` (the provider refused them).
 
-    >>> summary = run_translation("corpus.duckdb", profile)
-    >>> summary["by_status"], summary["provider_calls"], summary["circuit_open"]
-    ({'machine': 12, 'tm': 3}, 12, False)
+    summary = run_translation("corpus.duckdb", profile)
+    summary["by_status"], summary["provider_calls"], summary["circuit_open"]
+    # -> ({'machine': 12, 'tm': 3}, 12, False)
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from litrev.store import translations as store_tr
 from litrev.store.db import read_session, write_session
 
 
-def run_translation(db_path: str | os.PathLike, profile: Profile, *, retry_pending: bool = False,
+def run_translation(db_path: str | os.PathLike, profile: Profile, *, retry_failed: bool = False,
                     limit: int | None = None, provider: str | None = None,
                     engine: TranslationEngine | None = None) -> dict:
     """Translate what needs translating into the profile's target language.
@@ -55,7 +55,7 @@ def run_translation(db_path: str | os.PathLike, profile: Profile, *, retry_pendi
     provider_name = engine.client.name if engine is not None else None
 
     with read_session(db_path) as con:
-        frame = store_tr.texts_to_translate(con, target, include_failed=retry_pending,
+        frame = store_tr.texts_to_translate(con, target, include_failed=retry_failed,
                                             limit=limit)
         todo = [store_tr.TodoText(h, text, lang, memory_key(text))
                 for h, text, lang in zip(frame["text_hash"], frame["text"],

@@ -6,10 +6,10 @@ and each write session ends by publishing a read-only copy (``<db>.snapshot``: w
 temporary name, then renamed, so a reader sees either the old or the new copy, never half).
 Readers (`query`, `search`, `export`, `status`) open the snapshot when there is one.
 
-    >>> with write_session("corpus.duckdb") as con:      # migrates, then snapshots on exit
-    ...     con.execute("SELECT count(*) FROM works").fetchone()
-    >>> with read_session("corpus.duckdb") as con:       # never blocks a harvest
-    ...     con.execute("SELECT count(*) FROM works").fetchone()
+    with write_session("corpus.duckdb") as con:      # migrates, then snapshots on exit
+        con.execute("SELECT count(*) FROM works").fetchone()
+    with read_session("corpus.duckdb") as con:       # never blocks a harvest
+        con.execute("SELECT count(*) FROM works").fetchone()
 """
 
 from __future__ import annotations
@@ -220,8 +220,8 @@ def transaction(con: duckdb.DuckDBPyConnection, *, relations: dict | None = None
     caller already opened (the caller commits or rolls back). The relations are always
     unregistered.
 
-        >>> with transaction(con, relations={"batch_works": frame}, failure="loading failed"):
-        ...     con.execute("INSERT INTO works SELECT * FROM batch_works")
+        with transaction(con, relations={"batch_works": frame}, failure="loading failed"):
+            con.execute("INSERT INTO works SELECT * FROM batch_works")
     """
     relations = relations or {}
     for name, relation in relations.items():

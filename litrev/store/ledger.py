@@ -18,12 +18,12 @@ excluded; litrev excludes nothing automatically, so it stays 0 unless a step set
 
 Example::
 
-    >>> entries = [SearchEntry(source="files", query="imports/*.jsonl", work_ids=("doi:10.1/a",))]
-    >>> with write_session(db) as con:
-    ...     open_run(con, run_id="r1", review_name="PSW", trigger="cli")
-    ...     counts = classify_searches(con, entries, batch.works)   # before load_batch
-    ...     load_batch(con, batch, run_id="r1")
-    ...     record_searches(con, "r1", entries, counts)
+    entries = [SearchEntry(source="files", query="imports/*.jsonl", work_ids=("doi:10.1/a",))]
+    with write_session(db) as con:
+        open_run(con, run_id="r1", review_name="PSW", trigger="cli")
+        counts = classify_searches(con, entries, batch.works)   # before load_batch
+        load_batch(con, batch, run_id="r1")
+        record_searches(con, "r1", entries, counts)
 """
 
 from __future__ import annotations

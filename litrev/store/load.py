@@ -5,11 +5,11 @@ registered as relations and are merged with one ``INSERT ... ON CONFLICT`` per t
 transaction. Loading the same batch twice leaves the same rows (only ``last_seen`` moves); an
 error anywhere rolls the whole batch back.
 
-    >>> batch = records_to_batch(records)            # plain SourceRecords from extract/
-    >>> with write_session(db) as con:
-    ...     counts = load_batch(con, batch, run_id="r1")
-    >>> counts.by_source["openalex"].new_records
-    12
+    batch = records_to_batch(records)            # plain SourceRecords from extract/
+    with write_session(db) as con:
+        counts = load_batch(con, batch, run_id="r1")
+    counts.by_source["openalex"].new_records
+    # -> 12
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ Why read-only and checked: analysts run these against the review's corpus; a typ
 delete evidence. Connections are opened read-only, external access is switched off, and any
 statement that is not a query is refused before it reaches DuckDB.
 
-    >>> q = get_query("excerpts_by_language")
-    >>> with read_session(db) as con:
-    ...     frame = run_saved(con, q, {"kind": "abstract"})
+    q = get_query("excerpts_by_language")
+    with read_session(db) as con:
+        frame = run_saved(con, q, {"kind": "abstract"})
 """
 
 from __future__ import annotations

@@ -5,10 +5,10 @@ the corpus, testable without a plotting library, and reusable by anything else t
 figures (a notebook, another report format). Every statement lives in
 ``litrev/store/sql/report_*.sql``.
 
-    >>> with read_session(db) as con:
-    ...     data = report_data(con, target_language="en")
-    >>> data.seed_stances[["stance", "statements"]].values.tolist()
-    [['mentioning', 2], ['supporting', 1], ['unclassified', 1]]
+    with read_session(db) as con:
+        data = report_data(con, target_language="en")
+    data.seed_stances[["stance", "statements"]].values.tolist()
+    # -> [['mentioning', 2], ['supporting', 1], ['unclassified', 1]]
 """
 
 from __future__ import annotations

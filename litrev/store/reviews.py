@@ -11,10 +11,10 @@ A corrected translation becomes the ``translations`` row of that text with statu
 provider ``reviewer``; the translation step never overwrites a human row. Importing the same file
 twice changes nothing (not even ``imported_at``).
 
-    >>> with write_session(db) as con:
-    ...     summary = import_reviews(con, "review.xlsx")
-    >>> summary.reviews_new, summary.translations_human, summary.unknown_ids
-    (3, 1, [])
+    with write_session(db) as con:
+        summary = import_reviews(con, "review.xlsx")
+    summary.reviews_new, summary.translations_human, summary.unknown_ids
+    # -> (3, 1, [])
 """
 
 from __future__ import annotations

@@ -12,12 +12,12 @@ The writer builds the index (``litrev.flows.coding.run_coding`` after each load,
 ``litrev code``); the index lives in the database file, so it is in the snapshot and readers
 search it without waiting for a running harvest.
 
-    >>> with write_session(db) as con:
-    ...     refresh_index(con)
-    {'english': 40, 'finnish': 16}
-    >>> with read_session(db) as con:
-    ...     hits = search(con, "kokemusasiantuntija", lang="fi", limit=5)
-    >>> hits[["excerpt_id", "score", "snippet", "translation"]]
+    with write_session(db) as con:
+        refresh_index(con)
+    # -> {'english': 40, 'finnish': 16}
+    with read_session(db) as con:
+        hits = search(con, "kokemusasiantuntija", lang="fi", limit=5)
+    hits[["excerpt_id", "score", "snippet", "translation"]]
 
 Table names cannot be bound parameters; they are made by :func:`index_table` from a fixed list
 of stemmer names (:data:`FTS_STEMMERS`) and checked, never taken from user input.

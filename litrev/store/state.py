@@ -4,11 +4,11 @@ Why: a nightly harvest must ask each API only for what is new or updated since t
 that succeeded (OAI-PMH ``from=``, OpenAlex ``from_updated_date``, a file's content hash). A
 failed search stores nothing, so the next run asks again from the old watermark.
 
-    >>> with read_session(db) as con:
-    ...     state = load_state(con, "oaipmh")          # {"helda": "2026-11-25"}
-    >>> ctx = HarvestContext(profile, settings, state=state)
-    >>> with write_session(db) as con:                  # after the batch is loaded
-    ...     save_watermarks(con, results, run_id="r7")
+    with read_session(db) as con:
+        state = load_state(con, "oaipmh")          # {"helda": "2026-11-25"}
+    ctx = HarvestContext(profile, settings, state=state)
+    with write_session(db) as con:                  # after the batch is loaded
+        save_watermarks(con, results, run_id="r7")
 """
 
 from __future__ import annotations

@@ -5,10 +5,10 @@ Why a coding state table (``excerpt_coding``): an excerpt that matches no theme 
 codebook version, its language and the md5 of the translation it was coded on; it is coded
 again only when one of those changes (a new codebook version re-codes everything).
 
-    >>> changed = save_codebook(con, codebook)             # True when the version is new
-    >>> ids = coding_todo(con, codebook.version_key, "en")
-    >>> batch = coding_batch(con, ids[:2000], "en")         # excerpt_id, text, language, ...
-    >>> save_coding(con, codebook.version_key, batch, matches)
+    changed = save_codebook(con, codebook)             # True when the version is new
+    ids = coding_todo(con, codebook.version_key, "en")
+    batch = coding_batch(con, ids[:2000], "en")         # excerpt_id, text, language, ...
+    save_coding(con, codebook.version_key, batch, matches)
 """
 
 from __future__ import annotations

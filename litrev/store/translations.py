@@ -4,11 +4,11 @@ Why here: the translation step reads on the snapshot (never blocking a harvest),
 provider with no database open, and then saves everything in one short write. This module
 holds the statements for each of those steps; no HTTP, no provider code.
 
-    >>> with read_session(db) as con:
-    ...     todo = texts_to_translate(con, "en")          # text_hash, text, source_language
-    ...     found = lookups(con, keys, "en", "google")     # human / memory / cache answers
-    >>> with write_session(db) as con:
-    ...     save_results(con, results, now=now)            # translations + translation_cache
+    with read_session(db) as con:
+        todo = texts_to_translate(con, "en")          # text_hash, text, source_language
+        found = lookups(con, keys, "en", "google")     # human / memory / cache answers
+    with write_session(db) as con:
+        save_results(con, results, now=now)            # translations + translation_cache
 
 Keys: ``translations`` and ``translation_cache`` by the hash of the text as stored
 (:func:`extract.normalize.text_hash`, = ``excerpts.text_hash``); ``translation_memory`` by the

@@ -9,10 +9,10 @@ Why :class:`SearchResult` per query: the search ledger (PRISMA-S) records each q
 sent, with hits reported and records retrieved, and whether it failed. :func:`run_source` never
 raises for a source's failure, so one broken API never stops the others.
 
-    >>> ctx = HarvestContext(profile, profile.sources["openalex"], client=None)
-    >>> results = run_source("openalex", ctx)
-    >>> [(r.query, r.status, len(r.records)) for r in results]
-    [('peer support worker', 'succeeded', 120), ...]
+    ctx = HarvestContext(profile, profile.sources["openalex"], client=None)
+    results = run_source("openalex", ctx)
+    [(r.query, r.status, len(r.records)) for r in results]
+    # -> [('peer support worker', 'succeeded', 120), ...]
 """
 
 from __future__ import annotations

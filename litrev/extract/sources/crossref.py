@@ -9,9 +9,9 @@ profile's contact email goes as ``mailto`` (Crossref's polite pool); increments 
 Profile options (``[sources.crossref]``): ``rows`` (per page, default 100), ``searches``
 (default true), ``by_doi`` (default true: fetch each seed DOI).
 
-    >>> rec = to_record(message)          # one item of message.items, or a single work
-    >>> rec.excerpts[0].text[:24]
-    'Background: The absence '
+    rec = to_record(message)          # one item of message.items, or a single work
+    rec.excerpts[0].text[:24]
+    # -> 'Background: The absence '
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ records revised later are picked up by a full run (``litrev harvest --full``).
 
 Profile options (``[sources.europepmc]``): ``page_size`` (default 100, at most 1000).
 
-    >>> rec = to_record(result)     # one element of resultList.result
-    >>> rec.work.pmid
-    '39709209'
+    rec = to_record(result)     # one element of resultList.result
+    rec.work.pmid
+    # -> '39709209'
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ A malformed entry is skipped; the search still succeeds and its ``error`` lists 
 entry as ``file:line: why`` (the ledger keeps it), e.g.
 ``scite-otte.csv:4: no citation statement text (columns Snippet / Citation Statement)``.
 
-    >>> results = harvest(HarvestContext(profile, profile.sources["files"]))
-    >>> [(r.query_key, len(r.records), r.error) for r in results]
-    [('scite-otte.csv', 4, 'scite-otte.csv:4: no citation statement text ...')]
+    results = harvest(HarvestContext(profile, profile.sources["files"]))
+    [(r.query_key, len(r.records), r.error) for r in results]
+    # -> [('scite-otte.csv', 4, 'scite-otte.csv:4: no citation statement text ...')]
 """
 
 from __future__ import annotations

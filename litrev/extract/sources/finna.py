@@ -14,8 +14,8 @@ all), ``filters`` (Finna ``filter[]`` values such as ``'format:"0/Thesis/"'``), 
 (default ``AllFields``), ``lng`` (language of translated labels, default ``fi``),
 ``page_size`` (default 100, Finna's maximum), ``base_url``.
 
-    >>> [r.work.title for r in parse(Path("finna_search.json").read_bytes())][:1]
-    ['linnunpönttö koivussa']
+    [r.work.title for r in parse(Path("finna_search.json").read_bytes())][:1]
+    # -> ['linnunpönttö koivussa']
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ Quirks handled (see tests/fixtures/oaipmh/PROVENANCE.md):
   dropped), notes such as "Paper presented at ..." go to ``extra["notes"]``; HTML that
   InvenioRDM escapes twice is unescaped before the markup is stripped.
 
-    >>> [r.work.title for r in parse(Path("helda.xml").read_bytes())]
-    ['Perunan typpilannoitus luonnonmukaisessa viljelyssä']
+    [r.work.title for r in parse(Path("helda.xml").read_bytes())]
+    # -> ['Perunan typpilannoitus luonnonmukaisessa viljelyssä']
 """
 
 from __future__ import annotations

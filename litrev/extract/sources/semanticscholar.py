@@ -11,9 +11,9 @@ Incremental runs: the citations endpoint has no date filter, so the watermark is
 ``citationCount``; when it has not changed since the last run, the citations are not fetched
 again (one request per seed instead of one per page).
 
-    >>> rec = to_record(edge, paper=seed_work)      # edge: one element of the page's "data"
-    >>> [e.kind for e in rec.excerpts]
-    ['citation_statement', 'citation_statement', ...]
+    rec = to_record(edge, paper=seed_work)      # edge: one element of the page's "data"
+    [e.kind for e in rec.excerpts]
+    # -> ['citation_statement', 'citation_statement', ...]
 """
 
 from __future__ import annotations

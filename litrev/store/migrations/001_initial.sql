@@ -1,5 +1,5 @@
 -- name: 001_initial
--- description: The corpus schema of DESIGN.md: works, provenance, citations, excerpts,
+-- description: The corpus schema of docs/architecture.md: works, provenance, citations, excerpts,
 --   translations (with cache and memory), themes, the search ledger, source state, reviews.
 
 CREATE TABLE works (
