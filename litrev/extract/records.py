@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from litrev.extract import normalize
 
@@ -42,9 +43,13 @@ class Work:
     url: str | None = None
     is_seed: bool = False
     synthetic: bool = False
+    # the title's language as detected (``extract.language.detect_records``), never a source's
+    title_language: str | None = None
+    title_language_confidence: float | None = None
+    title_language_method: str | None = None
 
     @classmethod
-    def create(cls, **fields) -> Work:
+    def create(cls, **fields: Any) -> Work:
         """Build a work, normalising the DOI, cleaning the title and computing ``work_id``."""
         fields["doi"] = normalize.normalize_doi(fields.get("doi"))
         if fields.get("title") is not None:
@@ -80,10 +85,16 @@ class Excerpt:
     language_hint: str | None = None
     synthetic: bool = False
     origin: str | None = None  # where the text itself came from (file path, repository, page)
+    # the text's language as detected (``extract.language.detect_records``), never a source's
+    language: str | None = None
+    language_confidence: float | None = None
+    language_method: str | None = None
+    # a part of a mixed-language text names the whole text's excerpt
+    parent_excerpt_id: str | None = None
 
     @classmethod
     def create(cls, *, work_id: str, kind: str, text: str, cited_work_id: str | None = None,
-               **fields) -> Excerpt:
+               **fields: Any) -> Excerpt:
         """Build an excerpt with cleaned text and its stable id."""
         if kind not in EXCERPT_KINDS:
             raise ValueError(f"excerpt kind must be one of {EXCERPT_KINDS}, got {kind!r}")
@@ -129,4 +140,4 @@ class SourceRecord:
     related: tuple[Work, ...] = ()
     citations: tuple[tuple[str, str], ...] = ()
     deleted: bool = False
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
