@@ -16,7 +16,7 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from litrev.extract import normalize
@@ -104,6 +104,14 @@ class Excerpt:
             excerpt_id=normalize.excerpt_id(work_id, kind, cited_work_id, clean),
             work_id=work_id, kind=kind, text=clean, cited_work_id=cited_work_id, **fields,
         )
+
+    def part(self, text: str) -> Excerpt:
+        """A run of this excerpt's text (one language of a mixed-language abstract) as an
+        excerpt of its own: same work, kind, cited work and other fields, the run's text, its
+        own stable id, and ``parent_excerpt_id`` naming this excerpt."""
+        return replace(self, text=text, parent_excerpt_id=self.excerpt_id,
+                       excerpt_id=normalize.excerpt_id(self.work_id, self.kind,
+                                                       self.cited_work_id, text))
 
 
 def abstracts_or_title(work: Work, abstracts: tuple[Excerpt, ...], *,

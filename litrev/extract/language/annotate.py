@@ -4,7 +4,7 @@
 Why on records: the records are what extract hands over; detecting there keeps one pass over
 the data (no round trip through the store's frames) and one place for each id and hash (the
 store computes ``text_hash`` and ``content_hash`` when it builds the batch, the part of a mixed
-text gets its ``excerpt_id`` from :func:`litrev.extract.normalize.excerpt_id`).
+text gets its ``excerpt_id`` from :meth:`litrev.extract.records.Excerpt.part`).
 
 A record can name the same excerpt or work as another record of the batch (two sources, a cited
 work named by several records). The store merges them taking, per field, the first value that is
@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 
-from litrev.extract import normalize
 from litrev.extract.language import detection
 from litrev.extract.language.results import Detection
 from litrev.extract.language.voting import Method
@@ -117,12 +116,9 @@ def _detect_titles(records: Sequence[SourceRecord], candidates: Sequence[str] | 
 
 
 def _parts(whole: Excerpt, found: Detection) -> list[Excerpt]:
-    return [dataclasses.replace(
-        whole, text=part.text, parent_excerpt_id=whole.excerpt_id,
-        excerpt_id=normalize.excerpt_id(whole.work_id, whole.kind, whole.cited_work_id,
-                                        part.text),
-        language=part.lang, language_confidence=float(part.confidence),
-        language_method=PART_METHOD) for part in found.parts]
+    return [dataclasses.replace(whole.part(part.text), language=part.lang,
+                                language_confidence=float(part.confidence),
+                                language_method=PART_METHOD) for part in found.parts]
 
 
 def _with_title(work: Work, titles: dict[str, Detection]) -> Work:
