@@ -517,3 +517,24 @@ def test_threads_get_the_same_answers_as_one_thread(dev):
         threaded = list(pool.map(L.detect, texts))
     L.clear_caches()  # the single thread computes every answer again, none read from a cache
     assert threaded == [L.detect(t) for t in texts]
+
+
+def test_each_layer_of_the_package_imports_only_the_layers_before_it():
+    """The order the package's docstring gives; a layer reaching down (voting importing
+    annotate, say) would tie the detector to the harvest's records."""
+    import ast
+
+    layers = ["codes", "results", "text", "detectors", "scandinavian", "voting", "mixed",
+              "detection", "annotate"]
+    package = REPO / "litrev" / "extract" / "language"
+    assert sorted(p.stem for p in package.glob("*.py")) == sorted([*layers, "__init__"])
+    for i, layer in enumerate(layers):
+        tree = ast.parse((package / f"{layer}.py").read_text(encoding="utf-8"))
+        used = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == "litrev.extract.language":
+                    used.update(alias.name for alias in node.names)
+                elif node.module.startswith("litrev.extract.language."):
+                    used.add(node.module.rsplit(".", 1)[1])
+        assert used <= set(layers[:i]), (layer, used - set(layers[:i]))

@@ -4,6 +4,7 @@ One module per layer, each importing only the layers above it in this list:
 
 - :mod:`.codes`: the one normaliser of language values (``eng``, ``en_US``, ``Finnish``,
   detector labels) to ISO 639-1, :func:`normalize_language`;
+- :mod:`.results`: what a detection returns (:class:`Detection`, :class:`Part`);
 - :mod:`.text`: the text as the detectors read it (:func:`prepare`, the sample);
 - :mod:`.detectors`: fastText, heliport, lingua and langdetect, each returning a distribution;
 - :mod:`.scandinavian`: spelling, grammar and word-frequency cues for sv/no/da;
