@@ -364,24 +364,30 @@ def test_exit_codes_say_what_failed():
 
 
 def test_stored_titles_and_excerpts_are_not_detected_again(tmp_path, monkeypatch):
-    from litrev.extract import language as L
+    import dataclasses
+
+    from litrev.extract.language import detection
     from litrev.flows import harvest
     from litrev.store.db import write_session
     from litrev.store.load import load_batch, records_to_batch
     from tests import corpus
 
     db = tmp_path / "c.duckdb"
-    first = harvest.detect_languages.fn(db, records_to_batch(corpus.seed_records()), ())
-    assert first.works["title_language"].notna().all()
+    first = harvest.detect_languages.fn(db, corpus.seed_records(), ())
+    assert all(r.work.title_language for r in first if r.work.title)
+    assert all(x.language for r in first for x in r.excerpts)
     with write_session(db) as con:
-        load_batch(con, first, run_id="r1")
+        load_batch(con, records_to_batch(first), run_id="r1")
     asked = []
-    real = L.detect
-    monkeypatch.setattr(L, "detect", lambda text, **kw: asked.append(text) or real(text, **kw))
-    harvest.detect_languages.fn(db, records_to_batch(corpus.seed_records()), ())
+    real = detection.detect
+    monkeypatch.setattr(detection, "detect",
+                        lambda text, **kw: asked.append(text) or real(text, **kw))
+    harvest.detect_languages.fn(db, corpus.seed_records(), ())
     assert asked == []
-    changed = records_to_batch(corpus.seed_records())
-    changed.works.loc[0, "title"] = "Vertaistuki psykiatrisessa sairaalahoidossa"
+    changed = corpus.seed_records()
+    retitled = dataclasses.replace(changed[0].work,
+                                   title="Vertaistuki psykiatrisessa sairaalahoidossa")
+    changed[0] = dataclasses.replace(changed[0], work=retitled)
     again = harvest.detect_languages.fn(db, changed, ())
     assert asked == ["Vertaistuki psykiatrisessa sairaalahoidossa"]  # a changed title is
-    assert again.works.loc[0, "title_language"] == "fi"              # detected again
+    assert again[0].work.title_language == "fi"                      # detected again

@@ -1,24 +1,27 @@
-"""Language detection on real texts: the seed page, the labelled dev set, the demo review.
+"""Language detection on real texts: the seed page, the labelled sets, the demo review.
 
 Texts come from ``tests/corpus.py`` (the seed page's citation statements),
-``tests/fixtures/lang/labeled_dev.jsonl`` (real labelled texts, see its README) and the demo
-review's works (``litrev/flows/demo/data/works.jsonl``: real abstracts, see its README). The mixed
-texts are built by joining two of those real abstracts, as Finnish repositories do.
+``tests/fixtures/lang/labeled_dev.jsonl`` (the dev set, see its README), the three validation
+sets ``tests/fixtures/lang/validation_*.jsonl`` (labelled real texts read while tuning, see
+PROVENANCE.md: their figures are validation figures, not test results) and the demo review's
+works (``litrev/flows/demo/data/works.jsonl``: real abstracts, see its README). The mixed texts
+are built by joining two of those real abstracts, as Finnish repositories do.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from litrev.extract import language as L
+from litrev.extract.language import detectors, voting
+from litrev.extract.language.scandinavian import cues
 from litrev.extract.normalize import excerpt_id
+from litrev.extract.records import Excerpt, SourceRecord, Work
 from litrev.flows.cli import main as litrev
 from tests import corpus
 
@@ -82,8 +85,8 @@ def test_abstracts_the_fast_detectors_agree_on_never_reach_lingua_or_langdetect(
                                                                               monkeypatch):
     """The cascade that keeps abstracts above 2,000 texts/s: fastText and heliport settle them."""
     asked = []
-    monkeypatch.setattr(L, "_lingua", lambda *a: asked.append("lingua") or {})
-    monkeypatch.setattr(L, "_langdetect", lambda *a: asked.append("langdetect") or {})
+    monkeypatch.setattr(detectors, "lingua", lambda *a: asked.append("lingua") or {})
+    monkeypatch.setattr(detectors, "langdetect", lambda *a: asked.append("langdetect") or {})
     L.clear_caches()
     for work_id in (FI_ID, EN_ID, SV_ID):
         found = L.detect(demo[work_id]["abstract"])
@@ -122,33 +125,31 @@ def test_ambiguous_scandinavian_words_are_und_not_a_guess(text):
 
 def test_title_in_capitals_is_lowercased_for_detection(dev):
     caps = next(r["text"] for r in dev if r["text"].startswith("LES CHERCHEURS ALGERIENS"))
-    assert L.detect(caps, method=L.LANGDETECT_ONLY).lang == "de"  # the trip the issue names
+    assert L.prepare(caps).startswith("les chercheurs algeriens")
     assert L.detect(caps).lang == "fr"
     assert L.detect("SOSIALISTINEN SUOMI, DEMOKRAATTINEN YLIOPISTO JA MAAILMANRAUHA").lang == "fi"
 
 
 # --- Swedish, Norwegian, Danish: spelling and grammar cues ---------------------------------------
 
-VALIDATION = REPO / "tests" / "fixtures" / "lang" / "scandinavian_validation.jsonl"
-HOLDOUT_LIKE = REPO / "tests" / "fixtures" / "lang" / "holdout_like_validation.jsonl"
-UNSEEN = REPO / "tests" / "fixtures" / "lang" / "unseen_validation.jsonl"
+FIXTURES = REPO / "tests" / "fixtures" / "lang"
+# Validation sets: labelled real texts that were read while tuning (the cues, the bracket rule),
+# so their figures are optimistic for unread texts; see PROVENANCE.md. No test set exists yet.
+VALIDATION_LIKE_DEV = (FIXTURES / "validation_like_dev_1.jsonl",
+                       FIXTURES / "validation_like_dev_2.jsonl")
+VALIDATION_SCANDINAVIAN = FIXTURES / "validation_scandinavian.jsonl"
 
 
 @pytest.fixture(scope="module")
-def unseen() -> dict[str, list[dict]]:
-    """The three validation sets (not the dev set; see their PROVENANCE)."""
-    return {"scandinavian": _jsonl(VALIDATION), "holdout_like": _jsonl(HOLDOUT_LIKE),
-            "unseen": _jsonl(UNSEEN)}
+def validation() -> dict[str, list[dict]]:
+    """The three validation sets by file stem."""
+    return {path.stem: _jsonl(path) for path in (*VALIDATION_LIKE_DEV, VALIDATION_SCANDINAVIAN)}
 
 
 @pytest.fixture(scope="module")
-def labels(dev, unseen) -> dict[str, str]:
+def labels(dev, validation) -> dict[str, str]:
     """Text -> label over every labelled file."""
-    return {r["text"]: r["lang"] for rows in (dev, *unseen.values()) for r in rows}
-
-
-# fastText, lingua and langdetect without heliport or the cues: the ensemble before heliport.
-THREE = L.Method(detectors=("fasttext", "lingua", "langdetect"), scandinavian_cues=False)
+    return {r["text"]: r["lang"] for rows in (dev, *validation.values()) for r in rows}
 
 
 @pytest.mark.parametrize("text, lang", [
@@ -157,9 +158,8 @@ THREE = L.Method(detectors=("fasttext", "lingua", "langdetect"), scandinavian_cu
      "da"),                                                                   # lingua da.txt
     ("en studie av friluftsaktiviteter bland ungdomar", "sv"),               # SwePub (dev set)
 ])
-def test_heliport_gets_scandinavian_texts_the_other_detectors_miss(labels, text, lang):
+def test_scandinavian_texts_are_called_right_with_or_without_the_cues(labels, text, lang):
     assert labels[text] == lang  # the label comes from the labelled files
-    assert L.detect(text, method=THREE).lang != lang
     assert L.detect(text, method=L.Method(scandinavian_cues=False)).lang == lang
     assert L.detect(text).lang == lang
 
@@ -168,22 +168,20 @@ def test_a_danish_imperative_is_danish_not_norwegian(labels):
     full = next(t for t in labels if t.startswith("Dæk med sølvpapir og kom det i ovnen"))
     assert labels[full] == "da"
     text = "Dæk med sølvpapir og"  # its first words; "Dæk" is Danish (Norwegian "dekk")
-    assert L.detect(text, method=THREE).lang == "no"
     assert L.detect(text).lang == "da"
 
 
-def test_cues_settle_a_title_the_detectors_read_as_norwegian(labels):
+def test_cues_settle_a_short_swedish_title(labels):
     text = "Facebook låg nere – #facebookdown trendar"  # SwePub title
     assert labels[text] == "sv"
-    assert L.detect(text, method=L.Method(scandinavian_cues=False)).lang == "no"  # wrong
+    scores = cues(text)
+    assert scores["sv"] >= max(scores["no"], scores["da"]) + voting.CUE_MIN_MARGIN
     found = L.detect(text)
     assert (found.lang, found.method) == ("sv", "ensemble+cues")
-    assert found.confidence >= L.SHORT_MIN_CONFIDENCE
+    assert found.confidence >= voting.SHORT_MIN_CONFIDENCE
 
 
 def test_english_words_in_a_scandinavian_title_are_no_cue(labels):
-    from litrev.extract.scandinavian import cues
-
     text = "High fashion the High Street way : en praktisk studie om budgetanpassad stil"
     assert labels[text] == "sv"
     assert max(cues("High fashion the High Street way").values()) == 0.0
@@ -191,8 +189,6 @@ def test_english_words_in_a_scandinavian_title_are_no_cue(labels):
 
 
 def test_cues_shared_by_norwegian_and_danish_do_not_separate_them():
-    from litrev.extract.scandinavian import cues
-
     shared = cues("og ikke også")
     assert shared["no"] == shared["da"] > shared["sv"]
 
@@ -203,8 +199,6 @@ def test_dev_title_read_as_norwegian_is_swedish_by_its_cues():
 
 
 def test_cues_weigh_evidence_not_one_word():
-    from litrev.extract.scandinavian import cues
-
     # "av" (sv, no), "-tioner" (sv, da) and "trä" (ä, and its frequency) add up
     sv_title = cues("Stabilisering av takkonstruktioner i trä")
     assert sv_title["sv"] > sv_title["da"] + 1.5 and sv_title["sv"] > sv_title["no"] + 1.5
@@ -217,10 +211,10 @@ def test_cues_weigh_evidence_not_one_word():
     assert max(cues("En kvalitativ studie").values()) < 0.5
 
 
-def test_cues_turn_no_call_wrong_on_unseen_texts(unseen):
+def test_cues_turn_no_call_wrong_on_the_validation_sets(validation):
     """On the validation sets the cues may only turn a miss into a right call: never a
     right call or an ``und`` into a wrong one."""
-    rows = [r for rows in unseen.values() for r in rows]
+    rows = [r for rows in validation.values() for r in rows]
     before = [L.detect(r["text"], method=L.Method(scandinavian_cues=False)).lang for r in rows]
     after = [L.detect(r["text"]).lang for r in rows]
     newly_wrong = [r["text"] for r, a, b in zip(rows, before, after, strict=True)
@@ -232,8 +226,8 @@ def test_cues_turn_no_call_wrong_on_unseen_texts(unseen):
 
 
 def test_cues_never_run_on_long_texts(dev):
-    long_texts = [r["text"] for r in dev if r["lang"] in L.SCANDINAVIAN
-                  and len(r["text"]) > L.CUE_MAX_CHARS]
+    long_texts = [r["text"] for r in dev if r["lang"] in voting.SCANDINAVIAN
+                  and len(r["text"]) > voting.CUE_MAX_CHARS]
     assert len(long_texts) >= 8
     assert all(L.detect(t).method == "ensemble" for t in long_texts)
 
@@ -250,9 +244,19 @@ def test_candidates_restrict_the_choice(dev):
 
 @pytest.mark.parametrize("value, code", [("fin", "fi"), ("swe", "sv"), ("en-US", "en"),
                                          ("English", "en"), ("ger", "de"), ("nob", "no"),
-                                         ("nn", "no"), ("und", None), ("", None), (None, None)])
+                                         ("nn", "no"), ("suomi", "fi"), ("ngerman", "de"),
+                                         ("und", None), ("", None), (None, None)])
 def test_metadata_language_spellings(value, code):
-    assert L.canonical(value) == code
+    assert L.normalize_language(value) == code
+
+
+@pytest.mark.parametrize("label, code", [("__label__sv", "sv"), ("swe", "sv"), ("NB", "no"),
+                                         ("nno", "no"), ("zh-cn", "zh"), ("iw", "he"),
+                                         ("TL", "tl"), ("tgl", "tl")])
+def test_detector_labels_become_the_codes_litrev_reports(label, code):
+    """fastText, heliport, lingua and langdetect label languages their own way; the votes only
+    add up once each label is the code litrev stores."""
+    assert L.normalize_language(label.removeprefix("__label__")) == code
 
 
 def test_hint_settles_a_short_ambiguous_text():
@@ -309,69 +313,95 @@ def test_monolingual_abstracts_are_not_split(demo):
             assert (found.lang, found.parts) == (work["language"], ()), work["id"]
 
 
-# --- annotate_excerpts -----------------------------------------------------------------------
+# --- detect_records: the harvest's records before the store's batch ---------------------------
 
-def _frame(rows: list[tuple[str, str]]) -> pd.DataFrame:
-    records = []
-    for work_id, text in rows:
-        records.append({"excerpt_id": excerpt_id(work_id, "abstract", None, text),
-                        "work_id": work_id, "kind": "abstract", "cited_work_id": None,
-                        "section": None, "text": text, "language": None,
-                        "language_confidence": None, "language_method": None,
-                        "language_hint": None, "parent_excerpt_id": None})
-    return pd.DataFrame(records)
+def _record(work: Work, *texts: str, hint: str | None = None,
+            source: str = "files") -> SourceRecord:
+    excerpts = tuple(Excerpt.create(work_id=work.work_id, kind="abstract", text=text,
+                                    language_hint=hint) for text in texts)
+    return SourceRecord(source=source, source_record_id=work.work_id, work=work,
+                        excerpts=excerpts)
 
 
-def test_annotate_fills_languages_and_adds_parts(demo):
+def test_detect_records_fills_languages_and_adds_parts(demo):
     fi, en = demo[FI_ID]["abstract"], demo[EN_ID]["abstract"]
     mixed = f"{fi} Abstract: {en}"
-    frame = _frame([("doi:10.5555/a", corpus.FINNISH_STATEMENT), ("doi:10.5555/b", mixed)])
-    out = L.annotate_excerpts(frame)
-    assert len(out) == 4
-    assert list(out["language"]) == ["fi", "mul", "fi", "en"]
-    assert list(out["language_method"]) == ["ensemble", "mixed", "mixed-part", "mixed-part"]
-    parent = frame.loc[1, "excerpt_id"]
-    parts = out[out["parent_excerpt_id"] == parent]
-    assert list(parts["work_id"]) == ["doi:10.5555/b", "doi:10.5555/b"]
-    for _, part in parts.iterrows():
-        assert part["excerpt_id"] == excerpt_id("doi:10.5555/b", "abstract", None, part["text"])
-    assert parts.iloc[1]["text"].startswith("Abstract: Objective: Modern")
-
-
-def test_annotate_skips_stored_ids(demo):
-    frame = _frame([("doi:10.5555/a", corpus.FINNISH_STATEMENT),
-                    ("doi:10.5555/c", corpus.SUPPORTING)])
-    frame.loc[0, ["language", "language_method"]] = ["fi", "stored"]
-    out = L.annotate_excerpts(frame, skip_ids={frame.loc[0, "excerpt_id"]})
-    assert list(out["language_method"]) == ["stored", "ensemble"]
-    assert list(out["language"]) == ["fi", "en"]
-
-
-def test_annotate_uses_hints_and_candidates():
-    frame = _frame([("doi:10.5555/d", "Kriminolog")])
-    frame.loc[0, "language_hint"] = "swe"
-    out = L.annotate_excerpts(frame, candidates=REVIEW)
-    assert (out.loc[0, "language"], out.loc[0, "language_method"]) == ("sv", "hint+detector")
-
-
-def test_annotate_titles_detects_each_title_with_its_metadata_hint_and_skips_stored_ones():
-    frame = pd.DataFrame([
-        {"work_id": "w1", "title": "Kokemusasiantuntijoiden ja ammattilaisten yhteistyö "
-                                   "sairaalaorganisaatioissa", "language": None},
-        {"work_id": "w2", "title": "Kriminolog", "language": "swe"},   # too short without it
-        {"work_id": "w3", "title": "Genesungsbegleiter in der psychiatrischen Klinik",
-         "language": None},
-        {"work_id": "w4", "title": None, "language": "fin"},
-    ])
-    out = L.annotate_titles(frame, skip_ids={"w3"})
-    rows = out.set_index("work_id")
-    assert (rows.loc["w1", "title_language"], rows.loc["w1", "title_language_method"]) == (
+    a = Work.create(doi="10.5555/a", title="Vertaistuki mielenterveystyössä")
+    b = Work.create(doi="10.5555/b")
+    records = L.detect_records([_record(a, corpus.FINNISH_STATEMENT), _record(b, mixed)])
+    first, second = (r.excerpts for r in records)
+    assert [(x.language, x.language_method) for x in first] == [("fi", "ensemble")]
+    assert [(x.language, x.language_method) for x in second] == [
+        ("mul", "mixed"), ("fi", "mixed-part"), ("en", "mixed-part")]
+    whole, *parts = second
+    assert all(p.parent_excerpt_id == whole.excerpt_id and p.work_id == b.work_id for p in parts)
+    for part in parts:
+        assert part.excerpt_id == excerpt_id(b.work_id, "abstract", None, part.text)
+    assert parts[1].text.startswith("Abstract: Objective: Modern")
+    assert (records[0].work.title_language, records[0].work.title_language_method) == (
         "fi", "ensemble")
-    assert (rows.loc["w2", "title_language"], rows.loc["w2", "title_language_method"]) == (
-        "sv", "hint+detector")
-    assert rows.loc["w3", "title_language"] is None  # stored with its language: not again
-    assert rows.loc["w4", "title_language"] is None  # no title
-    assert rows.loc["w1", "title_language_confidence"] > 0.9
+    assert records[1].work.title_language is None  # no title
+
+
+def test_detect_records_skips_stored_excerpts_and_titles(monkeypatch):
+    from litrev.extract.language import detection
+
+    work = Work.create(doi="10.5555/c", title="Genesungsbegleiter in der psychiatrischen Klinik")
+    record = _record(work, corpus.FINNISH_STATEMENT, corpus.SUPPORTING)
+    stored = record.excerpts[0].excerpt_id
+    asked: list[str] = []
+    real = detection.detect
+    monkeypatch.setattr(detection, "detect",
+                        lambda text, **kw: asked.append(text) or real(text, **kw))
+    (out,) = L.detect_records([record], skip_excerpt_ids={stored}, skip_work_ids={work.work_id})
+    assert asked == [corpus.SUPPORTING]
+    assert [x.language for x in out.excerpts] == [None, "en"]
+    assert out.work.title_language is None
+
+
+def test_detect_records_uses_hints_and_candidates():
+    work = Work.create(doi="10.5555/d", title="Kriminolog", language="swe")
+    (out,) = L.detect_records([_record(work, "Kriminolog", hint="swe")],
+                              candidates=REVIEW)
+    assert (out.excerpts[0].language, out.excerpts[0].language_method) == ("sv", "hint+detector")
+    assert (out.work.title_language, out.work.title_language_method) == ("sv", "hint+detector")
+
+
+def test_a_text_named_by_two_records_is_detected_once_with_the_hint_either_gives(monkeypatch):
+    """Two sources deliver the same work and abstract; only the second gives a language: the
+    store merges them into one row, and that row's language is read with the hint."""
+    from litrev.extract.language import detection
+
+    work = Work.create(doi="10.5555/e", title="Kriminolog")
+    plain = _record(work, "Kriminolog", source="files")
+    hinted = _record(Work.create(doi="10.5555/e", title="Kriminolog", language="sv"),
+                     "Kriminolog", hint="sv", source="finna")
+    asked: list[str] = []
+    real = detection.detect
+    monkeypatch.setattr(detection, "detect",
+                        lambda text, **kw: asked.append(text) or real(text, **kw))
+    out = L.detect_records([plain, hinted])
+    assert asked == ["Kriminolog", "Kriminolog"]  # the excerpt once, the title once
+    assert {x.language for r in out for x in r.excerpts} == {"sv"}
+    assert {r.work.title_language for r in out} == {"sv"}
+
+
+def test_detected_records_load_with_their_languages(tmp_path, demo):
+    from litrev.store.db import write_session
+    from litrev.store.load import load_batch, records_to_batch
+
+    fi, en = demo[FI_ID]["abstract"], demo[EN_ID]["abstract"]
+    work = Work.create(doi="10.5555/f", title="Kokemusasiantuntijuus psykiatriassa")
+    records = L.detect_records([_record(work, f"{fi} {en}")])
+    with write_session(tmp_path / "c.duckdb") as con:
+        load_batch(con, records_to_batch(records), run_id="r1")
+        rows = con.execute("SELECT language, language_method, parent_excerpt_id IS NULL "
+                           "FROM excerpts ORDER BY parent_excerpt_id NULLS FIRST, "
+                           "language").fetchall()
+        title = con.execute("SELECT title_language FROM works").fetchall()
+    assert rows == [("mul", "mixed", True), ("en", "mixed-part", False),
+                    ("fi", "mixed-part", False)]
+    assert title == [("fi",)]
 
 
 # --- reproducibility ---------------------------------------------------------------------------
@@ -402,36 +432,31 @@ def test_dev_set_accuracy(dev):
     assert right / len(dev) >= 0.99
 
 
-def test_unseen_texts_meet_the_issue_goals(unseen, dev):
-    """The issue's goals on texts like the dev set's (two sets built from the same four sources
-    without running any detector, 814 texts): no profile, >= 99% on main-language texts of 120
-    characters or less, 100% on longer ones, and >= 99.5% overall once the two sets are
-    re-weighted to the dev set's length mix (they hold ten times its share of texts of 30
-    characters or less, one- and two-word titles where every miss is an abstention; raw they
-    score 99.1%, bench/language.py prints both). The Scandinavian-heavy set holds many titles
-    the three languages share; there the bar is lower."""
-    rows = unseen["holdout_like"] + unseen["unseen"]
-    right = {r["id"]: L.detect(r["text"]).lang == r["lang"] for r in rows}
+def _right(rows: list[dict]) -> tuple[int, int]:
+    """(right calls, texts) with no profile; ``und`` counts as wrong."""
+    return sum(L.detect(r["text"]).lang == r["lang"] for r in rows), len(rows)
+
+
+def test_validation_sets_like_the_dev_set_raw_figures(validation):
+    """The two validation sets built like the dev set, pooled, raw, no profile: the figures
+    bench/language.py prints (807 of 814 right, 99.14%; 335 of 338 main-language texts of
+    <= 120 characters; every longer one). They were read while tuning, so these are validation
+    figures, not test results; a change that loses a call here fails."""
+    rows = [r for path in VALIDATION_LIKE_DEV for r in validation[path.stem]]
     main = [r for r in rows if r["lang"] in REVIEW]
-    short = [right[r["id"]] for r in main if len(r["text"]) <= 120]
-    long_ = [right[r["id"]] for r in main if len(r["text"]) > 120]
-    assert len(short) >= 300 and sum(short) / len(short) >= 0.99
-    assert all(long_)
-    assert sum(right.values()) / len(rows) >= 0.99
-    strata = (30, 60, 120, 400, math.inf)  # upper bounds, characters
+    right, total = _right([r for r in main if len(r["text"]) > 120])
+    assert (right, total) == (231, 231)
+    right, total = _right([r for r in main if len(r["text"]) <= 120])
+    assert total == 338 and right >= 335
+    right, total = _right(rows)
+    assert total == 814 and right >= 807
 
-    def stratum(text):
-        return next(i for i, top in enumerate(strata) if len(text) <= top)
 
-    estimate = 0.0
-    for i in range(len(strata)):
-        cell = [right[r["id"]] for r in rows if stratum(r["text"]) == i]
-        share = sum(stratum(r["text"]) == i for r in dev) / len(dev)
-        estimate += share * sum(cell) / len(cell)
-    assert estimate >= 0.995
-    scandinavian = unseen["scandinavian"]
-    assert sum(L.detect(r["text"]).lang == r["lang"] for r in scandinavian) / len(
-        scandinavian) >= 0.97
+def test_validation_set_scandinavian_raw_figure(validation):
+    """The Scandinavian-heavy validation set (many titles the three languages share; read while
+    tuning the cues), raw, no profile: 422 of 432 right (97.69%)."""
+    right, total = _right(validation["validation_scandinavian"])
+    assert total == 432 and right >= 422
 
 
 # --- litrev detect -----------------------------------------------------------------------------
@@ -490,4 +515,26 @@ def test_threads_get_the_same_answers_as_one_thread(dev):
     L.clear_caches()
     with ThreadPoolExecutor(max_workers=4) as pool:
         threaded = list(pool.map(L.detect, texts))
+    L.clear_caches()  # the single thread computes every answer again, none read from a cache
     assert threaded == [L.detect(t) for t in texts]
+
+
+def test_each_layer_of_the_package_imports_only_the_layers_before_it():
+    """The order the package's docstring gives; a layer reaching down (voting importing
+    annotate, say) would tie the detector to the harvest's records."""
+    import ast
+
+    layers = ["codes", "results", "text", "detectors", "scandinavian", "voting", "mixed",
+              "detection", "annotate"]
+    package = REPO / "litrev" / "extract" / "language"
+    assert sorted(p.stem for p in package.glob("*.py")) == sorted([*layers, "__init__"])
+    for i, layer in enumerate(layers):
+        tree = ast.parse((package / f"{layer}.py").read_text(encoding="utf-8"))
+        used = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == "litrev.extract.language":
+                    used.update(alias.name for alias in node.names)
+                elif node.module.startswith("litrev.extract.language."):
+                    used.add(node.module.rsplit(".", 1)[1])
+        assert used <= set(layers[:i]), (layer, used - set(layers[:i]))

@@ -227,17 +227,12 @@ def test_no_snapshot_is_copied_while_another_process_writes(corpus_db, tmp_path)
 
 
 def test_a_title_language_detected_once_is_kept_when_a_later_batch_did_not_detect_it(tmp_path):
-    from litrev.extract.language import annotate_titles
-    from litrev.store.load import frames_to_batch
+    from litrev.extract.language import detect_records
 
     db = tmp_path / "c.duckdb"
-    batch = records_to_batch(corpus.seed_records())
-    detected = annotate_titles(batch.works.drop(columns=["content_hash"]))
+    detected = detect_records(corpus.seed_records())
     with write_session(db) as con:
-        load_batch(con, frames_to_batch(
-            works=detected, work_sources=batch.work_sources, citations=batch.citations,
-            excerpts=batch.excerpts.drop(columns=["content_hash"]),
-            excerpt_sources=batch.excerpt_sources), run_id="r1")
+        load_batch(con, records_to_batch(detected), run_id="r1")
         stored = con.execute("SELECT work_id, title_language, title_language_method FROM works "
                              "ORDER BY 1").fetchall()
         # the next run skips stored titles: its batch has no title language
@@ -247,3 +242,21 @@ def test_a_title_language_detected_once_is_kept_when_a_later_batch_did_not_detec
     assert all(lang not in (None, "und") for _, lang, _ in stored)
     assert kept == stored
     assert again.by_source["files"].unchanged_records == 5  # not counted as updated
+
+
+def test_stored_detections_name_what_is_stored_with_its_language(tmp_path):
+    from litrev.extract.language import detect_records, excerpt_ids, merged_titles
+    from litrev.store.detections import StoredDetections, stored_detections
+
+    db = tmp_path / "c.duckdb"
+    records = corpus.seed_records()
+    assert stored_detections(db, excerpt_ids(records), merged_titles(records)) == \
+        StoredDetections()  # no database yet: nothing stored
+    with write_session(db) as con:
+        load_batch(con, records_to_batch(detect_records(records[:1])), run_id="r1")
+    seed = records[0]
+    stored = stored_detections(db, excerpt_ids(records), merged_titles(records))
+    assert stored.excerpt_ids == {seed.excerpts[0].excerpt_id}
+    assert stored.work_ids == {seed.work.work_id}
+    retitled = stored_detections(db, [], {seed.work.work_id: "Another title"})
+    assert retitled == StoredDetections()  # a changed title is detected again

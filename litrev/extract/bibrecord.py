@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from litrev.extract.langtags import normalize_language
+from litrev.extract.language import normalize_language
 from litrev.extract.normalize import clean_text, short_hash, title_fingerprint
 from litrev.extract.records import Excerpt, SourceRecord, Work, abstracts_or_title
 

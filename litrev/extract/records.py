@@ -16,7 +16,8 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from litrev.extract import normalize
 
@@ -42,9 +43,13 @@ class Work:
     url: str | None = None
     is_seed: bool = False
     synthetic: bool = False
+    # the title's language as detected (``extract.language.detect_records``), never a source's
+    title_language: str | None = None
+    title_language_confidence: float | None = None
+    title_language_method: str | None = None
 
     @classmethod
-    def create(cls, **fields) -> Work:
+    def create(cls, **fields: Any) -> Work:
         """Build a work, normalising the DOI, cleaning the title and computing ``work_id``."""
         fields["doi"] = normalize.normalize_doi(fields.get("doi"))
         if fields.get("title") is not None:
@@ -80,10 +85,16 @@ class Excerpt:
     language_hint: str | None = None
     synthetic: bool = False
     origin: str | None = None  # where the text itself came from (file path, repository, page)
+    # the text's language as detected (``extract.language.detect_records``), never a source's
+    language: str | None = None
+    language_confidence: float | None = None
+    language_method: str | None = None
+    # a part of a mixed-language text names the whole text's excerpt
+    parent_excerpt_id: str | None = None
 
     @classmethod
     def create(cls, *, work_id: str, kind: str, text: str, cited_work_id: str | None = None,
-               **fields) -> Excerpt:
+               **fields: Any) -> Excerpt:
         """Build an excerpt with cleaned text and its stable id."""
         if kind not in EXCERPT_KINDS:
             raise ValueError(f"excerpt kind must be one of {EXCERPT_KINDS}, got {kind!r}")
@@ -93,6 +104,14 @@ class Excerpt:
             excerpt_id=normalize.excerpt_id(work_id, kind, cited_work_id, clean),
             work_id=work_id, kind=kind, text=clean, cited_work_id=cited_work_id, **fields,
         )
+
+    def part(self, text: str) -> Excerpt:
+        """A run of this excerpt's text (one language of a mixed-language abstract) as an
+        excerpt of its own: same work, kind, cited work and other fields, the run's text, its
+        own stable id, and ``parent_excerpt_id`` naming this excerpt."""
+        return replace(self, text=text, parent_excerpt_id=self.excerpt_id,
+                       excerpt_id=normalize.excerpt_id(self.work_id, self.kind,
+                                                       self.cited_work_id, text))
 
 
 def abstracts_or_title(work: Work, abstracts: tuple[Excerpt, ...], *,
@@ -129,4 +148,4 @@ class SourceRecord:
     related: tuple[Work, ...] = ()
     citations: tuple[tuple[str, str], ...] = ()
     deleted: bool = False
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)

@@ -48,9 +48,9 @@ def _candidates(args, ctx) -> tuple[str, ...] | None:
         if args.candidates.strip().lower() == "any":
             return None
         codes = tuple(c.strip() for c in args.candidates.split(",") if c.strip())
-        from litrev.extract.language import canonical
+        from litrev.extract.language import normalize_language
 
-        unknown = [c for c in codes if canonical(c) is None]
+        unknown = [c for c in codes if normalize_language(c) is None]
         if unknown:
             raise UsageError(f"--candidates: {', '.join(unknown)} not a language code; write "
                              "ISO 639-1 codes such as en,fi,sv,de")

@@ -266,47 +266,23 @@ class SourceAttemptFailed(Exception):
 
 
 @task(name="build-batch", cache_policy=NO_CACHE)
-def build_batch(results: list):
+def build_batch(records: list):
     from litrev.store.load import records_to_batch
 
-    return records_to_batch(rec for r in results for rec in r.records)
+    return records_to_batch(records)
 
 
 @task(name="detect-languages", cache_policy=NO_CACHE)
-def detect_languages(db: Path, batch, candidates: tuple[str, ...]):
-    """Detect the language of the batch's new excerpts and work titles; skip excerpts stored
-    with a language and works stored with the same title and its language."""
-    import pandas as pd
+def detect_languages(db: Path, records: list, candidates: tuple[str, ...]) -> list:
+    """The records with the language of their new excerpts and work titles; excerpts stored
+    with a language and works stored with the same title and its language are not detected
+    again."""
+    from litrev.extract.language import detect_records, excerpt_ids, merged_titles
+    from litrev.store.detections import stored_detections
 
-    from litrev.extract.language import annotate_excerpts, annotate_titles
-    from litrev.store.db import read_session
-    from litrev.store.errors import DatabaseMissing
-    from litrev.store.load import frames_to_batch
-    from litrev.store.sqlfiles import internal
-
-    if batch.excerpts.empty and batch.works.empty:
-        return batch
-    skip_excerpts: frozenset[str] = frozenset()
-    skip_works: frozenset[str] = frozenset()
-    try:
-        with read_session(db) as con:
-            con.register("batch_excerpt_ids", pd.DataFrame(
-                {"excerpt_id": batch.excerpts["excerpt_id"]}))
-            skip_excerpts = frozenset(r[0] for r in con.execute(
-                internal("ledger_stored_excerpt_ids").sql).fetchall())
-            con.register("batch_work_titles", batch.works[["work_id", "title"]])
-            skip_works = frozenset(r[0] for r in con.execute(
-                internal("stored_title_languages").sql).fetchall())
-    except DatabaseMissing:
-        pass
-    excerpts = annotate_excerpts(batch.excerpts.drop(columns=["content_hash"]),
-                                 candidates=candidates or None, skip_ids=skip_excerpts)
-    works = annotate_titles(batch.works.drop(columns=["content_hash"]),
-                            candidates=candidates or None, skip_ids=skip_works)
-    return frames_to_batch(works=works,
-                           work_sources=batch.work_sources, citations=batch.citations,
-                           excerpts=excerpts, excerpt_sources=batch.excerpt_sources,
-                           by_source=batch.by_source)
+    stored = stored_detections(db, excerpt_ids(records), merged_titles(records))
+    return detect_records(records, candidates=candidates or None,
+                          skip_excerpt_ids=stored.excerpt_ids, skip_work_ids=stored.work_ids)
 
 
 def _fault_pause(stage: str) -> None:
@@ -496,8 +472,9 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
             if _PRINTER:
                 _PRINTER.finished(name, 0, "failed")
 
-    batch = build_batch(results)
-    batch = detect_languages(db, batch, profile.candidate_languages)
+    records = detect_languages(db, [rec for r in results for rec in r.records],
+                               profile.candidate_languages)
+    batch = build_batch(records)
     written = write_batch(db, run_id, results, batch)
     status = run_status(results)
 

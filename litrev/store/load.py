@@ -31,7 +31,7 @@ from litrev.store.sqlfiles import internal
 WORK_COLUMNS = ["work_id", "doi", "openalex_id", "s2_id", "pmid", "urn", "handle", "title",
                 "year", "venue", "work_type", "authors", "language", "url", "is_seed",
                 "synthetic"]
-# Filled by language detection (extract.language.annotate_titles), never by a source, and not
+# Filled by language detection (extract.language.detect_records), never by a source, and not
 # part of a work's content hash: a title detected once is not detected again.
 TITLE_LANGUAGE_COLUMNS = ["title_language", "title_language_confidence", "title_language_method"]
 EXCERPT_COLUMNS = ["excerpt_id", "work_id", "kind", "cited_work_id", "section", "stance",
@@ -144,7 +144,7 @@ def records_to_batch(records: Iterable[SourceRecord]) -> Batch:
         seen_in_source[key] += 1
         sources_of_work[rec.work.work_id].add(rec.source)
         for i, work in enumerate((rec.work, *rec.related)):
-            row = {c: getattr(work, c) for c in WORK_COLUMNS}
+            row = {c: getattr(work, c) for c in (*WORK_COLUMNS, *TITLE_LANGUAGE_COLUMNS)}
             row["authors"] = list(work.authors)
             works.append(row)
             work_sources.append({"work_id": work.work_id, "source": rec.source,
@@ -168,11 +168,13 @@ def records_to_batch(records: Iterable[SourceRecord]) -> Batch:
             by_source[source].duplicates_across += 1
 
     return frames_to_batch(
-        works=pd.DataFrame(works, columns=WORK_COLUMNS),
+        works=pd.DataFrame(works, columns=[*WORK_COLUMNS, *TITLE_LANGUAGE_COLUMNS]).astype(
+            {"title_language_confidence": "float64"}),
         work_sources=pd.DataFrame(work_sources, columns=["work_id", "source", "source_record_id",
                                                          "deleted", "is_primary"]),
         citations=pd.DataFrame(citations, columns=["citing_work_id", "cited_work_id", "source"]),
-        excerpts=pd.DataFrame(excerpts, columns=EXCERPT_COLUMNS),
+        excerpts=pd.DataFrame(excerpts, columns=EXCERPT_COLUMNS).astype(
+            {"language_confidence": "float64"}),
         excerpt_sources=pd.DataFrame(excerpt_sources,
                                      columns=["excerpt_id", "source", "source_record_id"]),
         by_source=dict(by_source),

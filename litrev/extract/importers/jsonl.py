@@ -27,7 +27,7 @@ from litrev.extract.bibrecord import (
     split_authors,
 )
 from litrev.extract.importers import SOURCE, ImportResult, Problem, decode
-from litrev.extract.langtags import normalize_language
+from litrev.extract.language import normalize_language
 from litrev.extract.normalize import find_doi, normalize_doi
 from litrev.extract.records import Excerpt, SourceRecord, Work
 

@@ -45,7 +45,7 @@ from defusedxml.ElementTree import fromstring
 from litrev.extract.bibrecord import distinct_texts, entry_record
 from litrev.extract.errors import MalformedResponse, ParseError, SourceFailed
 from litrev.extract.http import HttpSource
-from litrev.extract.langtags import normalize_language
+from litrev.extract.language import normalize_language
 from litrev.extract.normalize import normalize_doi
 from litrev.extract.records import SourceRecord, Work
 from litrev.extract.sources import HarvestContext, Page, SearchResult, collect, mark_seeds, paginate

@@ -23,7 +23,7 @@ in ways every grammar of them documents:
 
 Each cue names the languages it points to and a weight (a log-likelihood ratio, roughly);
 :func:`cues` adds them up per language, one cue per word, so the answer reflects the weight of
-the evidence, not one word. The detectors' decision in :mod:`extract.language` uses it only for
+the evidence, not one word. The detectors' decision in :mod:`.voting` uses it only for
 short texts where the detectors hesitate between these three languages.
 
     >>> scores = cues("en studie av friluftsaktiviteter bland ungdomar")

