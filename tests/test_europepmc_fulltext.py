@@ -90,9 +90,10 @@ def test_loopback_harvest_stores_statements_and_reads_each_full_text_once(tmp_pa
             "/PMC12120539/fullTextXML", "/PMC13248948/fullTextXML", "/PMC3166277/fullTextXML"]
         assert [(r.query_key, r.status, r.hits_reported) for r in first] == [
             (f"cites:{SEED_DOI}", SearchStatus.SUCCEEDED, 3),
-            ("fulltext:PMC3166277", SearchStatus.SUCCEEDED, 8),
-            ("fulltext:PMC13248948", SearchStatus.SUCCEEDED, 0),
+            ("fulltext:PMC3166277", SearchStatus.SUCCEEDED, 1),
+            ("fulltext:PMC13248948", SearchStatus.SUCCEEDED, 1),
             ("fulltext:PMC12120539", SearchStatus.SUCCEEDED, 0)]  # 404: no full text
+        assert [len(r.records[0].excerpts) for r in first[1:3]] == [8, 0]
 
         with read_session(db) as con:
             stored = con.execute(
@@ -148,7 +149,7 @@ def test_a_full_text_that_fails_is_asked_for_again(tmp_path):
         broken["on"] = False
         second = harvest_once(server, db)
         assert [r.query_key for r in second] == [f"cites:{SEED_DOI}", "fulltext:PMC3166277"]
-        assert second[1].hits_reported == 8
+        assert len(second[1].records[0].excerpts) == 8
 
 
 def test_the_source_has_the_shared_shape_and_parses_a_saved_full_text():

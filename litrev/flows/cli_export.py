@@ -6,8 +6,10 @@ writes through ``write_session`` in one transaction.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sys
+from collections.abc import Sequence
 
 from litrev.flows.cli import add_command, parse_params
 from litrev.flows.context import Context
@@ -67,7 +69,7 @@ def cmd_export_excerpts(args, ctx: Context) -> int:
     return 0
 
 
-def cmd_export_qdpx(args, ctx: Context) -> int:
+def cmd_export_qdpx(args: argparse.Namespace, ctx: Context) -> int:
     from litrev.flows.coding import profile_codebook
     from litrev.store.db import read_session
     from litrev.store.export import ids_from_saved_query
@@ -164,7 +166,7 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_import_reviews)
 
 
-def _add_filters(p, kinds) -> None:
+def _add_filters(p: argparse.ArgumentParser, kinds: Sequence[str]) -> None:
     """The filters ``export excerpts`` and ``export qdpx`` share."""
     p.add_argument("--theme", action="append", default=[], metavar="T",
                    help="keep excerpts coded with this theme id; repeat for any of several")

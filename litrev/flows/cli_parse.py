@@ -20,9 +20,13 @@ import inspect
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from litrev.flows.cli import add_command
 from litrev.flows.errors import UsageError
+
+if TYPE_CHECKING:
+    from litrev.extract.records import SourceRecord
 
 EXAMPLE = """\
 litrev parse oaipmh saved/helda_listrecords.xml
@@ -133,7 +137,7 @@ def cmd_parse(args, ctx) -> int:
     return 0
 
 
-def _print_full_text_summary(record, cites: str | None) -> None:
+def _print_full_text_summary(record: SourceRecord, cites: str | None) -> None:
     """What a full text gave for the cited work: reference, match method, uncounted markers."""
     extra = record.extra
     if extra["match"] is None:

@@ -245,7 +245,7 @@ def _details(con: duckdb.DuckDBPyConnection, ids: list[str]
     return details, matches
 
 
-def write_qdpx(con: duckdb.DuckDBPyConnection, out_path: str | os.PathLike, *,
+def write_qdpx(con: duckdb.DuckDBPyConnection, out_path: str | os.PathLike[str], *,
                themes: Sequence[str] = (), languages: Sequence[str] = (),
                kind: str | None = None, since: dt.date | None = None,
                excerpt_ids: Sequence[str] | None = None, target_language: str | None = None,

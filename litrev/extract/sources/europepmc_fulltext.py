@@ -7,7 +7,8 @@ into ``citation_statement`` excerpts: the sentence, its section path and kind, n
 sentences, marked and clean text; stance stays empty (no stance model).
 
 Incremental: each full text read is one search of its own in the ledger (``query_key``
-``fulltext:<PMCID>``) whose watermark is the day it was read, so a later run skips it; a full
+``fulltext:<PMCID>``, 1 hit, 1 record: the citing work with its statements) whose watermark is
+the day it was read, so a later run skips it; a full
 text that failed is asked for again. A full text Europe PMC does not have (404) is recorded with
 0 hits and not asked for again. The list of citing works is asked for on every run (it is one
 cheap query per seed and brings new citers).
@@ -252,7 +253,7 @@ def _read_full_text(ctx: HarvestContext, client: EuropePmcFullTextClient, pmcid:
         result.watermark = None
         log.warning("%s: %s", NAME, result.error)
         return result
-    result.hits_reported = len(found.statements)
+    result.hits_reported = 1  # one full text; its statements are the record's excerpts
     if found.match is None:
         log.info("%s: %s cites %s by Europe PMC but its reference list does not name it",
                  NAME, pmcid, cited.doi)
