@@ -99,15 +99,19 @@ def article_work(meta: jats.ArticleMeta) -> Work:
 
 
 def parse(body: bytes, *, cites: Work | None = None) -> list[SourceRecord]:
-    """One saved JATS full text -> the record of its statements citing ``cites``."""
+    """One saved JATS full text -> the record of its statements citing ``cites``.
+
+    Its origins name the PMCID, or the DOI for a full text without one (a publisher's JATS).
+    """
     if cites is None:
         raise ParseError("a full text holds statements about many works: pass --cites DOI, "
                          "the work whose citation statements to find")
     root = jats.parse_jats(body)
     found = jats.citation_statements(root, cited_work(cites))
-    pmcid = found.article.pmcid or "PMC?"
-    return [statements_record(found, citing=article_work(found.article), cited=cites,
-                              pmcid=pmcid)]
+    meta = found.article
+    article_id = meta.pmcid or (f"doi:{meta.doi}" if meta.doi else "article")
+    return [statements_record(found, citing=article_work(meta), cited=cites,
+                              pmcid=article_id)]
 
 
 def to_record(raw: dict[str, Any]) -> SourceRecord:
