@@ -174,6 +174,8 @@ def test_a_work_not_in_the_reference_list_gives_no_statement():
                                                     "Nästa mening."]),
     ("Peers help (Smith et al. 2002). E.g. in wards. Done.",
      ["Peers help (Smith et al. 2002).", "E.g. in wards.", "Done."]),
+    ("Funded by the U.S. National Institutes. Dr. Otte agreed.",
+     ["Funded by the U.S. National Institutes.", "Dr. Otte agreed."]),
 ])
 def test_sentences_survive_abbreviations(text, sentences):
     assert [text[a:b] for a, b in sentence_spans(text)] == sentences

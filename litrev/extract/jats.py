@@ -371,6 +371,8 @@ def _abbreviation_before(text: str, stop: int) -> bool:
         return False
     if word in ABBREVIATIONS:
         return True
+    if "." in word and all(len(part) <= 2 for part in word.split(".")):
+        return True  # letters with full stops between them: "U.S.", "i.v.", "p.o."
     return len(word) == 1 and text[start].isupper()  # an initial: "J. Smith"
 
 
