@@ -8,6 +8,7 @@ the real JATS files of tests/fixtures/jats as ``/{PMCID}/fullTextXML``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -183,3 +184,31 @@ def test_cli_parse_prints_what_one_full_text_yields(capsys):
     assert "PMC3166277: no reference in its list is 10.1177/0020764020904764" in err
     assert main(["parse", NAME, str(path)]) == 1
     assert "pass --cites DOI" in capsys.readouterr().err
+
+
+def test_a_quota_stops_the_run_and_says_what_was_not_asked(tmp_path, caplog):
+    def route(request: Request) -> Reply:
+        if request.path == "/PMC3166277/fullTextXML":
+            return Reply(402, b"Payment required", {"Content-Type": "text/plain"})
+        return europepmc_route(request)
+
+    other_seed = "10.1177/0020764020904764"
+    db = tmp_path / "review.duckdb"
+    with LoopbackServer(route) as server:
+        prof = profile(server.url, tmp_path)
+        prof = replace(prof, seed_dois=(SEED_DOI, other_seed))
+        with httpx.Client(timeout=10) as client:
+            results = run_source(NAME, HarvestContext(profile=prof,
+                                                      settings=prof.sources[NAME],
+                                                      client=client))
+        asked = [r.path for r in server.requests]
+    assert [(r.query_key, r.status) for r in results] == [
+        (f"cites:{SEED_DOI}", SearchStatus.SUCCEEDED),
+        ("fulltext:PMC3166277", SearchStatus.STOPPED),
+        (f"cites:{other_seed}", SearchStatus.STOPPED)]
+    assert "HTTP 402" in results[1].error
+    assert results[2].error.startswith("not asked: the quota ended this run")
+    assert "/PMC13248948/fullTextXML" not in asked  # nothing after the quota
+    assert "2 full texts citing 10.1534/genetics.108.098624 are left for the next run" \
+        in caplog.text
+    assert not db.exists()

@@ -58,13 +58,13 @@ def cited_work(work: Work) -> jats.CitedWork:
                           first_author=work.authors[0] if work.authors else None)
 
 
-def statement_origin(pmcid: str, xref_id: str) -> str:
+def statement_origin(article_id: str, xref_id: str) -> str:
     """``PMC3166277#bibr-58``: the full text and the xref a statement was read at."""
-    return f"{pmcid}#{xref_id}"
+    return f"{article_id}#{xref_id}"
 
 
 def statements_record(found: jats.FullTextStatements, *, citing: Work, cited: Work,
-                      pmcid: str) -> SourceRecord:
+                      article_id: str) -> SourceRecord:
     """One full text's statements about ``cited`` as the record of the citing work.
 
     The record carries the citation edge and the cited work even when no statement was found
@@ -77,14 +77,14 @@ def statements_record(found: jats.FullTextStatements, *, citing: Work, cited: Wo
                        section_kind=s.section_kind, marked_text=s.marked_text,
                        context_before=s.context_before, context_after=s.context_after,
                        match_method=found.match, language_hint=s.language,
-                       origin=statement_origin(pmcid, s.xref_id))
+                       origin=statement_origin(article_id, s.xref_id))
         for s in found.statements)
     linked = found.match is not None
     return SourceRecord(
-        source=NAME, source_record_id=pmcid, work=citing, excerpts=excerpts,
+        source=NAME, source_record_id=article_id, work=citing, excerpts=excerpts,
         related=(cited,) if linked else (),
         citations=((citing.work_id, cited.work_id),) if linked else (),
-        extra={"pmcid": pmcid, "ref_ids": list(found.ref_ids),
+        extra={"pmcid": article_id, "ref_ids": list(found.ref_ids),
                "match": str(found.match) if found.match else None,
                "bibr_xrefs": found.xrefs_total,
                "markers_without_sentence": found.xrefs_outside_sentences})
@@ -111,7 +111,7 @@ def parse(body: bytes, *, cites: Work | None = None) -> list[SourceRecord]:
     meta = found.article
     article_id = meta.pmcid or (f"doi:{meta.doi}" if meta.doi else "article")
     return [statements_record(found, citing=article_work(meta), cited=cites,
-                              pmcid=article_id)]
+                              article_id=article_id)]
 
 
 def to_record(raw: dict[str, Any]) -> SourceRecord:
@@ -174,9 +174,13 @@ def harvest(ctx: HarvestContext) -> list[SearchResult]:
                                          page_size=int(ctx.option("page_size", PAGE_SIZE)))
         results: list[SearchResult] = []
         for doi in ctx.profile.seed_dois:
+            if http.stopped_by is not None:  # the quota ended: say which seeds were not asked
+                results.append(SearchResult(
+                    source=NAME, query_key=f"cites:{doi}", query=f'DOI:"{doi}"',
+                    platform=PLATFORM, status=SearchStatus.STOPPED,
+                    error="not asked: the quota ended this run (see the stopped search before)"))
+                continue
             results.extend(_harvest_seed(ctx, client, doi))
-            if http.stopped_by is not None:
-                break
         return results
 
 
@@ -185,7 +189,7 @@ def _failed(result: SearchResult, exc: SourceError, http: HttpSource) -> SearchR
         else SearchStatus.FAILED
     result.error = http.redact(exc)
     result.watermark = None
-    log.warning("%s: %s", NAME, result.error)
+    log.warning("%s", result.error)
     return result
 
 
@@ -216,17 +220,20 @@ def _harvest_seed(ctx: HarvestContext, client: EuropePmcFullTextClient,
     result.records = citing
     results = [result]
     skipped = 0
-    for record in citing:
-        pmcid = record.extra.get("pmcid")
-        if not pmcid or record.extra.get("isOpenAccess") != "Y":
-            continue
-        key = f"fulltext:{pmcid}"
-        if ctx.state.get(key):
+    to_read = [r for r in citing
+               if r.extra.get("pmcid") and r.extra.get("isOpenAccess") == "Y"]
+    for done, record in enumerate(to_read):
+        pmcid = record.extra["pmcid"]
+        if ctx.state.get(f"fulltext:{pmcid}"):
             skipped += 1
             continue
         results.append(_read_full_text(ctx, client, pmcid, citing=record.work, cited=seed,
                                        today=today))
         if client.http.stopped_by is not None:
+            left = len(to_read) - done - 1
+            if left:
+                log.warning("%s: the quota ended the run; %d full texts citing %s are left "
+                            "for the next run", NAME, left, doi)
             break
     if skipped:
         log.info("%s: %d full texts citing %s were read in earlier runs and not fetched again",
@@ -265,7 +272,7 @@ def _read_full_text(ctx: HarvestContext, client: EuropePmcFullTextClient, pmcid:
         log.info("%s: %s: %d citation markers of %s stand without a sentence (bare table "
                  "cells) and gave no statement", NAME, pmcid, found.xrefs_outside_sentences,
                  cited.doi)
-    record = statements_record(found, citing=citing, cited=cited, pmcid=pmcid)
+    record = statements_record(found, citing=citing, cited=cited, article_id=pmcid)
     result.records = [record]
     ctx.progress(result.query_key, len(record.excerpts))
     return result
