@@ -189,6 +189,16 @@ def test_full_text_statements_carry_marked_text_and_section_kind(tmp_path):
     variables = project.variables(caption)
     assert variables["section_kind"] == "results"
     assert variables["section"].endswith("> Figure 3")
+    # One case per work: the citing article, holding its eight statements.
+    (case,) = project.xml.iterfind(".//q:Cases/q:Case", NS)
+    assert case.get("name") == ("Factors influencing lysis time stochasticity in "
+                                "bacteriophage λ (2011)")
+    members = {r.get("targetGUID") for r in case.iterfind("q:SourceRef", NS)}
+    assert len(members) == 8 and caption.get("guid") in members
+    assert project.variables(case) == {
+        "authors": "Dennehy, John J; Wang, Ing-Nang", "year": "2011",
+        "title": "Factors influencing lysis time stochasticity in bacteriophage λ",
+        "doi": "https://doi.org/10.1186/1471-2180-11-174"}
 
 
 def test_cli_refuses_a_name_tools_would_not_open_and_a_missing_folder(review_db, tmp_path,

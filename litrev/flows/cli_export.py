@@ -92,8 +92,10 @@ def cmd_export_qdpx(args: argparse.Namespace, ctx: Context) -> int:
             target_language=profile.target_language if profile else None,
             project_name=profile.name if profile else "litrev review", summary=summary)
     print(f"exported {count} excerpt{'s' if count != 1 else ''} to {args.output} (REFI-QDA "
-          f"project; {summary.sources} text sources, {summary.codes} codes, {summary.codings} "
-          f"coded selections, {summary.notes} review notes; {_describe(args)})")
+          f"project; {summary.sources} text sources in {summary.cases} "
+          f"case{'s' if summary.cases != 1 else ''} (works), "
+          f"{summary.codes} codes, {summary.codings} coded selections, {summary.notes} review "
+          f"notes; {_describe(args)})")
     if summary.whole_text_codings:
         print(f"litrev: warning: {summary.whole_text_codings} theme matches code their whole "
               "text: the codebook's terms were not found again (was the codebook changed "

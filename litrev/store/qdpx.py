@@ -17,8 +17,9 @@ What goes in, for the excerpts the filters of ``litrev export excerpts`` keep:
   whose terms cannot be found again (the codebook changed since coding) codes the whole text
   and is counted;
 - reviewers' decisions and notes as notes on the original source;
-- the work's metadata and the excerpt's facts (kind, language, section, stance, source,
-  origin, ...) as variables of each source.
+- each work as a case holding its excerpts' sources, with the work's metadata (authors, year,
+  title, venue, DOI) as the case's variables; every source also carries them, with the
+  excerpt's own facts (kind, language, section, stance, source, origin, ...), as variables.
 
 GUIDs are derived from litrev's ids (UUID 5), so exporting the same corpus twice gives the same
 GUIDs and a tool can tell a re-import from new material.
@@ -65,6 +66,8 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("synthetic", "Boolean", "synthetic"), ("retrieved", "Date", "retrieved"),
     ("translation_status", "Text", "translation_status"),
 )
+# The variables that describe the work, given to its case.
+WORK_VARIABLES = ("authors", "year", "title", "venue", "doi")
 
 
 def guid(*parts: object) -> str:
@@ -94,6 +97,7 @@ class QdpxSummary:
     whole_text_codings: int = 0
     notes: int = 0
     codes: int = 0
+    cases: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -137,6 +141,8 @@ class _Writer:
         self.variable_ids, self.user, self.now = variable_ids, user, now
         self.notes: ET.Element | None = None
         self.summary = QdpxSummary(codes=len(code_ids))
+        # work id -> (its first row, the GUIDs of its excerpts' sources), for the cases
+        self.works: dict[str, tuple[dict[str, Any], list[str]]] = {}
 
     def text_source(self, source_guid: str, name: str, text: str, description: str,
                     codings: list[tuple[str, str | None]], row: dict[str, Any]
@@ -172,16 +178,37 @@ class _Writer:
                 _sub(coding, "CodeRef", targetGUID=code_guid)
                 self.summary.codings += 1
         self.summary.sources += 1
+        self.works.setdefault(row["_work_id"], (row, []))[1].append(source_guid)
         return source
 
-    def variables(self, source: ET.Element, row: dict[str, Any]) -> None:
+    def variables(self, source: ET.Element, row: dict[str, Any],
+                  names: Iterable[str] | None = None) -> None:
+        wanted = set(names) if names is not None else None
         for name, kind, key in VARIABLES:
+            if wanted is not None and name not in wanted:
+                continue
             value = _value(kind, row.get(key))
             if value is None:
                 continue
             element = _sub(source, "VariableValue")
             _sub(element, "VariableRef", targetGUID=self.variable_ids[name])
             _sub(element, value[0], value[1])
+
+    def cases(self) -> ET.Element | None:
+        """One case per work: its metadata as variables, its excerpts' sources as members."""
+        if not self.works:
+            return None
+        cases = ET.Element(_q("Cases"))
+        for work_id, (row, source_guids) in self.works.items():
+            name = row.get("title") or work_id
+            case = _sub(cases, "Case", guid=guid("work", work_id),
+                        name=f"{name} ({row['year']})" if row.get("year") else name)
+            _sub(case, "Description", f"litrev work id: {work_id}")
+            self.variables(case, row, WORK_VARIABLES)
+            for source_guid in source_guids:
+                _sub(case, "SourceRef", targetGUID=source_guid)
+            self.summary.cases += 1
+        return cases
 
     def note(self, source: ET.Element, row: dict[str, Any]) -> None:
         if not (row.get("decision") or row.get("note")):
@@ -296,8 +323,12 @@ def write_qdpx(con: duckdb.DuckDBPyConnection, out_path: str | os.PathLike[str],
                     writer.excerpt(row, matches.get(row["excerpt_id"], []))
             if not len(sources):  # the schema wants at least one source in <Sources>
                 project.remove(sources)
-            elif writer.notes is not None:  # <Notes> comes right after <Sources>
-                project.insert(list(project).index(sources) + 1, writer.notes)
+            else:  # the schema's order: ..., Variables, Cases, Sources, Notes, ...
+                cases = writer.cases()
+                if cases is not None:
+                    project.insert(list(project).index(sources), cases)
+                if writer.notes is not None:
+                    project.insert(list(project).index(sources) + 1, writer.notes)
             zf.writestr("project.qde", ET.tostring(project, encoding="utf-8",
                                                    xml_declaration=True))
         os.replace(tmp, out)
