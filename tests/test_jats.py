@@ -8,11 +8,12 @@ paragraph around each).
 from __future__ import annotations
 
 from pathlib import Path
+from xml.etree.ElementTree import Element
 
 import pytest
 
 from litrev.extract.errors import ParseError
-from litrev.extract.jats import CitedWork, citation_statements, sentence_spans
+from litrev.extract.jats import CitedWork, _Marker, citation_statements, sentence_spans
 from litrev.vocabulary import ReferenceMatch, SectionKind
 
 JATS = Path(__file__).resolve().parent / "fixtures" / "jats"
@@ -179,6 +180,19 @@ def test_a_work_not_in_the_reference_list_gives_no_statement():
 ])
 def test_sentences_survive_abbreviations(text, sentences):
     assert [text[a:b] for a, b in sentence_spans(text)] == sentences
+
+
+@pytest.mark.parametrize("text, marker, sentences", [
+    ("It helps health. [3] Next one.", "[3]", ["It helps health. [3]", "Next one."]),
+    ("It helps health.9 Next one.", "9", ["It helps health.9", "Next one."]),
+    ("It helps health. Smith et al. 2002 showed it. Next.", "Smith et al. 2002",
+     ["It helps health.", "Smith et al. 2002 showed it.", "Next."]),
+])
+def test_a_marker_after_the_full_stop_belongs_to_the_sentence_it_ends(text, marker,
+                                                                      sentences):
+    start = text.index(marker)
+    markers = [_Marker(start, start + len(marker), Element("xref"), ["r1"])]
+    assert [text[a:b] for a, b in sentence_spans(text, markers)] == sentences
 
 
 def test_not_jats_is_one_clear_error():

@@ -22,13 +22,16 @@ How a statement is found:
 Each statement keeps the text as printed, with its citation markers (``marked_text``), and a
 clean copy without them (``text``) for language detection, translation and coding.
 
-    >>> found = citation_statements(body, CitedWork(doi="10.1037/0033-2909.130.4.601"))
-    >>> found.match, [s.section_path for s in found.statements]
-    (<ReferenceMatch.DOI: 'doi'>, ['Introduction', 'Discussion > Limitations'])
-    >>> found.statements[0].marked_text
-    'Mentalizing develops in early relationships (Fonagy et al. 2002).'
+    >>> body = Path("PMC3166277.xml").read_bytes()     # tests/fixtures/jats/J05_...
+    >>> found = citation_statements(body, CitedWork(doi="10.1126/science.1105891"))
+    >>> found.match, found.ref_ids, [s.section_path for s in found.statements]
+    (<ReferenceMatch.DOI: 'doi'>, ('B5',), ['Background'])
+    >>> found.statements[0].marked_text       # B5 is cited only inside the range 1-9
+    'Some phenotypic variation arises from randomness in cellular processes despite identical
+    environments and genotypes [1-9].'
     >>> found.statements[0].text
-    'Mentalizing develops in early relationships.'
+    'Some phenotypic variation arises from randomness in cellular processes despite identical
+    environments and genotypes.'
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ ABBREVIATIONS = frozenset({
     "t.ex", "bl.a", "s.k", "dvs", "jfr", "m.fl", "osv", "ev",
     "p.ex", "ex", "sra", "dra", "pág", "págs", "aprox",
 })
+_NUMBERED = re.compile(r"[\s(\[]*\d+[\s\d,;()\[\]\-\u2010-\u2014\u2212]*")
 _SEPARATORS = re.compile(r"[\s,;\-\u2010-\u2014\u2212]*")
 _OPENERS = "\"'\u201c\u2018\u00ab([{"
 _CLOSERS = "\"'\u201d\u2019\u00bb"
@@ -377,15 +381,18 @@ def _abbreviation_before(text: str, stop: int) -> bool:
 
 
 def _past_markers(text: str, j: int, starts: dict[int, int]) -> int:
-    """The end of the markers (and the commas or dashes joining them) that start at ``j``,
-    spaces allowed around them; ``j`` itself when no marker starts there."""
+    """The end of the markers (and the commas or dashes joining them) that start at ``j``;
+    ``j`` itself when no marker starts there. A numbered marker may stand after a space
+    ("health. 9"); an author-year one after a space opens the next sentence ("health. Smith
+    et al. 2002 showed") and is left to it."""
     n = len(text)
     after_marker = False
     while True:
         k = j
         while k < n and (k not in starts) and text[k].isspace():
             k += 1
-        if k in starts and starts[k] > k:
+        if k in starts and starts[k] > k and (
+                k == j or after_marker or _NUMBERED.fullmatch(text[k:starts[k]])):
             j, after_marker = starts[k], True
             continue
         if after_marker and k < n and (text[k] in ",;" or text[k] in _DASHES):
