@@ -13,7 +13,7 @@ from xml.etree.ElementTree import Element
 import pytest
 
 from litrev.extract.errors import ParseError
-from litrev.extract.jats import CitedWork, _Marker, citation_statements, sentence_spans
+from litrev.extract.jats import CitedWork, Marker, citation_statements, sentence_spans
 from litrev.vocabulary import ReferenceMatch, SectionKind
 
 JATS = Path(__file__).resolve().parent / "fixtures" / "jats"
@@ -191,7 +191,7 @@ def test_sentences_survive_abbreviations(text, sentences):
 def test_a_marker_after_the_full_stop_belongs_to_the_sentence_it_ends(text, marker,
                                                                       sentences):
     start = text.index(marker)
-    markers = [_Marker(start, start + len(marker), Element("xref"), ["r1"])]
+    markers = [Marker(start, start + len(marker), Element("xref"), ["r1"])]
     assert [text[a:b] for a, b in sentence_spans(text, markers)] == sentences
 
 

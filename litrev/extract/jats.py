@@ -307,7 +307,7 @@ def find_reference(root: Element, cited: CitedWork) -> tuple[tuple[str, ...],
 # --- flattening a paragraph -------------------------------------------------------------------
 
 @dataclass
-class _Marker:
+class Marker:
     """One bibliography xref inside a flattened paragraph: its characters and what it cites."""
 
     start: int
@@ -316,7 +316,7 @@ class _Marker:
     rids: list[str]
 
 
-def _flatten(container: Element, markers: list[_Marker]) -> str:
+def _flatten(container: Element, markers: list[Marker]) -> str:
     """The container's text (nested blocks left out) and, in ``markers``, its bibr xrefs."""
     parts: list[str] = []
     length = 0
@@ -339,7 +339,7 @@ def _flatten(container: Element, markers: list[_Marker]) -> str:
             elif child.tag == "xref" and child.get("ref-type") == "bibr":
                 start = length
                 walk(child)
-                markers.append(_Marker(start, length, child, (child.get("rid") or "").split()))
+                markers.append(Marker(start, length, child, (child.get("rid") or "").split()))
             else:
                 walk(child)
             add(child.tail)
@@ -348,7 +348,7 @@ def _flatten(container: Element, markers: list[_Marker]) -> str:
     return "".join(parts)
 
 
-def _expand_ranges(text: str, markers: list[_Marker], order: dict[str, int],
+def _expand_ranges(text: str, markers: list[Marker], order: dict[str, int],
                    ids_in_order: list[str]) -> dict[int, set[str]]:
     """For each marker (by index), the ref ids it cites, ranges ``[1]-[9]`` expanded."""
     cited = {i: set(m.rids) for i, m in enumerate(markers)}
@@ -405,7 +405,7 @@ def _past_markers(text: str, j: int, starts: dict[int, int]) -> int:
         return j
 
 
-def sentence_spans(text: str, markers: list[_Marker] | None = None) -> list[tuple[int, int]]:
+def sentence_spans(text: str, markers: list[Marker] | None = None) -> list[tuple[int, int]]:
     """``(start, end)`` of each sentence of ``text``.
 
     A sentence ends at ``.``, ``!`` or ``?`` outside brackets, followed by space and a capital
@@ -585,7 +585,7 @@ def citation_statements(body: bytes | Element, cited: CitedWork) -> FullTextStat
         if id(container) in done_containers:
             continue
         done_containers.add(id(container))
-        markers: list[_Marker] = []
+        markers: list[Marker] = []
         text = _flatten(container, markers)
         cited_by = _expand_ranges(text, markers, order, ids_in_order)
         hits = [i for i, refs in cited_by.items() if refs & targets]
