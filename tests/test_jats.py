@@ -200,3 +200,23 @@ def test_not_jats_is_one_clear_error():
         citation_statements(b"<html><body>", CitedWork(doi="10.1/x"))
     with pytest.raises(ParseError, match="no <article> element"):
         citation_statements(b"<html/>", CitedWork(doi="10.1/x"))
+
+
+def test_citations_in_footnotes_are_found_with_their_place():
+    # None of the five real files cites in a footnote, so this one is written for the test.
+    body = b"""<article xml:lang="en"><body>
+      <sec><title>Methods</title><p>We used the scale.</p>
+        <table-wrap id="t1"><label>Table 1</label><table><tr><td>Scale</td></tr></table>
+          <table-wrap-foot><fn id="tf1"><p>Translated as in
+          <xref ref-type="bibr" rid="r1">[1]</xref>. Scores were summed.</p></fn>
+          </table-wrap-foot></table-wrap></sec></body>
+      <back><fn-group><fn id="n1"><p>See also <xref ref-type="bibr" rid="r1">[1]</xref> on
+      peer work.</p></fn></fn-group>
+      <ref-list><ref id="r1"><mixed-citation>Otte I. Challenges faced by peer support workers.
+      2020. <pub-id pub-id-type="doi">10.1177/0020764020904764</pub-id></mixed-citation></ref>
+      </ref-list></back></article>"""
+    found = citation_statements(body, CitedWork(doi="10.1177/0020764020904764"))
+    assert [(s.location, s.section_path, s.section_kind, s.text) for s in found.statements] == [
+        ("footnote", "Methods > Table 1", SectionKind.METHODS, "Translated as in."),
+        ("footnote", "Footnotes", SectionKind.OTHER, "See also on peer work.")]
+    assert found.statements[0].context_after == "Scores were summed."
