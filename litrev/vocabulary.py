@@ -73,3 +73,22 @@ class Trigger(StrEnum):
     SCHEDULE = "schedule"
     DEPLOYMENT = "deployment"
     DEMO = "demo"
+
+
+class SectionKind(StrEnum):
+    """The kind of section of the citing paper a citation statement stands in, normalised from
+    the section's title or ``sec-type`` ("INTRODUÇÃO", "Background" -> ``introduction``)."""
+
+    INTRODUCTION = "introduction"
+    METHODS = "methods"
+    RESULTS = "results"
+    DISCUSSION = "discussion"
+    OTHER = "other"
+
+
+class ReferenceMatch(StrEnum):
+    """How the cited work was found in a full text's reference list: by the DOI of the
+    reference, or (no DOI there) by its title, year and first author's family name."""
+
+    DOI = "doi"
+    TITLE_YEAR_AUTHOR = "title_year_author"

@@ -131,8 +131,10 @@ def test_an_older_database_is_migrated_in_a_transaction(tmp_path, monkeypatch):
     db = tmp_path / "old.duckdb"
     real = dbmod.migrations()
     monkeypatch.setattr(dbmod, "migrations", lambda: real[:1])
-    with write_session(db) as con:
-        load_batch(con, records_to_batch(corpus.seed_records()), run_id="r1")
+    with write_session(db) as con:  # today's load_batch needs today's schema: plain SQL here
+        con.register("old_works", records_to_batch(corpus.seed_records()).works)
+        con.execute("INSERT INTO works BY NAME SELECT *, now() AS first_seen, "
+                    "now() AS last_seen FROM old_works")
 
     broken = real + [(real[-1][0] + 1, "broken.sql",
                       "CREATE TABLE later (x INT); SELECT * FROM no_such_table;")]

@@ -23,11 +23,12 @@ from typing import Any
 
 from litrev.extract.errors import ProfileError
 
-SOURCE_NAMES = ("openalex", "semanticscholar", "crossref", "europepmc", "finna", "oaipmh", "files")
+SOURCE_NAMES = ("openalex", "semanticscholar", "crossref", "europepmc", "europepmc-fulltext",
+                "finna", "oaipmh", "files")
 TRANSLATION_PROVIDERS = ("google", "deepl", "microsoft", "libre", "mymemory", "none")
 DEFAULT_RATE_PER_SECOND = {
     "openalex": 5.0, "semanticscholar": 1.0, "crossref": 5.0, "europepmc": 5.0,
-    "finna": 3.0, "oaipmh": 2.0, "files": 0.0,
+    "europepmc-fulltext": 5.0, "finna": 3.0, "oaipmh": 2.0, "files": 0.0,
 }
 DEFAULT_MAX_RECORDS = 2000
 # Environment variables that hold secrets; never written to the profile, logs or database.

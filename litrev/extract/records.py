@@ -91,6 +91,15 @@ class Excerpt:
     language_method: str | None = None
     # a part of a mixed-language text names the whole text's excerpt
     parent_excerpt_id: str | None = None
+    # Citation statements read from a full text (extract.jats): ``text`` is the clean copy
+    # (markers removed) that is detected, translated and coded; ``marked_text`` the sentence
+    # as printed, with its markers; the sentences around it; the section's normalised kind;
+    # how the cited work was found in the reference list.
+    marked_text: str | None = None
+    context_before: str | None = None
+    context_after: str | None = None
+    section_kind: str | None = None
+    match_method: str | None = None
 
     @classmethod
     def create(cls, *, work_id: str, kind: str, text: str, cited_work_id: str | None = None,

@@ -328,19 +328,24 @@ class _LanguageMatcher:
             self._cache[word] = found
         return found
 
-    def match(self, text: str) -> dict[str, set[str]]:
-        words = [t.lower for t in tokenize(text)]
-        keys = [self.word_keys(w) for w in words]
-        hits: dict[str, set[str]] = defaultdict(set)
+    def hits(self, text: str) -> Iterable[tuple[str, str, int, int]]:
+        """Each ``(theme_id, term, start, end)`` found: the characters of the words matched."""
+        tokens = tokenize(text)
+        keys = [self.word_keys(t.lower) for t in tokens]
         for i, here in enumerate(keys):
             for key in here:
                 for ti in self.by_first.get(key, ()):
                     theme_id, term = self.terms[ti]
                     rest = term.words[1:]
-                    if i + len(rest) >= len(words):
+                    if i + len(rest) >= len(tokens):
                         continue
                     if all((w.prefix, w.stem) in keys[i + 1 + k] for k, w in enumerate(rest)):
-                        hits[theme_id].add(term.text)
+                        yield theme_id, term.text, tokens[i].start, tokens[i + len(rest)].end
+
+    def match(self, text: str) -> dict[str, set[str]]:
+        hits: dict[str, set[str]] = defaultdict(set)
+        for theme_id, term, _, _ in self.hits(text):
+            hits[theme_id].add(term)
         return hits
 
 
@@ -375,6 +380,25 @@ class Coder:
                 merged[theme_id] |= terms
         return {tid: tuple(sorted(merged[tid]))
                 for tid in sorted(merged, key=lambda t: self._order.get(t, 0))}
+
+    def spans(self, text: str, lang: str | None) -> dict[str, tuple[tuple[int, int, str], ...]]:
+        """Where each theme matched in ``text``: ``(start, end, term)`` character ranges, in
+        text order; the same rules as :meth:`match` (for coded selections in exports).
+
+            >>> coder.spans("kokemusasiantuntijoiden ja ammattilaisten yhteistyötä", "fi")
+            {'peer_workforce': ((0, 23, 'kokemusasiantuntija'),),
+             'team_collaboration': ((27, 53, 'ammattilai* yhteistyö'),)}
+        """
+        if (lang or "") in UNDECIDED:
+            matchers = list(self._matchers.values())
+        else:
+            matchers = [self._matchers[lang]] if lang in self._matchers else []
+        found: dict[str, set[tuple[int, int, str]]] = defaultdict(set)
+        for m in matchers:
+            for theme_id, term, start, end in m.hits(text):
+                found[theme_id].add((start, end, term))
+        return {tid: tuple(sorted(found[tid]))
+                for tid in sorted(found, key=lambda t: self._order.get(t, 0))}
 
     def code(self, text: str, lang: str | None, *, translation: str | None = None,
              target_language: str | None = None) -> list[ThemeMatch]:

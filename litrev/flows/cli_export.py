@@ -6,6 +6,7 @@ writes through ``write_session`` in one transaction.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sys
 
@@ -18,7 +19,9 @@ EXPORT_EXAMPLE = """\
 litrev export excerpts --theme role_clarity --lang fi --lang de -o review.xlsx
 litrev export excerpts --kind citation_statement --since 2026-11-01 --format csv --excel -o new.csv
 litrev export excerpts --query excerpts_of_theme -p theme=peer_networks --format html -o peer.html
-litrev export excerpts --format ris -o works.ris"""
+litrev export excerpts --format ris -o works.ris
+litrev export qdpx -o review.qdpx
+litrev export qdpx --lang fi --kind citation_statement -o finnish-statements.qdpx"""
 
 
 def _date(value: str) -> dt.date:
@@ -66,6 +69,46 @@ def cmd_export_excerpts(args, ctx: Context) -> int:
     return 0
 
 
+def cmd_export_qdpx(args: argparse.Namespace, ctx: Context) -> int:
+    from litrev.flows.coding import profile_codebook
+    from litrev.store.db import read_session
+    from litrev.store.export import ids_from_saved_query
+    from litrev.store.qdpx import QdpxSummary, write_qdpx
+
+    if not str(args.output).lower().endswith(".qdpx"):
+        raise UsageError(f"-o {args.output}: a REFI-QDA project file ends in .qdpx (the "
+                         "analysis tools look for it); choose a name such as review.qdpx")
+    if args.param and not args.query:
+        raise UsageError("-p sets a parameter of a saved query: give --query NAME as well")
+    since = _date(args.since) if args.since else None
+    profile = ctx.profile(required=False)
+    summary = QdpxSummary()
+    with read_session(ctx.db_path) as con:
+        ids = ids_from_saved_query(con, args.query, parse_params(args.param)) \
+            if args.query else None
+        count = write_qdpx(
+            con, args.output, themes=args.theme, languages=args.lang, kind=args.kind,
+            since=since, excerpt_ids=ids, codebook=profile_codebook(profile),
+            target_language=profile.target_language if profile else None,
+            project_name=profile.name if profile else "litrev review", summary=summary)
+    print(f"exported {count} excerpt{'s' if count != 1 else ''} to {args.output} (REFI-QDA "
+          f"project; {summary.sources} text sources in {summary.cases} "
+          f"case{'s' if summary.cases != 1 else ''} (works), "
+          f"{summary.codes} codes, {summary.codings} coded selections, {summary.notes} review "
+          f"notes; {_describe(args)})")
+    if summary.whole_text_codings:
+        print(f"litrev: warning: {summary.whole_text_codings} theme matches code their whole "
+              "text: the codebook's terms were not found again (was the codebook changed "
+              "since coding? run `litrev harvest` or the coding step to re-code)",
+              file=sys.stderr)
+    for problem in summary.problems:
+        print(f"litrev: warning: {problem}", file=sys.stderr)
+    if count == 0:
+        print("nothing matched: check the filters with `litrev query run excerpts_by_language` "
+              "or `litrev status`", file=sys.stderr)
+    return 0
+
+
 def cmd_import_reviews(args, ctx: Context) -> int:
     from litrev.store.db import write_session
     from litrev.store.reviews import import_reviews, read_review_file
@@ -103,6 +146,31 @@ def register(subparsers) -> None:
     e.set_defaults(func=lambda a, c: (e.print_help(), 2)[1])
     p = add_command(esub, "excerpts", help="export excerpts, original beside translation, to "
                     "xlsx, csv, markdown, html, parquet or ris", example=EXPORT_EXAMPLE)
+    _add_filters(p)
+    p.add_argument("--format", metavar="FORMAT",
+                   help="xlsx, csv, markdown, html, parquet or ris (default: from the -o file "
+                        "name's suffix)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
+    p.add_argument("--excel", action="store_true",
+                   help="CSV only: start with a byte-order mark so Excel reads UTF-8 correctly")
+    p.set_defaults(func=cmd_export_excerpts)
+
+    p = add_command(esub, "qdpx", help="export the coded excerpts as a REFI-QDA project "
+                    "(.qdpx) for NVivo, ATLAS.ti, MAXQDA or QDA Miner", example=EXPORT_EXAMPLE)
+    _add_filters(p)
+    p.add_argument("-o", "--output", required=True, metavar="FILE.qdpx",
+                   help="the project file to write")
+    p.set_defaults(func=cmd_export_qdpx)
+
+    p = add_command(subparsers, "import-reviews", help="read decisions, notes and corrected "
+                    "translations back from a reviewed .xlsx or .csv export",
+                    example="litrev import-reviews review.xlsx")
+    p.add_argument("file", help="the exported table, filled in by reviewers (.xlsx or .csv)")
+    p.set_defaults(func=cmd_import_reviews)
+
+
+def _add_filters(p: argparse.ArgumentParser) -> None:
+    """The filters ``export excerpts`` and ``export qdpx`` share."""
     p.add_argument("--theme", action="append", default=[], metavar="T",
                    help="keep excerpts coded with this theme id; repeat for any of several")
     p.add_argument("--lang", action="append", default=[], metavar="L",
@@ -115,16 +183,3 @@ def register(subparsers) -> None:
                    help="keep the excerpts a saved query returns (it must list excerpt_id)")
     p.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter of the saved query; repeat for several")
-    p.add_argument("--format", metavar="FORMAT",
-                   help="xlsx, csv, markdown, html, parquet or ris (default: from the -o file "
-                        "name's suffix)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
-    p.add_argument("--excel", action="store_true",
-                   help="CSV only: start with a byte-order mark so Excel reads UTF-8 correctly")
-    p.set_defaults(func=cmd_export_excerpts)
-
-    p = add_command(subparsers, "import-reviews", help="read decisions, notes and corrected "
-                    "translations back from a reviewed .xlsx or .csv export",
-                    example="litrev import-reviews review.xlsx")
-    p.add_argument("file", help="the exported table, filled in by reviewers (.xlsx or .csv)")
-    p.set_defaults(func=cmd_import_reviews)

@@ -20,15 +20,20 @@ import inspect
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from litrev.flows.cli import add_command
 from litrev.flows.errors import UsageError
+
+if TYPE_CHECKING:
+    from litrev.extract.records import SourceRecord
 
 EXAMPLE = """\
 litrev parse oaipmh saved/helda_listrecords.xml
 litrev parse openalex saved/works_page.json --format jsonl
 litrev parse files imports/scite-otte-2020.csv
-litrev parse semanticscholar saved/citations.json --paper 10.1177/0020764020904764"""
+litrev parse semanticscholar saved/citations.json --paper 10.1177/0020764020904764
+litrev parse europepmc-fulltext PMC3166277.xml --cites 10.1534/genetics.108.098624"""
 
 WORK_COLUMNS = ["work_id", "doi", "title", "year", "language", "authors", "is_seed"]
 EXCERPT_COLUMNS = ["excerpt_id", "work_id", "kind", "cited_work_id", "section", "stance",
@@ -47,14 +52,17 @@ def register(subparsers) -> None:
     p.add_argument("--paper", metavar="DOI",
                    help="semanticscholar: the paper whose citations or references FILE lists "
                         "(its citation contexts are linked to it)")
+    p.add_argument("--cites", metavar="DOI",
+                   help="europepmc-fulltext: the cited work whose citation statements to find "
+                        "in the JATS full text FILE")
     p.add_argument("--format", choices=("table", "jsonl"), default="table",
                    help="table: works, excerpts and citations as tables (default); jsonl: one "
                         "JSON object per record")
     p.set_defaults(func=cmd_parse)
 
 
-def parse_file(source: str, path: Path, *, paper_doi: str | None = None
-               ) -> tuple[list, list[str]]:
+def parse_file(source: str, path: Path, *, paper_doi: str | None = None,
+               cites_doi: str | None = None) -> tuple[list, list[str]]:
     """(records, problems) of one saved response or import file."""
     from litrev.extract.sources import source_module
 
@@ -72,6 +80,15 @@ def parse_file(source: str, path: Path, *, paper_doi: str | None = None
     parse = getattr(module, "parse", None)
     if parse is None:
         raise UsageError(f"source {source!r} cannot parse saved responses in this version")
+    if cites_doi:
+        if "cites" not in inspect.signature(parse).parameters:
+            raise UsageError(f"--cites applies to europepmc-fulltext, not to {source}")
+        from litrev.extract.records import Work
+
+        cited = Work.create(doi=cites_doi)
+        if not cited.doi:
+            raise UsageError(f"--cites {cites_doi!r} is not a DOI (expected 10.xxxx/...)")
+        return parse(body, cites=cited), []
     if paper_doi:
         if "paper" not in inspect.signature(parse).parameters:
             raise UsageError(f"--paper applies to semanticscholar, not to {source}")
@@ -94,7 +111,8 @@ def cmd_parse(args, ctx) -> int:
     from litrev.flows.output import write_frame
     from litrev.store.load import records_to_batch
 
-    records, problems = parse_file(args.source, Path(args.file), paper_doi=args.paper)
+    records, problems = parse_file(args.source, Path(args.file), paper_doi=args.paper,
+                                   cites_doi=args.cites)
     for problem in problems:
         print(f"litrev: skipped {problem}", file=sys.stderr)
     if args.format == "jsonl":
@@ -109,8 +127,26 @@ def cmd_parse(args, ctx) -> int:
             print(f"{title} ({len(frame)})")
             write_frame(frame, "table")
             print()
+    for record in records:
+        if "markers_without_sentence" in record.extra:
+            _print_full_text_summary(record, args.cites)
     deleted = sum(1 for r in records if r.deleted)
     print(f"{args.source}: {len(records)} records from {args.file}"
           + (f", {deleted} deleted" if deleted else "")
           + (f", {len(problems)} entries skipped" if problems else ""), file=sys.stderr)
     return 0
+
+
+def _print_full_text_summary(record: SourceRecord, cites: str | None) -> None:
+    """What a full text gave for the cited work: reference, match method, uncounted markers."""
+    extra = record.extra
+    if extra["match"] is None:
+        print(f"{extra['pmcid']}: no reference in its list is {cites} (by DOI, or title, year "
+              "and first author); check the DOI", file=sys.stderr)
+        return
+    print(f"{extra['pmcid']}: {len(record.excerpts)} statements citing {cites} (reference "
+          f"{', '.join(extra['ref_ids'])}, matched by {extra['match']}; "
+          f"{extra['bibr_xrefs']} bibliography xrefs in the file)", file=sys.stderr)
+    if extra["markers_without_sentence"]:
+        print(f"{extra['pmcid']}: {extra['markers_without_sentence']} markers of it stand "
+              "without a sentence (a bare table cell) and gave no statement", file=sys.stderr)

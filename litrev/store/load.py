@@ -37,7 +37,11 @@ TITLE_LANGUAGE_COLUMNS = ["title_language", "title_language_confidence", "title_
 EXCERPT_COLUMNS = ["excerpt_id", "work_id", "kind", "cited_work_id", "section", "stance",
                    "stance_confidence", "intents", "is_influential", "text", "text_hash",
                    "language", "language_confidence", "language_method", "language_hint",
-                   "parent_excerpt_id", "source", "origin", "synthetic"]
+                   "parent_excerpt_id", "source", "origin", "synthetic", "marked_text",
+                   "context_before", "context_after", "section_kind", "match_method"]
+# Only citation statements read from full text have these; frames built elsewhere may lack them.
+FULLTEXT_EXCERPT_COLUMNS = ["marked_text", "context_before", "context_after", "section_kind",
+                            "match_method"]
 MERGE_ORDER = ("works", "work_sources", "citations", "excerpts", "excerpt_sources")
 
 
@@ -193,6 +197,10 @@ def frames_to_batch(*, works: pd.DataFrame, work_sources: pd.DataFrame, citation
                             lists=("authors",))
     works["content_hash"] = [_content_hash(r, WORK_COLUMNS[1:])
                              for r in works.to_dict("records")]
+    excerpts = excerpts.copy()
+    for column in FULLTEXT_EXCERPT_COLUMNS:
+        if column not in excerpts.columns:
+            excerpts[column] = None
     excerpts = _first_non_null(excerpts, "excerpt_id", any_of=("synthetic",),
                                lists=("intents",))
     excerpts["content_hash"] = [_content_hash(r, ["text", "section", "stance", "intents"])

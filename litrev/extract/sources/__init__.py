@@ -245,13 +245,15 @@ def collect(result: SearchResult, pages: Iterator[Page], *, ctx: HarvestContext 
 # --- lookup and running ---------------------------------------------------------------------
 
 def source_module(name: str) -> ModuleType:
-    """The module ``litrev.extract.sources.<name>``, imported on first use."""
+    """The module ``litrev.extract.sources.<name>`` (a dash in the name is an underscore in
+    the module's: ``europepmc-fulltext`` is ``europepmc_fulltext``), imported on first use."""
     if name not in SOURCE_NAMES:
         raise ExtractError(f"unknown source {name!r}; expected one of {', '.join(SOURCE_NAMES)}")
+    module_name = f"litrev.extract.sources.{name.replace('-', '_')}"
     try:
-        return importlib.import_module(f"litrev.extract.sources.{name}")
+        return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if exc.name == f"litrev.extract.sources.{name}":
+        if exc.name == module_name:
             raise ExtractError(f"source {name!r} is not available in this version of litrev; "
                                "disable it in the profile") from None
         raise
