@@ -22,6 +22,7 @@ DOCTEST_MODULES = [
     "litrev.extract.bibrecord",
     "litrev.extract.chunking",
     "litrev.extract.evidence",
+    "litrev.extract.jats",
     "litrev.extract.language",
     "litrev.extract.language.codes",
     "litrev.extract.language.detection",

@@ -22,16 +22,16 @@ How a statement is found:
 Each statement keeps the text as printed, with its citation markers (``marked_text``), and a
 clean copy without them (``text``) for language detection, translation and coding.
 
-    >>> body = Path("PMC3166277.xml").read_bytes()     # tests/fixtures/jats/J05_...
-    >>> found = citation_statements(body, CitedWork(doi="10.1126/science.1105891"))
-    >>> found.match, found.ref_ids, [s.section_path for s in found.statements]
-    (<ReferenceMatch.DOI: 'doi'>, ('B5',), ['Background'])
-    >>> found.statements[0].marked_text       # B5 is cited only inside the range 1-9
-    'Some phenotypic variation arises from randomness in cellular processes despite identical
-    environments and genotypes [1-9].'
-    >>> found.statements[0].text
-    'Some phenotypic variation arises from randomness in cellular processes despite identical
-    environments and genotypes.'
+    body = Path("PMC3166277.xml").read_bytes()     # tests/fixtures/jats/J05_...
+    found = citation_statements(body, CitedWork(doi="10.1126/science.1105891"))
+    found.match, found.ref_ids, [s.section_path for s in found.statements]
+    # -> (<ReferenceMatch.DOI: 'doi'>, ('B5',), ['Background'])
+    found.statements[0].marked_text       # B5 is cited only inside the range 1-9
+    # -> 'Some phenotypic variation arises from randomness in cellular processes despite
+    #     identical environments and genotypes [1-9].'
+    found.statements[0].text
+    # -> 'Some phenotypic variation arises from randomness in cellular processes despite
+    #     identical environments and genotypes.'
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
 from litrev.extract.errors import ParseError
-from litrev.extract.langtags import normalize_language
+from litrev.extract.language import normalize_language
 from litrev.extract.normalize import find_doi, normalize_doi, title_fingerprint
 from litrev.vocabulary import ReferenceMatch, SectionKind
 

@@ -385,6 +385,7 @@ class Coder:
         """Where each theme matched in ``text``: ``(start, end, term)`` character ranges, in
         text order; the same rules as :meth:`match` (for coded selections in exports).
 
+            >>> coder = Coder(load_codebook())
             >>> coder.spans("kokemusasiantuntijoiden ja ammattilaisten yhteistyötä", "fi")
             {'peer_workforce': ((0, 23, 'kokemusasiantuntija'),),
              'team_collaboration': ((27, 53, 'ammattilai* yhteistyö'),)}

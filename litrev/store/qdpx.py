@@ -24,9 +24,9 @@ What goes in, for the excerpts the filters of ``litrev export excerpts`` keep:
 GUIDs are derived from litrev's ids (UUID 5), so exporting the same corpus twice gives the same
 GUIDs and a tool can tell a re-import from new material.
 
-    >>> with read_session(db) as con:
-    ...     write_qdpx(con, "review.qdpx", languages=["fi"], codebook=load_codebook())
-    2
+    with read_session(db) as con:
+        write_qdpx(con, "review.qdpx", languages=["fi"], codebook=load_codebook())
+    # -> 2 (the number of excerpts written)
 """
 
 from __future__ import annotations
