@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from litrev.flows.cli import main
-from litrev.store import export as export_module
+from litrev.store import exporters
 from litrev.store.cells import neutralise
 from litrev.store.db import read_session, write_session
 from litrev.store.export import COLUMNS, ExportError, export_excerpts
@@ -337,11 +337,11 @@ def test_export_reads_the_snapshot_while_the_database_is_being_written(review_db
 
 
 def test_a_failed_export_leaves_no_file(review_db, tmp_path, monkeypatch):
-    def broken(batches, path, **kwargs):
+    def broken(con, path, request):
         Path(path).write_text("half a table", encoding="utf-8")
         raise OSError("disk full")
 
-    monkeypatch.setitem(export_module.WRITERS, "csv", broken)
+    monkeypatch.setitem(exporters.WRITERS, "csv", broken)
     out = tmp_path / "out" / "review.csv"
     out.parent.mkdir()
     with pytest.raises(OSError, match="disk full"):

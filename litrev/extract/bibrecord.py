@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from litrev.extract.langtags import normalize_language
 from litrev.extract.normalize import clean_text, short_hash, title_fingerprint
 from litrev.extract.records import Excerpt, SourceRecord, Work, abstracts_or_title
+from litrev.vocabulary import ExcerptKind, Stance
 
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|2100)(?!\d)")
 
@@ -82,7 +83,7 @@ def entry_record(source: str, record_id: str, *, title: str | None = None,
     # hint for none of them in particular (only a per-text language such as xml:lang is).
     fallback = lang if len(abstracts) == 1 else None
     excerpts = abstracts_or_title(work, tuple(
-        Excerpt.create(work_id=work.work_id, kind="abstract", text=text,
+        Excerpt.create(work_id=work.work_id, kind=ExcerptKind.ABSTRACT, text=text,
                        language_hint=normalize_language(text_lang) or fallback,
                        synthetic=bool(synthetic), origin=origin)
         for text, text_lang in abstracts), language_hint=lang, synthetic=bool(synthetic),
@@ -91,12 +92,12 @@ def entry_record(source: str, record_id: str, *, title: str | None = None,
                         excerpts=excerpts, extra=dict(extra or {}))
 
 
-def normalize_stance(value) -> str | None:
+def normalize_stance(value: object) -> Stance | None:
     """scite's statement types: supporting, mentioning, contrasting (any case); else None."""
     if value is None:
         return None
     text = str(value).strip().casefold()
-    for stance in ("supporting", "mentioning", "contrasting"):
+    for stance in Stance:
         if text.startswith(stance[:6]):
             return stance
     return None

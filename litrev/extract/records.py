@@ -17,11 +17,10 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from litrev.extract import normalize
-
-EXCERPT_KINDS = ("abstract", "citation_statement", "title")
-STANCES = ("supporting", "mentioning", "contrasting")
+from litrev.vocabulary import ExcerptKind
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class Work:
     synthetic: bool = False
 
     @classmethod
-    def create(cls, **fields) -> Work:
+    def create(cls, **fields: Any) -> Work:
         """Build a work, normalising the DOI, cleaning the title and computing ``work_id``."""
         fields["doi"] = normalize.normalize_doi(fields.get("doi"))
         if fields.get("title") is not None:
@@ -69,7 +68,7 @@ class Excerpt:
 
     excerpt_id: str
     work_id: str
-    kind: str
+    kind: ExcerptKind
     text: str
     cited_work_id: str | None = None
     section: str | None = None
@@ -82,11 +81,14 @@ class Excerpt:
     origin: str | None = None  # where the text itself came from (file path, repository, page)
 
     @classmethod
-    def create(cls, *, work_id: str, kind: str, text: str, cited_work_id: str | None = None,
-               **fields) -> Excerpt:
+    def create(cls, *, work_id: str, kind: ExcerptKind | str, text: str,
+               cited_work_id: str | None = None, **fields: Any) -> Excerpt:
         """Build an excerpt with cleaned text and its stable id."""
-        if kind not in EXCERPT_KINDS:
-            raise ValueError(f"excerpt kind must be one of {EXCERPT_KINDS}, got {kind!r}")
+        try:
+            kind = ExcerptKind(kind)
+        except ValueError:
+            raise ValueError(f"excerpt kind must be one of {', '.join(ExcerptKind)}, "
+                             f"got {kind!r}") from None
         clean = normalize.clean_text(text)
         fields["intents"] = tuple(fields.get("intents") or ())
         return cls(
@@ -109,7 +111,7 @@ def abstracts_or_title(work: Work, abstracts: tuple[Excerpt, ...], *,
     """
     if abstracts or not work.title or not normalize.clean_text(work.title):
         return tuple(abstracts)
-    return (Excerpt.create(work_id=work.work_id, kind="title", text=work.title,
+    return (Excerpt.create(work_id=work.work_id, kind=ExcerptKind.TITLE, text=work.title,
                            language_hint=language_hint, origin=origin, synthetic=synthetic),)
 
 
@@ -129,4 +131,4 @@ class SourceRecord:
     related: tuple[Work, ...] = ()
     citations: tuple[tuple[str, str], ...] = ()
     deleted: bool = False
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)

@@ -94,7 +94,8 @@ def cmd_import_reviews(args, ctx: Context) -> int:
 
 
 def register(subparsers) -> None:
-    from litrev.store.export import FORMATS, KINDS
+    from litrev.store.exporters import FORMATS
+    from litrev.vocabulary import ExcerptKind
 
     e = add_command(subparsers, "export", help="export tables for reviewers (excerpts with "
                     "translations, themes and provenance)", example=EXPORT_EXAMPLE)
@@ -106,7 +107,8 @@ def register(subparsers) -> None:
                    help="keep excerpts coded with this theme id; repeat for any of several")
     p.add_argument("--lang", action="append", default=[], metavar="L",
                    help="keep excerpts in this language (fi, de, sv, en, ...); repeat for several")
-    p.add_argument("--kind", choices=KINDS, help="keep only this kind of excerpt")
+    p.add_argument("--kind", choices=[k.value for k in ExcerptKind],
+                   help="keep only this kind of excerpt")
     p.add_argument("--since", metavar="DATE",
                    help="keep excerpts first retrieved on or after this day (YYYY-MM-DD, UTC)")
     p.add_argument("--query", metavar="NAME",

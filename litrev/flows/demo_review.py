@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from litrev.vocabulary import Trigger
+
 SEED_DOI = "10.1177/0020764020904764"
 WORK_FOLDER = "demo-review"
 IMPORTS = "imports"
@@ -95,8 +97,8 @@ def import_memory(db_path: Path, tmx: Path, profile) -> dict:
     for lang in sources:
         result = import_translation_memory(db_path, tmx, source_language=lang,
                                            target_language=profile.target_language)
-        if result.get("entries"):
-            by_language[lang] = int(result["entries"])
+        if result.entries:
+            by_language[lang] = result.entries
     return {"file": tmx.name, "entries": sum(by_language.values()), "by_language": by_language}
 
 
@@ -153,7 +155,7 @@ def run_demo(db_path: str | os.PathLike, out_dir: str | os.PathLike) -> DemoResu
     create_database(db_path)
     memory = import_memory(db_path, work / TM_FILE, profile)
     summary = nightly_harvest(profile_path=str(profile_path), db_path=str(db_path),
-                              trigger="demo")
+                              trigger=Trigger.DEMO)
     with read_session(db_path) as con:
         status = corpus_status(con, target_language=profile.target_language)
         themes = top_themes(con)

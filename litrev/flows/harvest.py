@@ -363,7 +363,7 @@ def translate_task(db: Path, profile) -> dict:
     try:
         from litrev.flows.translation import run_translation
 
-        return run_translation(db, profile)
+        return run_translation(db, profile).as_dict()
     except Exception as exc:  # noqa: BLE001 - reported in the summary, the run goes on
         return _step_failed("translation", exc)
 
@@ -374,7 +374,7 @@ def coding_task(db: Path, profile) -> dict:
     try:
         from litrev.flows.coding import run_coding
 
-        return run_coding(db, profile)
+        return run_coding(db, profile).as_dict()
     except Exception as exc:  # noqa: BLE001 - reported in the summary, the run goes on
         return _step_failed("coding", exc)
 
