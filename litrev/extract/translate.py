@@ -53,7 +53,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import ClassVar, Protocol, cast
+from typing import Any, ClassVar, Protocol, cast
 from urllib.parse import quote_plus
 
 from litrev.extract.chunking import join_pieces, split_text
@@ -299,7 +299,6 @@ class _CallState:
     """What happened on the wire during one guarded provider call."""
 
     timeout: float
-    requests: int = 0
     status: int | None = None
     retry_after: str | None = None
     transport_error: BaseException | None = None
@@ -316,24 +315,23 @@ class _TimedRequests:
     other attribute (``exceptions``, ``RequestException``...) is the real module's.
     """
 
-    def __init__(self, real):
+    def __init__(self, real: Any) -> None:
         self._real = real
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
 
-    def get(self, url, params=None, **kwargs):
+    def get(self, url: str, params: Any = None, **kwargs: Any) -> Any:
         return self._send("GET", url, params=params, **kwargs)
 
-    def post(self, url, data=None, json=None, **kwargs):
+    def post(self, url: str, data: Any = None, json: Any = None, **kwargs: Any) -> Any:
         return self._send("POST", url, data=data, json=json, **kwargs)
 
-    def _send(self, method, url, **kwargs):
+    def _send(self, method: str, url: str, **kwargs: Any) -> Any:
         call = _CURRENT_CALL.get()
         if call is None:  # someone else's deep-translator call: unchanged behaviour
             return self._real.request(method, url, **kwargs)
         kwargs["timeout"] = call.timeout
-        call.requests += 1
         try:
             response = self._real.request(method, url, **kwargs)
         except self._real.RequestException as exc:
@@ -356,7 +354,7 @@ def _install_timeout_shim() -> None:
 
     with _SHIM_LOCK:
         for name in _SHIM_MODULES:
-            module = importlib.import_module(f"deep_translator.{name}")
+            module: Any = importlib.import_module(f"deep_translator.{name}")
             if not isinstance(module.requests, _TimedRequests):
                 module.requests = _TimedRequests(requests)
 
@@ -414,7 +412,6 @@ class ProviderClient:
         self.timeout_seconds = float(timeout_seconds)
         self._api_key = api_key
         self._translator: Translator | None = None
-        self.requests_made = 0
 
     @classmethod
     def from_profile(cls, profile: Profile, provider: str | None = None) -> ProviderClient:
@@ -461,7 +458,6 @@ class ProviderClient:
         # (A little grace, so that a socket timeout reports first, with its own name.)
         deadline = self.timeout_seconds + 0.5
         worker.join(deadline)
-        self.requests_made += call.requests
         if worker.is_alive():
             self._translator = None  # the stuck thread keeps its client; use a fresh one
             raise CallFailed("connection", f"{self.name}: no answer within {deadline:g} s")

@@ -18,12 +18,14 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from litrev.extract.normalize import short_hash, text_hash
 from litrev.extract.records import SourceRecord
+from litrev.store.db import one_row
 from litrev.store.db import transaction as db_transaction
 from litrev.store.errors import LoadError
 from litrev.store.ledger import SearchCounts
@@ -70,7 +72,7 @@ class LoadCounts:
                 "excerpts_total": self.excerpts_total}
 
 
-def _hashable(value):
+def _hashable(value: Any) -> Any:
     """One spelling per value, whatever dtype pandas gave the column (2024 vs 2024.0, NaN)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -212,7 +214,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, *, run_id: str,
     with db_transaction(con, relations=relations, failure="loading the batch failed",
                         error=LoadError, begin=transaction):
         changes = con.execute(internal("count_batch_changes").sql).fetchall()
-        new_excerpts = con.execute(internal("count_new_excerpts").sql).fetchone()[0]
+        new_excerpts = one_row(con, internal("count_new_excerpts").sql)[0]
         for table in MERGE_ORDER:
             statement = internal(f"merge_{table}")
             con.execute(statement.sql, statement.bind(params))
@@ -221,7 +223,7 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, *, run_id: str,
         counts = by_source.setdefault(source, SearchCounts())
         counts.new_records, counts.updated_records, counts.unchanged_records = (
             new, updated, unchanged)
-    works_total, excerpts_total = con.execute(
-        "SELECT (SELECT count(*) FROM works), (SELECT count(*) FROM excerpts)").fetchone()
+    works_total, excerpts_total = one_row(
+        con, "SELECT (SELECT count(*) FROM works), (SELECT count(*) FROM excerpts)")
     return LoadCounts(by_source=by_source, new_excerpts=new_excerpts, works_total=works_total,
                       excerpts_total=excerpts_total)

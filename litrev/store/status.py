@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import duckdb
 
-from litrev.store.db import frame
+from litrev.store.db import frame, one_row
 from litrev.store.sqlfiles import internal
 
 
 def corpus_status(con: duckdb.DuckDBPyConnection, *, target_language: str | None = None) -> dict:
-    def pairs(name: str, **params) -> dict:
+    def pairs(name: str, **params: object) -> dict[str, int]:
         q = internal(name)
         return {str(k): int(v) for k, v in con.execute(q.sql, q.bind(params)).fetchall()}
 
-    works, excerpts = con.execute(
-        "SELECT (SELECT count(*) FROM works), (SELECT count(*) FROM excerpts)").fetchone()
+    works, excerpts = one_row(
+        con, "SELECT (SELECT count(*) FROM works), (SELECT count(*) FROM excerpts)")
     runs = frame(con, internal("status_last_runs").sql)
     return {
         "works": int(works),
