@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 import httpx
-import pytest
 
 from litrev.extract.http import RequestPolicy, new_client
 from litrev.extract.profile import parse_profile
