@@ -151,7 +151,7 @@ def cmd_prisma(args, ctx) -> int:
     since = _date(args.since) if args.since else None
     with read_session(ctx.db_path) as con:
         counts = prisma_counts(con, since=since)
-    by_source, by_run = counts["by_source"], counts["by_run"]
+    by_source, by_run = counts.by_source, counts.by_run
     if args.format == "json":
         from litrev.flows.output import records
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from litrev.store.status import CorpusStatus
 from litrev.vocabulary import Trigger
 
 SEED_DOI = "10.1177/0020764020904764"
@@ -47,7 +48,7 @@ class DemoResult:
     profile_path: Path
     db_path: Path
     summary: dict                       # the harvest flow's run summary
-    status: dict                        # store.status.corpus_status of the corpus afterwards
+    status: CorpusStatus                # the corpus afterwards
     top_themes: pd.DataFrame            # theme_id, label, excerpts
     memory: dict                        # file, entries, by_language (source language -> units)
     queries: list[tuple[str, str, pd.DataFrame]] = field(default_factory=list)

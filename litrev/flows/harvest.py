@@ -429,7 +429,7 @@ def translation_backlog(db: Path, target_language: str) -> dict[str, int]:
     from litrev.store.status import corpus_status
 
     with read_session(db) as con:
-        status = corpus_status(con, target_language=target_language)["translation_status"]
+        status = corpus_status(con, target_language=target_language).translation_status
     return {k: v for k, v in status.items() if k in ("untranslated", "pending", "failed")}
 
 

@@ -182,9 +182,9 @@ def import_translation_memory(db_path: str | os.PathLike[str], path: str | os.Pa
             mem = {(e.key, src): (e.target_text, path.name) for _, e in found.values()}
             results += resolve_chain(items, tgt, memory=mem, engine=None)
         from_memory = [r for r in results if r.status == TranslationStatus.TM]
-        counts = store_tr.save_memory_and_results(con, memory.entries, memory.origin,
+        saved = store_tr.save_memory_and_results(con, memory.entries, memory.origin,
                                                   from_memory, now=dt.datetime.now(dt.UTC))
     return MemoryImport(file=path.name, origin=memory.origin, entries=len(memory.entries),
-                        stored=counts["entries_stored"], skipped=memory.skipped,
+                        stored=saved.entries_stored, skipped=memory.skipped,
                         applied=len(from_memory), pairs=[f"{s}>{t}" for s, t in pairs])
 

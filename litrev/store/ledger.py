@@ -169,9 +169,18 @@ def run_searches(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     return frame(con, q.sql, q.bind({"run_id": run_id}))
 
 
+@dataclass(frozen=True)
+class PrismaCounts:
+    """PRISMA 2020 identification counts: one row per source plus a ``total`` row
+    (``by_source``), and one row per run (``by_run``)."""
+
+    by_source: pd.DataFrame
+    by_run: pd.DataFrame
+
+
 def prisma_counts(con: duckdb.DuckDBPyConnection, *, since: dt.date | None = None
-                  ) -> dict[str, pd.DataFrame]:
-    """PRISMA 2020 identification counts: ``by_source`` (with a total row) and ``by_run``.
+                  ) -> PrismaCounts:
+    """PRISMA 2020 identification counts of the runs since ``since`` (all runs without it).
 
     ``records_identified`` are all records the searches retrieved; ``duplicates_in_run`` and
     ``found_before`` (already found by an earlier run of an updated review) are the
@@ -189,4 +198,4 @@ def prisma_counts(con: duckdb.DuckDBPyConnection, *, since: dt.date | None = Non
         total.update({"source": "total", "platform": "",
                       "runs": int(by_run["run_id"].nunique())})
         by_source = pd.concat([by_source, pd.DataFrame([total])], ignore_index=True)
-    return {"by_source": by_source, "by_run": by_run}
+    return PrismaCounts(by_source=by_source, by_run=by_run)
