@@ -24,13 +24,17 @@ import pytest
 from litrev.extract.chunking import join_pieces, split_text
 from litrev.extract.evidence import numbers_differ
 from litrev.extract.normalize import text_hash
-from litrev.extract.profile import parse_profile
+from litrev.extract.profile import TRANSLATION_PROVIDERS, parse_profile
 from litrev.extract.records import Excerpt, SourceRecord, Work
 from litrev.extract.translate import (
     PROVIDER_LIMITS,
+    PROVIDERS,
     ProviderClient,
+    ProviderSettings,
     TextToTranslate,
     TranslationEngine,
+    TranslationError,
+    provider_named,
     resolve_chain,
 )
 from litrev.extract.translation_memory import MemoryFileError, memory_key, read_memory
@@ -218,6 +222,31 @@ def test_google_limit_counts_percent_encoded_bytes_so_finnish_letters_cost_six()
     # the URL limit, so it is split although deep-translator's own check would let it pass
     assert not google.fits("ä" * 4000) and google.fits("a" * 4000)
     assert not PROVIDER_LIMITS["mymemory"].fits("ä" * 300)       # 600 bytes > 500
+
+
+def test_every_provider_a_profile_may_name_has_its_class():
+    assert set(PROVIDERS) == set(TRANSLATION_PROVIDERS)
+    assert [name for name, cls in PROVIDERS.items() if not cls.online] == ["none"]
+    assert set(PROVIDER_LIMITS) == set(TRANSLATION_PROVIDERS) - {"none"}
+
+
+@pytest.mark.parametrize(("name", "settings", "says"), [
+    ("deepl", ProviderSettings(), "set LITREV_DEEPL_API_KEY"),
+    ("microsoft", ProviderSettings(url="http://ignored.invalid"),
+     "set LITREV_MICROSOFT_TRANSLATOR_KEY"),
+    ("libre", ProviderSettings(api_key=KEY), "needs translation.url"),
+    ("yandex", ProviderSettings(), "use one of google, deepl, microsoft, libre, mymemory, none"),
+])
+def test_a_provider_missing_what_it_needs_says_what_to_set(name, settings, says):
+    with pytest.raises(TranslationError, match=says):
+        provider_named(name, settings)
+
+
+def test_the_none_provider_calls_no_service():
+    assert provider_named("none", ProviderSettings()).unavailable_reason == (
+        "no online provider configured (translation.provider = none)")
+    with pytest.raises(TranslationError, match="calls no service"):
+        ProviderClient("none")
 
 
 def test_splitting_keeps_abbreviations_and_years_inside_sentences():

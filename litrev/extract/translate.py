@@ -131,6 +131,8 @@ class TranslationProvider(Protocol):
     online: ClassVar[bool]
     unavailable_reason: ClassVar[str | None]
 
+    def __init__(self, settings: ProviderSettings) -> None: ...
+
     def translator(self) -> Translator: ...
 
 
@@ -270,7 +272,7 @@ class NoProvider:
                                "online provider to translate")
 
 
-PROVIDERS: Mapping[str, Callable[[ProviderSettings], TranslationProvider]] = {
+PROVIDERS: Mapping[str, type[TranslationProvider]] = {
     cls.name: cls for cls in (GoogleProvider, DeepLProvider, MicrosoftProvider, LibreProvider,
                               MyMemoryProvider, NoProvider)}
 # What one request to each online provider may carry (documentation and tests read it here).
