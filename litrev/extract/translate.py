@@ -286,12 +286,17 @@ def _require_key(name: str, settings: ProviderSettings) -> None:
         raise TranslationError(f"provider {name!r} needs an API key: set {SECRET_ENV[name]}")
 
 
-def provider_named(name: str, settings: ProviderSettings) -> TranslationProvider:
-    """The provider ``translation.provider`` names, checked for what it needs (key, URL)."""
+def provider_class(name: str) -> type[TranslationProvider]:
+    """The class of the provider ``translation.provider`` names."""
     if name not in PROVIDERS:
         raise TranslationError(f"unknown translation provider {name!r}; use one of "
                                f"{', '.join(PROVIDERS)} (translation.provider)")
-    return PROVIDERS[name](settings)
+    return PROVIDERS[name]
+
+
+def provider_named(name: str, settings: ProviderSettings) -> TranslationProvider:
+    """The provider ``translation.provider`` names, checked for what it needs (key, URL)."""
+    return provider_class(name)(settings)
 
 
 # --- timeouts: a stand-in for `requests` inside deep-translator ---------------------------

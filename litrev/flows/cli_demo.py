@@ -31,8 +31,8 @@ def print_result(result, elapsed: float, out=None) -> None:
           f"{run['new']} new records, {run['unchanged'] + run['updated']} already stored, "
           f"{run['duplicates']} duplicates")
     memory = result.memory
-    p(f"translation memory {memory['file']}: {memory['entries']} hand-prepared demo "
-      f"translations into English ({_pairs(memory['by_language'])}), status tm")
+    p(f"translation memory {memory.file}: {memory.entries} hand-prepared demo "
+      f"translations into English ({_pairs(memory.by_language)}), status tm")
     p()
     p(f"works: {status.works}    excerpts: {status.excerpts}")
     p(f"excerpts by kind: {_pairs(status.excerpts_by_kind)}")

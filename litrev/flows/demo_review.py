@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from litrev.extract.profile import Profile
 from litrev.store.status import CorpusStatus
 from litrev.vocabulary import Trigger
 
@@ -42,6 +43,15 @@ DEMO_QUERIES = (
 OUTPUTS = {"xlsx": "excerpts.xlsx", "html": "excerpts.html", "report": "report.html"}
 
 
+@dataclass(frozen=True)
+class DemoMemory:
+    """The demo's translation memory as imported: its entries per source language."""
+
+    file: str
+    entries: int
+    by_language: dict[str, int]
+
+
 @dataclass
 class DemoResult:
     work_folder: Path
@@ -50,7 +60,7 @@ class DemoResult:
     summary: dict                       # the harvest flow's run summary
     status: CorpusStatus                # the corpus afterwards
     top_themes: pd.DataFrame            # theme_id, label, excerpts
-    memory: dict                        # file, entries, by_language (source language -> units)
+    memory: DemoMemory
     queries: list[tuple[str, str, pd.DataFrame]] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
 
@@ -85,7 +95,7 @@ def write_demo_review(folder: str | os.PathLike) -> Path:
     return profile
 
 
-def import_memory(db_path: Path, tmx: Path, profile) -> dict:
+def import_memory(db_path: Path, tmx: Path, profile: Profile) -> DemoMemory:
     """Import the demo's translation memory (status ``tm``) before the harvest.
 
     The TMX holds Finnish, German and Swedish source texts (header ``srclang="*all*"``), so it
@@ -100,7 +110,7 @@ def import_memory(db_path: Path, tmx: Path, profile) -> dict:
                                            target_language=profile.target_language)
         if result.entries:
             by_language[lang] = result.entries
-    return {"file": tmx.name, "entries": sum(by_language.values()), "by_language": by_language}
+    return DemoMemory(file=tmx.name, entries=sum(by_language.values()), by_language=by_language)
 
 
 def top_themes(con, limit: int = 5) -> pd.DataFrame:

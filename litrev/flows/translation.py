@@ -26,11 +26,10 @@ from typing import Any
 
 from litrev.extract.profile import Profile
 from litrev.extract.translate import (
-    PROVIDERS,
     ChainResult,
     TextToTranslate,
     TranslationEngine,
-    TranslationError,
+    provider_class,
     resolve_chain,
 )
 from litrev.extract.translation_memory import memory_key, read_memory
@@ -117,10 +116,7 @@ def run_translation(db_path: str | os.PathLike[str], profile: Profile, *,
     started = time.monotonic()
     target = profile.target_language
     name = provider or profile.translation.provider
-    if name not in PROVIDERS:
-        raise TranslationError(f"unknown translation provider {name!r}; use one of "
-                               f"{', '.join(PROVIDERS)} (translation.provider)")
-    if engine is None and PROVIDERS[name].online:
+    if engine is None and provider_class(name).online:
         engine = TranslationEngine.from_profile(profile, provider=name)
     provider_name = engine.client.name if engine is not None else None
 
