@@ -359,3 +359,34 @@ def test_translation_language_follows_the_profile_or_the_stored_translations(rev
     assert german["translation_status"] == "not needed" and german["translation"] == ""
     export(review_db, out)  # no profile: the language most translations are into
     assert {r["translation_language"] for r in csv_rows(out)} == {"en"}
+
+
+def test_a_writer_taking_keyword_filters_joins_through_the_writer_seam(review_db, tmp_path,
+                                                                        monkeypatch):
+    """A format written by a function with the export's filters as keywords (as REFI-QDA's
+    ``write_qdpx(con, path, **filters)``) plugs in with ``request.filters()``."""
+    seen = {}
+
+    def write_ids(con, path, *, themes, languages, kind, since, excerpt_ids, target_language):
+        seen.update(themes=themes, languages=languages, kind=kind,
+                    target_language=target_language)
+        request = exporters.table.ExportRequest(
+            target_language=target_language, themes=themes, languages=languages, kind=kind,
+            since=since, excerpt_ids=excerpt_ids)
+        ids = [r["excerpt_id"] for batch in exporters.table.iter_rows(con, request)
+               for r in batch]
+        Path(path).write_text("\n".join(ids), encoding="utf-8")
+        return len(ids)
+
+    monkeypatch.setitem(exporters.WRITERS, "ids",
+                        lambda con, path, request: write_ids(con, path, **request.filters()))
+    out = tmp_path / "finnish.ids"
+    count = export(review_db, out, "ids", languages=["fi"], kind="abstract")
+    assert seen == {"themes": (), "languages": ["fi"], "kind": "abstract",
+                    "target_language": "en"}
+    with read_session(review_db) as con:
+        finnish = {r[0] for r in con.execute(
+            "SELECT excerpt_id FROM excerpts WHERE language = 'fi' AND kind = 'abstract'"
+        ).fetchall()}
+    assert count == len(finnish) > 0
+    assert set(out.read_text(encoding="utf-8").splitlines()) == finnish
