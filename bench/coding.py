@@ -71,10 +71,10 @@ def main() -> None:
             cpu, wall = time.process_time(), time.perf_counter()
             summary = run_coding(db, None)
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-            rate = f", {summary['coded'] / cpu:,.0f} excerpts/CPU-s" if summary["coded"] else ""
-            print(f"{label}: {wall:.1f} s wall, {cpu:.1f} s CPU, coded {summary['coded']:,}, "
-                  f"{summary['matches']:,} matches{rate}")
-        print(f"index: {summary['index']}")
+            rate = f", {summary.coded / cpu:,.0f} excerpts/CPU-s" if summary.coded else ""
+            print(f"{label}: {wall:.1f} s wall, {cpu:.1f} s CPU, coded {summary.coded:,}, "
+                  f"{summary.matches:,} matches{rate}")
+        print(f"index: {summary.index}")
         with read_session(db) as con:
             for q in QUERIES:
                 t = time.perf_counter()

@@ -58,9 +58,10 @@ def main() -> int:
             finally:
                 if server:
                     server.__exit__(None, None, None)
-            rate = summary["texts"] / summary["seconds"] if summary["seconds"] else 0
-            print(f"{label:<28} {summary['seconds']:>8.2f} {rate:>9.0f} "
-                  f"{summary['provider_calls']:>6}  {summary['by_status'] or '-'}")
+            rate = summary.texts / summary.seconds if summary.seconds else 0
+            print(f"{label:<28} {summary.seconds:>8.2f} {rate:>9.0f} "
+                  f"{summary.provider_calls:>6}  "
+                  f"{', '.join(f'{k} {v}' for k, v in summary.by_status.items()) or '-'}")
     return 0
 
 

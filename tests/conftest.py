@@ -8,8 +8,6 @@ import pytest
 from litrev.store.db import write_session
 from tests import corpus
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

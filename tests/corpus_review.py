@@ -32,7 +32,6 @@ FORMULA = '=HYPERLINK("http://example.invalid","x")'
 SYNTHETIC_DOI = "10.5555/litrev.synthetic.1"
 NORTON_DOI = "10.3390/ijerph182211897"
 TUVESSON_DOI = "10.1080/01612840.2017.1324929"
-EINSAMKEIT_DOI = "10.1026/03172-000"
 EINSAMKEIT_MACHINE = ("About 5 to 10% of the adult population say they feel lonely fairly often "
                       "to very often.")
 CODEBOOK_VERSION = "test-1"

@@ -52,7 +52,7 @@ def test_export_help_names_every_format_the_store_writes(capsys: pytest.CaptureF
                                                         ) -> None:
     """The parser lists the formats without importing the store (which loads DuckDB)."""
     from litrev.flows.cli import main
-    from litrev.store.export import FORMATS
+    from litrev.store.exporters import FORMATS
 
     with pytest.raises(SystemExit):
         main(["export", "excerpts", "-h"])

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from litrev.flows.cli import main
-from litrev.store import export as export_module
+from litrev.store import exporters
 from litrev.store.cells import neutralise
 from litrev.store.db import read_session, write_session
 from litrev.store.export import COLUMNS, ExportError, export_excerpts
@@ -337,11 +337,11 @@ def test_export_reads_the_snapshot_while_the_database_is_being_written(review_db
 
 
 def test_a_failed_export_leaves_no_file(review_db, tmp_path, monkeypatch):
-    def broken(batches, path, **kwargs):
+    def broken(con, path, request):
         Path(path).write_text("half a table", encoding="utf-8")
         raise OSError("disk full")
 
-    monkeypatch.setitem(export_module.WRITERS, "csv", broken)
+    monkeypatch.setitem(exporters.WRITERS, "csv", broken)
     out = tmp_path / "out" / "review.csv"
     out.parent.mkdir()
     with pytest.raises(OSError, match="disk full"):
@@ -359,3 +359,34 @@ def test_translation_language_follows_the_profile_or_the_stored_translations(rev
     assert german["translation_status"] == "not needed" and german["translation"] == ""
     export(review_db, out)  # no profile: the language most translations are into
     assert {r["translation_language"] for r in csv_rows(out)} == {"en"}
+
+
+def test_a_writer_taking_keyword_filters_joins_through_the_writer_seam(review_db, tmp_path,
+                                                                        monkeypatch):
+    """A format written by a function with the export's filters as keywords (as REFI-QDA's
+    ``write_qdpx(con, path, **filters)``) plugs in with ``request.filters()``."""
+    seen = {}
+
+    def write_ids(con, path, *, themes, languages, kind, since, excerpt_ids, target_language):
+        seen.update(themes=themes, languages=languages, kind=kind,
+                    target_language=target_language)
+        request = exporters.table.ExportRequest(
+            target_language=target_language, themes=themes, languages=languages, kind=kind,
+            since=since, excerpt_ids=excerpt_ids)
+        ids = [r["excerpt_id"] for batch in exporters.table.iter_rows(con, request)
+               for r in batch]
+        Path(path).write_text("\n".join(ids), encoding="utf-8")
+        return len(ids)
+
+    monkeypatch.setitem(exporters.WRITERS, "ids",
+                        lambda con, path, request: write_ids(con, path, **request.filters()))
+    out = tmp_path / "finnish.ids"
+    count = export(review_db, out, "ids", languages=["fi"], kind="abstract")
+    assert seen == {"themes": (), "languages": ["fi"], "kind": "abstract",
+                    "target_language": "en"}
+    with read_session(review_db) as con:
+        finnish = {r[0] for r in con.execute(
+            "SELECT excerpt_id FROM excerpts WHERE language = 'fi' AND kind = 'abstract'"
+        ).fetchall()}
+    assert count == len(finnish) > 0
+    assert set(out.read_text(encoding="utf-8").splitlines()) == finnish

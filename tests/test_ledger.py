@@ -70,15 +70,15 @@ def test_prisma_counts_by_source_and_by_run(corpus_db):
     with read_session(corpus_db) as con:
         counts = prisma_counts(con)
         since = prisma_counts(con, since=pd.Timestamp("2026-11-10").date())
-    by_source = counts["by_source"].set_index("source")
+    by_source = counts.by_source.set_index("source")
     assert by_source.loc["openalex", "records_identified"] == 105
     assert by_source.loc["crossref", "duplicates_in_run"] == 20
     assert by_source.loc["crossref", "failed_searches"] == 1
     assert by_source.loc["total", "records_identified"] == 155
     assert by_source.loc["total", "excluded_by_automation"] == 1
     assert by_source.loc["total", "records_screened"] == 134  # 135 new - 1 excluded
-    assert list(since["by_run"]["run_id"]) == ["run-2"]
-    assert since["by_source"].set_index("source").loc["total", "records_identified"] == 5
+    assert list(since.by_run["run_id"]) == ["run-2"]
+    assert since.by_source.set_index("source").loc["total", "records_identified"] == 5
 
 
 def test_prisma_command_formats(corpus_db, capsys):

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from litrev.extract.profile import parse_profile
 from litrev.flows.cli import main
-from litrev.flows.translation import run_translation
+from litrev.flows.translation import TranslationRun, run_translation
 from litrev.store import reviews as reviews_module
 from litrev.store.cells import strip_neutraliser
 from litrev.store.db import read_session, write_session
@@ -83,7 +83,7 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-def run_later_translation(db) -> dict:
+def run_later_translation(db) -> TranslationRun:
     """A later translation run with the provider unreachable (nothing listens on the port)."""
     profile = parse_profile({
         "review": {"name": "t", "target_language": "en",
@@ -127,7 +127,7 @@ def test_round_trip_through_xlsx(review_db, tmp_path, capsys):
     assert stored[german] == "include" and stored[finnish] == "exclude"
 
     later = run_later_translation(review_db)
-    assert later["texts"] == 2  # the Finnish and the pending Swedish abstract were tried again
+    assert later.texts == 2  # the Finnish and the pending Swedish abstract were tried again
     assert translation_of(review_db, "Etwa 5 bis 10%") == (CORRECTED, "human", "reviewer")
     assert translation_of(review_db, "Bakgrund: Covid-19")[1] == "pending"
     with read_session(review_db) as con:

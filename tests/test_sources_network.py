@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 import httpx
-import pytest
 
 from litrev.extract.http import RequestPolicy, new_client
 from litrev.extract.profile import parse_profile
@@ -385,13 +384,6 @@ def test_same_work_from_three_sources_is_one_work_with_three_provenance_rows(tmp
     assert prov["source"].tolist() == ["crossref", "openalex", "semanticscholar"]
     assert prov["source_record_id"].tolist()[1:] == [
         "W2785752813", "22d840026482e82dce65c5d0f91eb72b7b7bba1e"]
-
-
-@pytest.mark.parametrize("module", [openalex, semanticscholar, crossref, europepmc])
-def test_every_module_has_the_shared_shape(module):
-    for attr in ("NAME", "PLATFORM", "iter_records", "to_record", "parse", "harvest"):
-        assert hasattr(module, attr) or any(hasattr(v, attr) for v in vars(module).values()
-                                            if isinstance(v, type)), attr
 
 
 def test_quota_stops_every_later_search_of_the_source_without_requests(monkeypatch):

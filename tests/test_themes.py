@@ -255,7 +255,7 @@ def _themes(db) -> set[tuple[str, str, str]]:
 
 def test_run_coding_codes_originals_and_translations_then_only_what_changed(corpus_db):
     first = run_coding(corpus_db, None)
-    assert first["codebook_changed"] and first["coded"] == 5
+    assert first.codebook_changed and first.coded == 5
     stored = _themes(corpus_db)
     assert ("fi", "peer_workforce", "original") in stored
     assert ("fi", "team_collaboration", "original") in stored
@@ -268,14 +268,14 @@ def test_run_coding_codes_originals_and_translations_then_only_what_changed(corp
     assert terms == ["mutual exchange", "peer support for PSW*", "transregional"]
 
     again = run_coding(corpus_db, None)
-    assert not again["codebook_changed"] and again["coded"] == 0
+    assert not again.codebook_changed and again.coded == 0
 
     # a changed translation re-codes that excerpt only
     with write_session(corpus_db) as con:
         con.execute("UPDATE translations SET translated_text = 'Research on the role clarity of "
                     "experts by experience', status = 'human'")
     third = run_coding(corpus_db, None)
-    assert third["coded"] == 1
+    assert third.coded == 1
     assert ("fi", "role_clarity", "translation") in _themes(corpus_db)
 
 
@@ -287,7 +287,7 @@ def test_changing_the_codebook_recodes_everything(corpus_db, tmp_path):
     edited.write_text(text.replace('"ammattilai* yhteistyö", ', ""), "utf-8")
     book = load_codebook(edited)
     summary = run_coding(corpus_db, None, codebook=book)
-    assert summary["codebook_changed"] and summary["coded"] == 5
+    assert summary.codebook_changed and summary.coded == 5
     stored = _themes(corpus_db)
     assert ("fi", "team_collaboration", "original") not in stored
     assert ("fi", "peer_workforce", "original") in stored

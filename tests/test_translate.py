@@ -24,18 +24,22 @@ import pytest
 from litrev.extract.chunking import join_pieces, split_text
 from litrev.extract.evidence import numbers_differ
 from litrev.extract.normalize import text_hash
-from litrev.extract.profile import parse_profile
+from litrev.extract.profile import TRANSLATION_PROVIDERS, parse_profile
 from litrev.extract.records import Excerpt, SourceRecord, Work
 from litrev.extract.translate import (
     PROVIDER_LIMITS,
+    PROVIDERS,
     ProviderClient,
+    ProviderSettings,
     TextToTranslate,
     TranslationEngine,
+    TranslationError,
+    provider_named,
     resolve_chain,
 )
 from litrev.extract.translation_memory import MemoryFileError, memory_key, read_memory
 from litrev.flows.cli import main
-from litrev.flows.translation import import_translation_memory, run_translation
+from litrev.flows.translation import AnswerSources, import_translation_memory, run_translation
 from litrev.store.db import read_session, write_session
 from litrev.store.load import load_batch, records_to_batch
 from tests.corpus import FINNISH_STATEMENT, SUPPORTING
@@ -128,8 +132,8 @@ def test_seed_statement_goes_through_libre_over_http_and_comes_back(tmp_path):
     db = make_db(tmp_path / "corpus.duckdb", SEED_TEXTS)
     with LibreServer() as server:
         summary = run_translation(db, make_profile(tmp_path, server.url))
-    assert summary["by_status"] == {"machine": 3}
-    assert summary["provider_calls"] == 3 and len(server.calls) == 3
+    assert summary.by_status == {"machine": 3}
+    assert summary.provider_calls == 3 and len(server.calls) == 3
     sent = {c["q"]: c for c in server.calls}
     # English (the target) and 'und' texts are not sent; the Finnish ones are, from fi to en
     assert set(sent) == {FINNISH_STATEMENT, SHORT_TITLE, SHORT_QUOTE}
@@ -154,15 +158,15 @@ def test_a_second_run_makes_zero_provider_calls_and_the_cache_answers(tmp_path):
         profile = make_profile(tmp_path, server.url)
         first = run_translation(db, profile)
         second = run_translation(db, profile, retry_failed=True)
-        assert first["provider_calls"] == 3 and server.state.requests == 3
-        assert second == {**second, "texts": 0, "provider_calls": 0}
+        assert first.provider_calls == 3 and server.state.requests == 3
+        assert (second.texts, second.provider_calls) == (0, 0)
         # without their translations rows, the texts are answered from the cache
         with write_session(db) as con:
             con.execute("DELETE FROM translations")
         third = run_translation(db, profile)
         assert server.state.requests == 3
-    assert third["by_status"] == {"machine": 3} and third["by_source"] == {"cache": 3}
-    assert third["provider_calls"] == 0
+    assert third.by_status == {"machine": 3} and third.by_source == AnswerSources(cache=3)
+    assert third.provider_calls == 0
     assert rows(db)[text_hash(SHORT_TITLE)]["translated_text"] == "pSYKIATRINEN HOITOKETJU"
 
 
@@ -174,7 +178,7 @@ def test_identical_texts_are_sent_once(tmp_path):
         assert con.execute("SELECT count(*) FROM excerpts").fetchone()[0] == 2
     with LibreServer() as server:
         summary = run_translation(db, make_profile(tmp_path, server.url))
-    assert summary["texts"] == 1 and len(server.calls) == 1
+    assert summary.texts == 1 and len(server.calls) == 1
 
 
 # --- limits and splitting ------------------------------------------------------------------
@@ -194,7 +198,7 @@ def test_a_9000_character_finnish_text_is_split_translated_and_joined_in_order(t
     db = make_db(tmp_path / "corpus.duckdb", [(text, "fi")])
     with LibreServer() as server:
         summary = run_translation(db, make_profile(tmp_path, server.url))
-    assert summary["by_status"] == {"machine": 1}
+    assert summary.by_status == {"machine": 1}
     pieces = [c["q"] for c in server.calls]
     assert len(pieces) >= 2
     assert max(server.state.request_lines) <= MAX_REQUEST_LINE  # none refused with 414
@@ -220,6 +224,31 @@ def test_google_limit_counts_percent_encoded_bytes_so_finnish_letters_cost_six()
     assert not PROVIDER_LIMITS["mymemory"].fits("ä" * 300)       # 600 bytes > 500
 
 
+def test_every_provider_a_profile_may_name_has_its_class():
+    assert set(PROVIDERS) == set(TRANSLATION_PROVIDERS)
+    assert [name for name, cls in PROVIDERS.items() if not cls.online] == ["none"]
+    assert set(PROVIDER_LIMITS) == set(TRANSLATION_PROVIDERS) - {"none"}
+
+
+@pytest.mark.parametrize(("name", "settings", "says"), [
+    ("deepl", ProviderSettings(), "set LITREV_DEEPL_API_KEY"),
+    ("microsoft", ProviderSettings(url="http://ignored.invalid"),
+     "set LITREV_MICROSOFT_TRANSLATOR_KEY"),
+    ("libre", ProviderSettings(api_key=KEY), "needs translation.url"),
+    ("yandex", ProviderSettings(), "use one of google, deepl, microsoft, libre, mymemory, none"),
+])
+def test_a_provider_missing_what_it_needs_says_what_to_set(name, settings, says):
+    with pytest.raises(TranslationError, match=says):
+        provider_named(name, settings)
+
+
+def test_the_none_provider_calls_no_service():
+    assert provider_named("none", ProviderSettings()).unavailable_reason == (
+        "no online provider configured (translation.provider = none)")
+    with pytest.raises(TranslationError, match="calls no service"):
+        ProviderClient("none")
+
+
 def test_splitting_keeps_abbreviations_and_years_inside_sentences():
     text = ("Tulokset on esitetty esim. taulukossa 2. Otte et al. 2020 kuvaavat haasteita. "
             "Kolmas lause.")
@@ -243,15 +272,15 @@ def test_with_the_provider_unreachable_1000_texts_are_pending_fast_and_the_next_
     started = time.monotonic()
     down = run_translation(db, profile)
     assert time.monotonic() - started < 10
-    assert down["by_status"] == {"pending": 1000}
-    assert down["circuit_open"] and down["provider_calls"] == 3
+    assert down.by_status == {"pending": 1000}
+    assert down.circuit_open and down.provider_calls == 3
     stored = rows(db)
     assert len(stored) == 1000 and {r["status"] for r in stored.values()} == {"pending"}
     assert "3 consecutive failures" in stored[text_hash(texts[-1])]["error"]
 
     with LibreServer(port=port) as server:  # the provider is back
         back = run_translation(db, profile)
-    assert back["by_status"] == {"machine": 1000} and not back["circuit_open"]
+    assert back.by_status == {"machine": 1000} and not back.circuit_open
     assert len(server.calls) == 1000
     stored = rows(db)
     assert stored[text_hash(texts[0])]["translated_text"].swapcase() == texts[0]
@@ -268,9 +297,9 @@ def test_a_provider_that_never_answers_times_out_and_opens_the_circuit(tmp_path)
         elapsed = time.monotonic() - started
         server.state.delay_seconds = 0
     assert elapsed < 6  # without timeouts: 8 texts x 5 s; with them: 3 x 0.3 s, then none
-    assert summary["by_status"] == {"pending": 8} and summary["circuit_open"]
-    assert summary["provider_calls"] == 3
-    assert "timed out (ReadTimeout)" in summary["circuit_reason"]
+    assert summary.by_status == {"pending": 8} and summary.circuit_open
+    assert summary.provider_calls == 3
+    assert "timed out (ReadTimeout)" in summary.circuit_reason
 
 
 def test_a_call_that_never_returns_is_abandoned_at_the_overall_deadline():
@@ -300,8 +329,8 @@ def test_a_429_answer_is_retried_after_retry_after(tmp_path):
     with LibreServer() as server:
         server.fail_next(429, retry_after="0")
         summary = run_translation(db, make_profile(tmp_path, server.url))
-    assert summary["by_status"] == {"machine": 1}
-    assert summary["provider_calls"] == 2 and server.state.requests == 2
+    assert summary.by_status == {"machine": 1}
+    assert summary.provider_calls == 2 and server.state.requests == 2
     assert rows(db)[text_hash(FINNISH_STATEMENT)]["translated_text"].swapcase() \
         == FINNISH_STATEMENT
 
@@ -324,8 +353,8 @@ def test_a_quota_sized_retry_after_stops_the_provider_for_the_run(tmp_path):
     with LibreServer() as server:
         server.fail_next(429, retry_after="86400")
         summary = run_translation(db, make_profile(tmp_path, server.url))
-    assert summary["by_status"] == {"pending": 2} and summary["circuit_open"]
-    assert summary["provider_calls"] == 1 and "86400 s" in summary["circuit_reason"]
+    assert summary.by_status == {"pending": 2} and summary.circuit_open
+    assert summary.provider_calls == 1 and "86400 s" in summary.circuit_reason
 
 
 def test_a_refused_text_fails_and_is_retried_only_when_asked(tmp_path):
@@ -339,11 +368,11 @@ def test_a_refused_text_fails_and_is_retried_only_when_asked(tmp_path):
         again = run_translation(db, profile)
         server.state.languages.add("et")
         retried = run_translation(db, profile, retry_failed=True)
-    assert first["by_status"] == {"failed": 1, "machine": 1} and not first["circuit_open"]
+    assert first.by_status == {"failed": 1, "machine": 1} and not first.circuit_open
     assert failed["status"] == "failed" and failed["translated_text"] is None
     assert failed["error"].startswith("libre refused the text (HTTP 400")
-    assert again["texts"] == 0
-    assert retried["by_status"] == {"machine": 1}
+    assert again.texts == 0
+    assert retried.by_status == {"machine": 1}
     assert rows(db)[text_hash(estonian)]["translated_text"] == estonian.swapcase()
 
 
@@ -358,14 +387,14 @@ def test_api_keys_never_reach_stored_errors_or_the_summary(tmp_path, monkeypatch
     errors = [r["error"] for r in rows(db).values()]
     assert errors and all("LITREV_LIBRETRANSLATE_API_KEY" in e for e in errors)
     assert all(KEY not in e for e in errors)
-    assert KEY not in json.dumps(refused)
+    assert KEY not in json.dumps(refused.as_dict())
     # requests' connection errors carry the URL with ?api_key=...
     unreachable = run_translation(db, make_profile(tmp_path, f"http://127.0.0.1:{free_port()}/"))
     with read_session(db) as con:
         everything = json.dumps(con.execute("SELECT * FROM translations").fetchall(),
                                 default=str)
     assert "connection failed" in everything and KEY not in everything
-    assert KEY not in json.dumps(unreachable)
+    assert KEY not in json.dumps(unreachable.as_dict())
 
 
 # --- the chain: human corrections, memory ---------------------------------------------------
@@ -446,7 +475,7 @@ def test_tmx_import_gives_tm_matching_normalised_text_and_records_its_origin(tmp
     # the next run asks the provider only for the text the memory does not hold
     with LibreServer() as server:
         summary = run_translation(db, make_profile(tmp_path, server.url))
-    assert [c["q"] for c in server.calls] == [SHORT_TITLE] and summary["texts"] == 1
+    assert [c["q"] for c in server.calls] == [SHORT_TITLE] and summary.texts == 1
     assert rows(db)[text_hash(FINNISH_STATEMENT)]["status"] == "tm"
 
 
@@ -456,7 +485,7 @@ def test_csv_import_gives_tm_and_replaces_a_machine_translation(tmp_path):
         run_translation(db, make_profile(tmp_path, server.url))
     assert rows(db)[text_hash(SHORT_TITLE)]["status"] == "machine"
     summary = import_translation_memory(db, FIXTURES / "psw-glossary.csv")
-    assert summary["entries"] == 2 and summary["applied"] == 1 and summary["pairs"] == ["fi>en"]
+    assert summary.entries == 2 and summary.applied == 1 and summary.pairs == ["fi>en"]
     stored = rows(db)
     assert (stored[text_hash(SHORT_TITLE)]["status"],
             stored[text_hash(SHORT_TITLE)]["translated_text"]) == ("tm",
@@ -505,7 +534,7 @@ def test_a_translation_whose_numbers_differ_is_flagged(tmp_path):
     with LibreServer() as server:
         server.state.transform = lambda q: q.swapcase().replace("(30)", "(13)")
         summary = run_translation(db, make_profile(tmp_path, server.url))
-    assert summary["numbers_mismatch"] == 1
+    assert summary.numbers_mismatch == 1
     stored = rows(db)
     assert stored[text_hash(FINNISH_STATEMENT)]["numbers_mismatch"] is True
     assert stored[text_hash(SHORT_TITLE)]["numbers_mismatch"] is False

@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from litrev.extract.language import normalize_language
 from litrev.extract.normalize import clean_text, short_hash, title_fingerprint
 from litrev.extract.records import Excerpt, SourceRecord, Work, abstracts_or_title
+from litrev.vocabulary import ExcerptKind, Stance
 
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|2100)(?!\d)")
 
 
-def parse_year(value) -> int | None:
+def parse_year(value: object) -> int | None:
     """The first plausible year in a value: ``2007``, ``"2003-04-15T10:18:51Z"``, ``"c2019"``."""
     if value is None or isinstance(value, bool):
         return None
@@ -57,15 +59,16 @@ def distinct_texts(texts: Iterable[tuple[str, str | None]]) -> list[tuple[str, s
 
 def entry_record(source: str, record_id: str, *, title: str | None = None,
                  abstracts: Iterable[tuple[str, str | None]] = (),
-                 authors: Iterable[str] = (), year=None, venue: str | None = None,
+                 authors: Iterable[str] = (), year: object = None, venue: str | None = None,
                  doi: str | None = None, url: str | None = None, language: str | None = None,
                  urn: str | None = None, handle: str | None = None,
                  work_type: str | None = None, is_seed: bool = False, synthetic: bool = False,
-                 origin: str | None = None, extra: dict | None = None) -> SourceRecord:
+                 origin: str | None = None,
+                 extra: dict[str, Any] | None = None) -> SourceRecord:
     """Build the record of one entry; raises ``ValueError`` when it has no id and no title."""
     lang = normalize_language(language)
     abstracts = distinct_texts(abstracts)
-    fields = dict(
+    fields: dict[str, Any] = dict(
         doi=doi, urn=urn or None, handle=handle or None, title=title or None,
         year=parse_year(year), venue=clean_text(venue) or None, work_type=work_type or None,
         authors=tuple(clean_text(a) for a in authors if a and clean_text(a)), language=lang,
@@ -82,7 +85,7 @@ def entry_record(source: str, record_id: str, *, title: str | None = None,
     # hint for none of them in particular (only a per-text language such as xml:lang is).
     fallback = lang if len(abstracts) == 1 else None
     excerpts = abstracts_or_title(work, tuple(
-        Excerpt.create(work_id=work.work_id, kind="abstract", text=text,
+        Excerpt.create(work_id=work.work_id, kind=ExcerptKind.ABSTRACT, text=text,
                        language_hint=normalize_language(text_lang) or fallback,
                        synthetic=bool(synthetic), origin=origin)
         for text, text_lang in abstracts), language_hint=lang, synthetic=bool(synthetic),
@@ -91,18 +94,18 @@ def entry_record(source: str, record_id: str, *, title: str | None = None,
                         excerpts=excerpts, extra=dict(extra or {}))
 
 
-def normalize_stance(value) -> str | None:
+def normalize_stance(value: object) -> Stance | None:
     """scite's statement types: supporting, mentioning, contrasting (any case); else None."""
     if value is None:
         return None
     text = str(value).strip().casefold()
-    for stance in ("supporting", "mentioning", "contrasting"):
+    for stance in Stance:
         if text.startswith(stance[:6]):
             return stance
     return None
 
 
-def parse_confidence(value) -> float | None:
+def parse_confidence(value: object) -> float | None:
     """``0.91``, ``91``, ``"91%"`` -> 0.91; anything else None."""
     if value is None or value == "":
         return None
@@ -116,7 +119,7 @@ def parse_confidence(value) -> float | None:
     return number if 0 <= number <= 1 else None
 
 
-def split_authors(value) -> list[str]:
+def split_authors(value: object) -> list[str]:
     """Authors from a list or a ``;``-separated string (``"Otte, Ina; Werning, Anna"``)."""
     if value is None:
         return []

@@ -41,6 +41,9 @@ import httpx
 
 from litrev.extract.errors import MalformedResponse, QuotaExhausted, SourceFailed
 
+# Query parameters as httpx takes them: a mapping, or pairs where a key repeats (``fq=a&fq=b``).
+QueryParams = Mapping[str, Any] | list[tuple[str, Any]]
+
 log = logging.getLogger("litrev.http")
 
 REDACTED = "***"
@@ -248,7 +251,6 @@ class HttpSource:
         self.policy = policy
         self.clock = clock or SYSTEM_CLOCK
         self.rng = rng or random.Random()
-        self.requests_sent = 0
         self.stopped_by: QuotaExhausted | None = None  # once set, no more requests this run
 
     def redact(self, text: object) -> str:
@@ -260,14 +262,14 @@ class HttpSource:
         full = min(p.backoff_max_seconds, p.backoff_base_seconds * (2 ** (attempt - 1)))
         return full / 2 + self.rng.uniform(0, full / 2)
 
-    def _url_for_errors(self, url: str, params: Mapping[str, Any] | None) -> str:
+    def _url_for_errors(self, url: str, params: QueryParams | None) -> str:
         try:
             full = str(httpx.URL(url, params=params)) if params else url
         except Exception:  # noqa: BLE001 - an unbuildable URL is reported as written
             full = url
         return self.redact(full)
 
-    def get(self, url: str, *, params: Mapping[str, Any] | None = None,
+    def get(self, url: str, *, params: QueryParams | None = None,
             headers: Mapping[str, str] | None = None,
             ok_statuses: Collection[int] = ()) -> httpx.Response:
         """GET with the policy's limit and retries; the response of a 2xx (or ``ok_statuses``).
@@ -283,7 +285,7 @@ class HttpSource:
             self.stopped_by = exc
             raise
 
-    def _get(self, url: str, *, params: Mapping[str, Any] | None,
+    def _get(self, url: str, *, params: QueryParams | None,
              headers: Mapping[str, str] | None, ok_statuses: Collection[int]) -> httpx.Response:
         p = self.policy
         shown = self._url_for_errors(url, params)
@@ -291,7 +293,6 @@ class HttpSource:
         last_error = "no attempt made"
         for attempt in range(1, max(1, p.max_attempts) + 1):
             limiter.acquire(p.rate_per_second)
-            self.requests_sent += 1
             delay: float | None = None
             try:
                 response = self.client.get(url, params=params, headers=headers)
@@ -335,7 +336,7 @@ class HttpSource:
         raise SourceFailed(f"{p.source}: gave up after {p.max_attempts} attempts at {shown}; "
                            f"last error: {last_error}")
 
-    def get_json(self, url: str, *, params: Mapping[str, Any] | None = None,
+    def get_json(self, url: str, *, params: QueryParams | None = None,
                  headers: Mapping[str, str] | None = None,
                  ok_statuses: Collection[int] = ()) -> Any:
         """GET and decode JSON; an HTML page, a non-JSON type or a broken body is malformed."""

@@ -20,9 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from litrev.extract import normalize
-
-EXCERPT_KINDS = ("abstract", "citation_statement", "title")
-STANCES = ("supporting", "mentioning", "contrasting")
+from litrev.vocabulary import ExcerptKind
 
 
 @dataclass(frozen=True)
@@ -74,7 +72,7 @@ class Excerpt:
 
     excerpt_id: str
     work_id: str
-    kind: str
+    kind: ExcerptKind
     text: str
     cited_work_id: str | None = None
     section: str | None = None
@@ -102,11 +100,14 @@ class Excerpt:
     match_method: str | None = None
 
     @classmethod
-    def create(cls, *, work_id: str, kind: str, text: str, cited_work_id: str | None = None,
-               **fields: Any) -> Excerpt:
+    def create(cls, *, work_id: str, kind: ExcerptKind | str, text: str,
+               cited_work_id: str | None = None, **fields: Any) -> Excerpt:
         """Build an excerpt with cleaned text and its stable id."""
-        if kind not in EXCERPT_KINDS:
-            raise ValueError(f"excerpt kind must be one of {EXCERPT_KINDS}, got {kind!r}")
+        try:
+            kind = ExcerptKind(kind)
+        except ValueError:
+            raise ValueError(f"excerpt kind must be one of {', '.join(ExcerptKind)}, "
+                             f"got {kind!r}") from None
         clean = normalize.clean_text(text)
         fields["intents"] = tuple(fields.get("intents") or ())
         return cls(
@@ -137,7 +138,7 @@ def abstracts_or_title(work: Work, abstracts: tuple[Excerpt, ...], *,
     """
     if abstracts or not work.title or not normalize.clean_text(work.title):
         return tuple(abstracts)
-    return (Excerpt.create(work_id=work.work_id, kind="title", text=work.title,
+    return (Excerpt.create(work_id=work.work_id, kind=ExcerptKind.TITLE, text=work.title,
                            language_hint=language_hint, origin=origin, synthetic=synthetic),)
 
 

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 # ISO 639-1 code -> Snowball algorithm name (also the stemmer name DuckDB's fts accepts).
 SNOWBALL = {
@@ -54,12 +55,8 @@ def tokenize(text: str) -> list[Token]:
             for m in _WORD.finditer(text or "")]
 
 
-def has_stemmer(lang: str | None) -> bool:
-    return lang in SNOWBALL
-
-
 @cache
-def _stemmer(algorithm: str):
+def _stemmer(algorithm: str) -> Any:
     import snowballstemmer
 
     return snowballstemmer.stemmer(algorithm)

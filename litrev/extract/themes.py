@@ -243,7 +243,7 @@ def parse_codebook(raw: dict[str, Any], *, path: str | os.PathLike | None = None
             seen_terms: set[str] = set()
             for value in values:
                 term, problem = _parse_term(value.strip(), lang)
-                if problem:
+                if problem or term is None:
                     problems.append(f"{name}.terms.{lang}: {problem}")
                     continue
                 key = " ".join(f"{w.stem}{'*' if w.prefix else ''}" for w in term.words)
@@ -262,7 +262,7 @@ def parse_codebook(raw: dict[str, Any], *, path: str | os.PathLike | None = None
 
     canonical = json.dumps({"matcher": MATCHER_VERSION, "codebook": head, "themes": themes_raw},
                            sort_keys=True, ensure_ascii=False)
-    return Codebook(id=book_id.strip(), version=version.strip(), languages=langs,
+    return Codebook(id=str(book_id).strip(), version=str(version).strip(), languages=langs,
                     themes=tuple(themes),
                     content_hash=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
                     path=str(path) if path else None)

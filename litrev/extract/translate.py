@@ -9,8 +9,11 @@ A human correction is never replaced. Texts the provider cannot translate now (n
 provider down, rate limit exhausted) get status ``pending`` and are picked up again by the next
 run; texts it refuses (unsupported language, invalid text) get ``failed`` with the reason.
 
-Providers are deep-translator's clients (google without a key; deepl, microsoft, libre with a
-key from the environment; mymemory with the contact email), wrapped by :class:`ProviderClient`:
+Each provider is one small class behind the :class:`TranslationProvider` protocol
+(:class:`GoogleProvider` without a key; :class:`DeepLProvider`, :class:`MicrosoftProvider`,
+:class:`LibreProvider` with a key from the environment or a server's URL;
+:class:`MyMemoryProvider` with the contact email; :class:`NoProvider` for ``none``): its limits
+and how to build its deep-translator client. :class:`ProviderClient` wraps any of them:
 
 - **Timeouts.** deep-translator calls ``requests.get``/``requests.post`` with no timeout, so a
   silent server would hang a nightly run for ever. :func:`_install_timeout_shim` replaces the
@@ -45,10 +48,12 @@ import contextvars
 import datetime as dt
 import email.utils
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Protocol, cast
 from urllib.parse import quote_plus
 
 from litrev.extract.chunking import join_pieces, split_text
@@ -56,10 +61,9 @@ from litrev.extract.errors import ExtractError
 from litrev.extract.evidence import numbers_differ
 from litrev.extract.http import redact
 from litrev.extract.profile import SECRET_ENV, Profile, TranslationSettings
+from litrev.vocabulary import TranslationStatus
 
 log = logging.getLogger("litrev.translate")
-
-STATUSES = ("human", "tm", "machine", "pending", "failed")
 
 
 class TranslationError(ExtractError):
@@ -90,30 +94,209 @@ class ProviderLimits:
         return self.max_query_bytes is None or len(quote_plus(text)) <= self.max_query_bytes
 
 
-PROVIDER_LIMITS: Mapping[str, ProviderLimits] = {
+class Translator(Protocol):
+    """What litrev uses of a deep-translator client: languages set per call, one text."""
+
+    source: str
+    target: str
+
+    def translate(self, text: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """What a provider may need: its key (from the environment), a server's address, the
+    contact email (MyMemory's higher quota) and an Azure region (Microsoft)."""
+
+    api_key: str | None = None
+    url: str | None = None
+    contact_email: str | None = None
+    region: str | None = None
+
+
+class TranslationProvider(Protocol):
+    """One translation service (``translation.provider`` in the profile).
+
+    ``limits`` decide how a text is split before it is sent; ``translator()`` builds the
+    deep-translator client :class:`ProviderClient` wraps with timeouts and classified failures.
+    ``online`` is false only for ``none``, which calls no service: every text it is asked for
+    stays ``pending`` with ``unavailable_reason``.
+
+        >>> provider_named("libre", ProviderSettings(url="http://localhost:5000/")).limits
+        ProviderLimits(max_chars=None, max_query_bytes=7000, ...)
+    """
+
+    name: ClassVar[str]
+    limits: ClassVar[ProviderLimits]
+    online: ClassVar[bool]
+    unavailable_reason: ClassVar[str | None]
+
+    def __init__(self, settings: ProviderSettings) -> None: ...
+
+    def translator(self) -> Translator: ...
+
+
+@dataclass(frozen=True)
+class GoogleProvider:
+    """Google Translate's free web endpoint: no key."""
+
+    settings: ProviderSettings
+    name: ClassVar[str] = "google"
     # deep-translator sends GET translate.google.com/m?q=TEXT. Google's front end refuses
     # request URLs past about 16 KB (a 16,200-byte query passes, 17,100 bytes gets HTTP 400:
     # deep-translator issue #224); deep-translator itself refuses 5,000 characters or more.
     # For Finnish the character check binds first (4,900 characters of real Finnish are
     # ~6,600 bytes); the URL binds for texts dense in letters that encode to six bytes
     # (Greek, Cyrillic, or Finnish/Swedish full of ä, ö, å).
-    "google": ProviderLimits(max_chars=4999, max_query_bytes=14_000,
-                             why="URL of about 16 KB; deep-translator refuses >= 5,000 chars"),
+    limits: ClassVar[ProviderLimits] = ProviderLimits(
+        max_chars=4999, max_query_bytes=14_000,
+        why="URL of about 16 KB; deep-translator refuses >= 5,000 chars")
+    online: ClassVar[bool] = True
+    unavailable_reason: ClassVar[str | None] = None
+
+    def translator(self) -> Translator:
+        import deep_translator as dtr
+
+        return cast(Translator, dtr.GoogleTranslator(source="auto", target="auto"))
+
+
+@dataclass(frozen=True)
+class DeepLProvider:
+    """DeepL's API; a key ending in ``:fx`` is a free-plan key and uses the free endpoint."""
+
+    settings: ProviderSettings
+    name: ClassVar[str] = "deepl"
     # deep-translator sends GET .../v2/translate?auth_key=..&text=TEXT: the text is in the URL;
     # 8 KB is the request-line limit of common servers and proxies (nginx's default buffer).
-    "deepl": ProviderLimits(max_query_bytes=7_000,
-                            why="text in the URL of a GET; 8 KB request line"),
+    limits: ClassVar[ProviderLimits] = ProviderLimits(
+        max_query_bytes=7_000, why="text in the URL of a GET; 8 KB request line")
+    online: ClassVar[bool] = True
+    unavailable_reason: ClassVar[str | None] = None
+
+    def __post_init__(self) -> None:
+        _require_key(self.name, self.settings)
+
+    def translator(self) -> Translator:
+        import deep_translator as dtr
+
+        key = self.settings.api_key or ""
+        return cast(Translator, dtr.DeeplTranslator(source="auto", target="auto", api_key=key,
+                                                    use_free_api=key.endswith(":fx")))
+
+
+@dataclass(frozen=True)
+class MicrosoftProvider:
+    """Azure AI Translator; ``LITREV_MICROSOFT_TRANSLATOR_REGION`` for a regional resource."""
+
+    settings: ProviderSettings
+    name: ClassVar[str] = "microsoft"
+    # Azure Translator v3: JSON body, at most 50,000 characters per request.
+    limits: ClassVar[ProviderLimits] = ProviderLimits(
+        max_chars=50_000, why="50,000 characters per request")
+    online: ClassVar[bool] = True
+    unavailable_reason: ClassVar[str | None] = None
+
+    def __post_init__(self) -> None:
+        _require_key(self.name, self.settings)
+
+    def translator(self) -> Translator:
+        import deep_translator as dtr
+
+        return cast(Translator, dtr.MicrosoftTranslator(
+            source="auto", target="auto", api_key=self.settings.api_key,
+            region=self.settings.region))
+
+
+@dataclass(frozen=True)
+class LibreProvider:
+    """A LibreTranslate server at ``translation.url`` (often self-hosted, often keyless)."""
+
+    settings: ProviderSettings
+    name: ClassVar[str] = "libre"
     # deep-translator sends POST /translate?q=TEXT (query string, not a form body); a
     # self-hosted LibreTranslate usually sits behind nginx (8 KB request line).
-    "libre": ProviderLimits(max_query_bytes=7_000,
-                            why="text in the URL query of a POST; 8 KB request line"),
+    limits: ClassVar[ProviderLimits] = ProviderLimits(
+        max_query_bytes=7_000, why="text in the URL query of a POST; 8 KB request line")
+    online: ClassVar[bool] = True
+    unavailable_reason: ClassVar[str | None] = None
+
+    def __post_init__(self) -> None:
+        if not self.settings.url:
+            raise TranslationError('provider "libre" needs translation.url, the address of '
+                                   "your LibreTranslate server")
+
+    def translator(self) -> Translator:
+        import deep_translator as dtr
+
+        url = self.settings.url or ""
+        # deep-translator insists on a key; a self-hosted server without keys ignores it.
+        return cast(Translator, dtr.LibreTranslator(
+            source="auto", target="auto", api_key=self.settings.api_key or "none",
+            custom_url=url if url.endswith("/") else url + "/"))
+
+
+@dataclass(frozen=True)
+class MyMemoryProvider:
+    """MyMemory's free API; the contact email raises its daily quota."""
+
+    settings: ProviderSettings
+    name: ClassVar[str] = "mymemory"
     # MyMemory's free API answers "QUERY LENGTH LIMIT EXCEEDED" past 500 bytes;
     # deep-translator refuses 500 characters or more.
-    "mymemory": ProviderLimits(max_chars=499, max_utf8_bytes=500,
-                               why="500 bytes per query"),
-    # Azure Translator v3: JSON body, at most 50,000 characters per request.
-    "microsoft": ProviderLimits(max_chars=50_000, why="50,000 characters per request"),
-}
+    limits: ClassVar[ProviderLimits] = ProviderLimits(
+        max_chars=499, max_utf8_bytes=500, why="500 bytes per query")
+    online: ClassVar[bool] = True
+    unavailable_reason: ClassVar[str | None] = None
+
+    def translator(self) -> Translator:
+        import deep_translator as dtr
+
+        return cast(Translator, dtr.MyMemoryTranslator(source="auto", target="auto",
+                                                       email=self.settings.contact_email))
+
+
+@dataclass(frozen=True)
+class NoProvider:
+    """``translation.provider = "none"``: no online service; the human corrections, the
+    translation memory and the cache still answer, every other text stays ``pending``."""
+
+    settings: ProviderSettings
+    name: ClassVar[str] = "none"
+    limits: ClassVar[ProviderLimits] = ProviderLimits()
+    online: ClassVar[bool] = False
+    unavailable_reason: ClassVar[str | None] = ("no online provider configured "
+                                                "(translation.provider = none)")
+
+    def translator(self) -> Translator:
+        raise TranslationError('translation.provider = "none" calls no service; choose an '
+                               "online provider to translate")
+
+
+PROVIDERS: Mapping[str, type[TranslationProvider]] = {
+    cls.name: cls for cls in (GoogleProvider, DeepLProvider, MicrosoftProvider, LibreProvider,
+                              MyMemoryProvider, NoProvider)}
+# What one request to each online provider may carry (documentation and tests read it here).
+PROVIDER_LIMITS: Mapping[str, ProviderLimits] = {
+    cls.name: cls.limits for cls in (GoogleProvider, DeepLProvider, MicrosoftProvider,
+                                     LibreProvider, MyMemoryProvider)}
+
+
+def _require_key(name: str, settings: ProviderSettings) -> None:
+    if not settings.api_key:
+        raise TranslationError(f"provider {name!r} needs an API key: set {SECRET_ENV[name]}")
+
+
+def provider_class(name: str) -> type[TranslationProvider]:
+    """The class of the provider ``translation.provider`` names."""
+    if name not in PROVIDERS:
+        raise TranslationError(f"unknown translation provider {name!r}; use one of "
+                               f"{', '.join(PROVIDERS)} (translation.provider)")
+    return PROVIDERS[name]
+
+
+def provider_named(name: str, settings: ProviderSettings) -> TranslationProvider:
+    """The provider ``translation.provider`` names, checked for what it needs (key, URL)."""
+    return provider_class(name)(settings)
 
 
 # --- timeouts: a stand-in for `requests` inside deep-translator ---------------------------
@@ -123,7 +306,6 @@ class _CallState:
     """What happened on the wire during one guarded provider call."""
 
     timeout: float
-    requests: int = 0
     status: int | None = None
     retry_after: str | None = None
     transport_error: BaseException | None = None
@@ -140,24 +322,23 @@ class _TimedRequests:
     other attribute (``exceptions``, ``RequestException``...) is the real module's.
     """
 
-    def __init__(self, real):
+    def __init__(self, real: Any) -> None:
         self._real = real
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
 
-    def get(self, url, params=None, **kwargs):
+    def get(self, url: str, params: Any = None, **kwargs: Any) -> Any:
         return self._send("GET", url, params=params, **kwargs)
 
-    def post(self, url, data=None, json=None, **kwargs):
+    def post(self, url: str, data: Any = None, json: Any = None, **kwargs: Any) -> Any:
         return self._send("POST", url, data=data, json=json, **kwargs)
 
-    def _send(self, method, url, **kwargs):
+    def _send(self, method: str, url: str, **kwargs: Any) -> Any:
         call = _CURRENT_CALL.get()
         if call is None:  # someone else's deep-translator call: unchanged behaviour
             return self._real.request(method, url, **kwargs)
         kwargs["timeout"] = call.timeout
-        call.requests += 1
         try:
             response = self._real.request(method, url, **kwargs)
         except self._real.RequestException as exc:
@@ -169,7 +350,7 @@ class _TimedRequests:
 
 
 _SHIM_LOCK = threading.Lock()
-_SHIM_MODULES = ("google", "deepl", "libre", "microsoft", "mymemory")
+_SHIM_MODULES = ("google", "deepl", "libre", "microsoft", "mymemory")  # deep_translator.<name>
 
 
 def _install_timeout_shim() -> None:
@@ -180,7 +361,7 @@ def _install_timeout_shim() -> None:
 
     with _SHIM_LOCK:
         for name in _SHIM_MODULES:
-            module = importlib.import_module(f"deep_translator.{name}")
+            module: Any = importlib.import_module(f"deep_translator.{name}")
             if not isinstance(module.requests, _TimedRequests):
                 module.requests = _TimedRequests(requests)
 
@@ -226,30 +407,22 @@ class ProviderClient:
 
     def __init__(self, name: str, *, timeout_seconds: float = 20.0, api_key: str | None = None,
                  url: str | None = None, contact_email: str | None = None,
-                 region: str | None = None):
-        if name not in PROVIDER_LIMITS:
-            raise TranslationError(f"unknown translation provider {name!r}; use one of "
-                                   f"{', '.join(PROVIDER_LIMITS)} (translation.provider)")
-        if name in ("deepl", "microsoft") and not api_key:
-            raise TranslationError(f"provider {name!r} needs an API key: set {SECRET_ENV[name]}")
-        if name == "libre" and not url:
-            raise TranslationError('provider "libre" needs translation.url, the address of '
-                                   "your LibreTranslate server")
-        self.name = name
-        self.limits = PROVIDER_LIMITS[name]
+                 region: str | None = None) -> None:
+        provider = provider_named(name, ProviderSettings(
+            api_key=api_key, url=url, contact_email=contact_email, region=region))
+        if not provider.online:
+            raise TranslationError(f"provider {name!r} calls no service; "
+                                   f"{provider.unavailable_reason}")
+        self.provider = provider
+        self.name = provider.name
+        self.limits = provider.limits
         self.timeout_seconds = float(timeout_seconds)
-        self.url = url if not url or url.endswith("/") else url + "/"
-        self.contact_email = contact_email
-        self.region = region
         self._api_key = api_key
-        self._translator = None
-        self.requests_made = 0
+        self._translator: Translator | None = None
 
     @classmethod
     def from_profile(cls, profile: Profile, provider: str | None = None) -> ProviderClient:
         """The client the profile asks for (or ``provider``), its key read from the env."""
-        import os
-
         settings: TranslationSettings = profile.translation
         name = provider or settings.provider
         return cls(name, timeout_seconds=settings.timeout_seconds, api_key=profile.secret(name),
@@ -263,33 +436,18 @@ class ProviderClient:
     def redact(self, text: object) -> str:
         return redact(text, self.secrets)
 
-    def _build(self):
+    def _build(self) -> Translator:
         """A deep-translator client. Languages are set per call through its setters: its
         built-in language tables are older than the services (its LibreTranslate table has no
         Finnish), so codes are passed through and the service itself says what it supports."""
-        import deep_translator as dtr
-
-        if self.name == "google":
-            return dtr.GoogleTranslator(source="auto", target="auto")
-        if self.name == "mymemory":
-            return dtr.MyMemoryTranslator(source="auto", target="auto",
-                                          email=self.contact_email)
-        if self.name == "deepl":
-            return dtr.DeeplTranslator(source="auto", target="auto", api_key=self._api_key,
-                                       use_free_api=self._api_key.endswith(":fx"))
-        if self.name == "libre":
-            # deep-translator insists on a key; a self-hosted server without keys ignores it.
-            return dtr.LibreTranslator(source="auto", target="auto",
-                                       api_key=self._api_key or "none", custom_url=self.url)
-        return dtr.MicrosoftTranslator(source="auto", target="auto", api_key=self._api_key,
-                                       region=self.region)
+        return self.provider.translator()
 
     def translate_piece(self, text: str, source: str, target: str) -> str:
         _install_timeout_shim()
         call = _CallState(timeout=self.timeout_seconds)
-        outcome: dict = {}
+        outcome: dict[str, object] = {}
 
-        def work():
+        def work() -> None:
             _CURRENT_CALL.set(call)
             try:
                 if self._translator is None:
@@ -307,12 +465,12 @@ class ProviderClient:
         # (A little grace, so that a socket timeout reports first, with its own name.)
         deadline = self.timeout_seconds + 0.5
         worker.join(deadline)
-        self.requests_made += call.requests
         if worker.is_alive():
             self._translator = None  # the stuck thread keeps its client; use a fresh one
             raise CallFailed("connection", f"{self.name}: no answer within {deadline:g} s")
-        if "error" in outcome:
-            raise self._classify(outcome["error"], call) from None
+        error = outcome.get("error")
+        if isinstance(error, BaseException):
+            raise self._classify(error, call) from None
         translated = outcome.get("text")
         if not isinstance(translated, str) or not translated.strip():
             raise CallFailed("rejected", f"{self.name} returned no translation")
@@ -350,7 +508,7 @@ class ProviderClient:
 @dataclass(frozen=True)
 class ProviderAnswer:
     text: str | None
-    status: str            # machine | pending | failed
+    status: TranslationStatus  # machine | pending | failed
     error: str | None = None
     pieces: int = 0
 
@@ -410,8 +568,9 @@ class TranslationEngine:
     def translate(self, text: str, source: str, target: str) -> ProviderAnswer:
         """One text: split under the provider's limits, translated piece by piece, joined."""
         if self.circuit_open:
-            return ProviderAnswer(None, "pending", f"{self.client.name} counts as down for this "
-                                  f"run: {self.circuit_reason}")
+            return ProviderAnswer(None, TranslationStatus.PENDING,
+                                  f"{self.client.name} counts as down for this run: "
+                                  f"{self.circuit_reason}")
         pieces, seps = split_text(text.strip(), self.client.limits.fits)
         out = []
         for piece in pieces:
@@ -423,20 +582,20 @@ class TranslationEngine:
                     return self._failed(failure)
                 self._failures = 0
             out.append(self._memo[key])
-        return ProviderAnswer(join_pieces(out, seps), "machine", None, len(pieces))
+        return ProviderAnswer(join_pieces(out, seps), TranslationStatus.MACHINE, None, len(pieces))
 
     def _failed(self, failure: CallFailed) -> ProviderAnswer:
         message = self.client.redact(failure.message)
         if failure.kind == "rejected":
             self._failures = 0  # the provider answered: it is up
-            return ProviderAnswer(None, "failed", message)
+            return ProviderAnswer(None, TranslationStatus.FAILED, message)
         if failure.kind in ("auth", "quota"):
             self._open(message)
         else:
             self._failures += 1
             if self._failures >= self.max_consecutive_failures:
                 self._open(f"{self._failures} consecutive failures, the last: {message}")
-        return ProviderAnswer(None, "pending", message)
+        return ProviderAnswer(None, TranslationStatus.PENDING, message)
 
 
 # --- the chain -----------------------------------------------------------------------------
@@ -453,7 +612,7 @@ class ChainResult:
     text_hash: str
     source_language: str
     target_language: str
-    status: str                  # human | tm | machine | pending | failed
+    status: TranslationStatus
     translated_text: str | None
     provider: str | None
     error: str | None = None
@@ -467,8 +626,7 @@ def resolve_chain(items: Iterable[TextToTranslate], target_language: str, *,
                   memory_key: Callable[[str], str] | None = None,
                   cache: Mapping[tuple[str, str], tuple[str, str]] | None = None,
                   engine: TranslationEngine | None = None,
-                  no_provider_reason: str = "no online provider configured "
-                                            "(translation.provider = none)",
+                  no_provider_reason: str = NoProvider.unavailable_reason or "",
                   ) -> list[ChainResult]:
     """The chain's answer for each text, first answer wins.
 
@@ -482,23 +640,23 @@ def resolve_chain(items: Iterable[TextToTranslate], target_language: str, *,
     key_of = memory_key or default_key
     results = []
     for item in items:
-        base = ChainResult(item.text_hash, item.source_language, target_language, "pending",
-                           None, None)
+        base = ChainResult(item.text_hash, item.source_language, target_language,
+                           TranslationStatus.PENDING, None, None)
         if item.text_hash in human:
-            results.append(replace(base, status="human", translated_text=human[item.text_hash],
-                                   provider="reviewer"))
+            results.append(replace(base, status=TranslationStatus.HUMAN,
+                                   translated_text=human[item.text_hash], provider="reviewer"))
             continue
         found = memory.get((key_of(item.text), item.source_language))
         if found:
             text, origin = found
-            results.append(replace(base, status="tm", translated_text=text,
+            results.append(replace(base, status=TranslationStatus.TM, translated_text=text,
                                    provider=f"tm:{origin}" if origin else "tm",
                                    numbers_mismatch=_mismatch(item, text, target_language)))
             continue
         found = cache.get((item.text_hash, item.source_language))
         if found:
             text, provider = found
-            results.append(replace(base, status="machine", translated_text=text,
+            results.append(replace(base, status=TranslationStatus.MACHINE, translated_text=text,
                                    provider=provider,
                                    numbers_mismatch=_mismatch(item, text, target_language)))
             continue
@@ -511,7 +669,7 @@ def resolve_chain(items: Iterable[TextToTranslate], target_language: str, *,
             provider=engine.client.name, error=answer.error,
             numbers_mismatch=answer.text is not None and _mismatch(item, answer.text,
                                                                    target_language),
-            new_cache_entry=answer.status == "machine"))
+            new_cache_entry=answer.status == TranslationStatus.MACHINE))
     return results
 
 

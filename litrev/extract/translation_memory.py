@@ -31,6 +31,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from litrev.extract.errors import ParseError
 from litrev.extract.normalize import clean_text
@@ -88,7 +89,7 @@ def language_code(tag: str | None) -> str | None:
     return primary if re.fullmatch(r"[a-z]{2,3}", primary) else None
 
 
-def _segment_text(seg) -> str:
+def _segment_text(seg: Any) -> str:
     parts = [seg.text or ""]
     for child in seg:
         tag = child.tag.rsplit("}", 1)[-1]

@@ -99,24 +99,23 @@ def cmd_status(args, ctx: Context) -> int:
         # Without a profile, the language most translations are into (as exports do).
         target = default_target_language(con, profile.target_language if profile else None)
         status = corpus_status(con, target_language=target)
-    status["database"] = str(ctx.db_path)
     if args.json:
-        print(json.dumps(status, ensure_ascii=False, indent=2, default=str))
+        print(json.dumps({"database": str(ctx.db_path), **status.as_dict()},
+                         ensure_ascii=False, indent=2))
         return 0
-    print(f"database: {status['database']}")
-    print(f"works: {status['works']}    excerpts: {status['excerpts']}")
-    for title, key in (("excerpts by kind", "excerpts_by_kind"),
-                       ("excerpts by language", "excerpts_by_language"),
-                       ("translation status", "translation_status")):
-        items = status[key]
+    print(f"database: {ctx.db_path}")
+    print(f"works: {status.works}    excerpts: {status.excerpts}")
+    for title, items in (("excerpts by kind", status.excerpts_by_kind),
+                         ("excerpts by language", status.excerpts_by_language),
+                         ("translation status", status.translation_status)):
         shown = ", ".join(f"{k} {v}" for k, v in items.items()) or "none yet"
         print(f"{title}: {shown}")
-    if status["last_runs"]:
+    if status.last_runs:
         print("last runs:")
-        for run in status["last_runs"]:
-            print(f"  {run['started_at']}  {run['status']:<9}  {run['run_id']}  "
-                  f"retrieved {run['records_retrieved']}, new {run['new_records']}, "
-                  f"failed sources {run['failed_sources']}")
+        for run in status.last_runs:
+            print(f"  {run.started_at.isoformat()}  {run.status:<9}  {run.run_id}  "
+                  f"retrieved {run.records_retrieved}, new {run.new_records}, "
+                  f"failed sources {run.failed_sources}")
     else:
         print("last runs: none yet (run `litrev harvest` or `litrev demo`)")
     return 0

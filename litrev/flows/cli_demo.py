@@ -31,13 +31,13 @@ def print_result(result, elapsed: float, out=None) -> None:
           f"{run['new']} new records, {run['unchanged'] + run['updated']} already stored, "
           f"{run['duplicates']} duplicates")
     memory = result.memory
-    p(f"translation memory {memory['file']}: {memory['entries']} hand-prepared demo "
-      f"translations into English ({_pairs(memory['by_language'])}), status tm")
+    p(f"translation memory {memory.file}: {memory.entries} hand-prepared demo "
+      f"translations into English ({_pairs(memory.by_language)}), status tm")
     p()
-    p(f"works: {status['works']}    excerpts: {status['excerpts']}")
-    p(f"excerpts by kind: {_pairs(status['excerpts_by_kind'])}")
-    p(f"excerpts by language: {_pairs(status['excerpts_by_language'])}")
-    p(f"translation status: {_pairs(status['translation_status'])}")
+    p(f"works: {status.works}    excerpts: {status.excerpts}")
+    p(f"excerpts by kind: {_pairs(status.excerpts_by_kind)}")
+    p(f"excerpts by language: {_pairs(status.excerpts_by_language)}")
+    p(f"translation status: {_pairs(status.translation_status)}")
     if result.top_themes.empty:
         p("top themes: none coded yet")
     else:

@@ -16,6 +16,7 @@ from pathlib import Path
 from litrev.flows.cli import add_command
 from litrev.flows.errors import FlowError, UsageError
 from litrev.flows.output import write_frame
+from litrev.vocabulary import SearchStatus, Trigger
 
 EXIT_SOURCE_FAILED = 3
 EXIT_STEP_FAILED = 4
@@ -79,7 +80,7 @@ def cmd_harvest(args, ctx) -> int:
     try:
         summary = harvest.nightly_harvest(
             profile_path=str(profile_path), db_path=str(db), sources=names, since=since,
-            limit=args.limit, trigger="cli",
+            limit=args.limit, trigger=Trigger.CLI,
             source_retries=args.source_retries,
             source_retry_delay_seconds=args.retry_delay)
     except RuntimeError as exc:
@@ -93,7 +94,7 @@ def cmd_harvest(args, ctx) -> int:
 def exit_code(summary: dict) -> int:
     """0: all went well; 3: a source failed (the others are stored); 4: translation or coding
     failed (the harvested records are stored)."""
-    if any(r["status"] != "succeeded" for r in summary["sources"]):
+    if any(r["status"] != SearchStatus.SUCCEEDED for r in summary["sources"]):
         return EXIT_SOURCE_FAILED
     if any((summary.get(step) or {}).get("error") for step in ("translation", "coding")):
         return EXIT_STEP_FAILED
@@ -134,7 +135,8 @@ def print_summary(summary: dict, *, json_out: bool = False) -> None:
                            reverse=True)[:3]
             print(f"coded: {info['coded']} excerpts, {info.get('matches', 0)} theme matches"
                   + (f" (top: {', '.join(f'{t} {n}' for n, t in found)})" if found else ""))
-    failed = [r["source"] for r in summary["sources"] if r["status"] != "succeeded"]
+    failed = [r["source"] for r in summary["sources"]
+              if r["status"] != SearchStatus.SUCCEEDED]
     if failed:
         print(f"failed: {', '.join(failed)}; what the others harvested is stored; run "
               "`litrev harvest` again later (see `litrev prisma --format markdown`)")
@@ -149,7 +151,7 @@ def cmd_prisma(args, ctx) -> int:
     since = _date(args.since) if args.since else None
     with read_session(ctx.db_path) as con:
         counts = prisma_counts(con, since=since)
-    by_source, by_run = counts["by_source"], counts["by_run"]
+    by_source, by_run = counts.by_source, counts.by_run
     if args.format == "json":
         from litrev.flows.output import records
 

@@ -76,22 +76,22 @@ def cmd_code(args, ctx) -> int:
     from litrev.flows.coding import run_coding
 
     profile = ctx.profile(required=False)
-    summary = run_coding(ctx.db_path, profile, everything=args.all)
+    run = run_coding(ctx.db_path, profile, everything=args.all)
     if args.json:
-        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        print(json.dumps(run.as_dict(), ensure_ascii=False, indent=2))
         return 0
-    why = " (new codebook version: everything re-coded)" if summary["codebook_changed"] else ""
-    print(f"codebook {summary['codebook']} version {summary['codebook_version']}{why}")
-    print(f"coded {summary['coded']} excerpts, {summary['matches']} theme matches "
-          f"(target language {summary['target_language']})")
-    if summary["languages_without_terms"]:
-        print("no codebook terms for: " + ", ".join(summary["languages_without_terms"])
+    why = " (new codebook version: everything re-coded)" if run.codebook_changed else ""
+    print(f"codebook {run.codebook} version {run.codebook_version}{why}")
+    print(f"coded {run.coded} excerpts, {run.matches} theme matches "
+          f"(target language {run.target_language})")
+    if run.languages_without_terms:
+        print("no codebook terms for: " + ", ".join(run.languages_without_terms)
               + " (those excerpts are coded on their translation only)")
-    index = ", ".join(f"{k} {v}" for k, v in summary["index"].items()) or "empty"
+    index = ", ".join(f"{k} {v}" for k, v in run.index.items()) or "empty"
     print(f"full-text index: {index}")
     print("excerpts per theme:")
-    width = max((len(t) for t in summary["themes"]), default=0)
-    for theme, n in summary["themes"].items():
+    width = max((len(t) for t in run.themes), default=0)
+    for theme, n in run.themes.items():
         print(f"  {theme.ljust(width)}  {n}")
     return 0
 

@@ -10,34 +10,38 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from litrev.extract.profile import TRANSLATION_PROVIDERS
 from litrev.flows.cli import add_command
 from litrev.flows.context import Context
 from litrev.flows.errors import UsageError
 from litrev.store.errors import DatabaseMissing
+from litrev.vocabulary import TranslationStatus
+
+if TYPE_CHECKING:
+    from litrev.flows.translation import TranslationRun
 
 
-def _print_run(summary: dict) -> None:
-    statuses = ", ".join(f"{k} {v}" for k, v in summary["by_status"].items()) or "nothing to do"
-    print(f"translation into {summary['target_language']} with {summary['provider']}: "
-          f"{summary['texts']} texts ({statuses})")
-    if summary["texts"]:
-        sources = summary["by_source"]
-        print(f"  answers from: human {sources.get('human', 0)}, memory "
-              f"{sources.get('memory', 0)}, cache {sources.get('cache', 0)}, provider "
-              f"{sources.get('provider', 0)}; provider calls {summary['provider_calls']}")
-    if summary["numbers_mismatch"]:
-        print(f"  numbers differ from the original in {summary['numbers_mismatch']} of "
+def _print_run(run: TranslationRun) -> None:
+    statuses = ", ".join(f"{k} {v}" for k, v in run.by_status.items()) or "nothing to do"
+    print(f"translation into {run.target_language} with {run.provider}: "
+          f"{run.texts} texts ({statuses})")
+    if run.texts:
+        sources = run.by_source
+        print(f"  answers from: human {sources.human}, memory {sources.memory}, cache "
+              f"{sources.cache}, provider {sources.provider}; provider calls "
+              f"{run.provider_calls}")
+    if run.numbers_mismatch:
+        print(f"  numbers differ from the original in {run.numbers_mismatch} of "
               "them: check those (numbers_mismatch in v_excerpts and exports)")
-    if summary["circuit_open"]:
-        print(f"  {summary['provider']} counts as down for this run: "
-              f"{summary['circuit_reason']}")
-    pending = summary["by_status"].get("pending", 0)
+    if run.circuit_open:
+        print(f"  {run.provider} counts as down for this run: {run.circuit_reason}")
+    pending = run.count(TranslationStatus.PENDING)
     if pending:
         print(f"  {pending} texts are pending: the next `litrev translate` or nightly harvest "
               "retries them")
-    failed = summary["by_status"].get("failed", 0)
+    failed = run.count(TranslationStatus.FAILED)
     if failed:
         print(f"  {failed} texts failed (the provider refused them; see translations.error): "
               "`litrev translate --retry-failed` tries again")
@@ -49,12 +53,12 @@ def cmd_translate(args, ctx) -> int:
     from litrev.flows.translation import run_translation
 
     profile = ctx.profile()
-    summary = run_translation(ctx.db_path, profile, retry_failed=args.retry_failed,
-                              limit=args.limit, provider=args.provider)
+    run = run_translation(ctx.db_path, profile, retry_failed=args.retry_failed,
+                          limit=args.limit, provider=args.provider)
     if args.json:
-        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        print(json.dumps(run.as_dict(), ensure_ascii=False, indent=2))
     else:
-        _print_run(summary)
+        _print_run(run)
     return 0
 
 
@@ -64,17 +68,17 @@ def cmd_tm_import(args: argparse.Namespace, ctx: Context) -> int:
     if not Path(ctx.db_path).exists():
         raise DatabaseMissing(f"no database at {ctx.db_path}; create it with `litrev init` "
                               "or pass --db / set LITREV_DB")
-    summary = import_translation_memory(ctx.db_path, args.file,
-                                        source_language=args.source_lang,
-                                        target_language=args.target_lang)
+    imported = import_translation_memory(ctx.db_path, args.file,
+                                         source_language=args.source_lang,
+                                         target_language=args.target_lang)
     if args.json:
-        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        print(json.dumps(imported.as_dict(), ensure_ascii=False, indent=2))
         return 0
-    pairs = ", ".join(summary["pairs"]) or "no language pair"
-    print(f"imported {summary['stored']} memory entries ({pairs}) from {summary['origin']}")
-    if summary["skipped"]:
-        print(f"  skipped {summary['skipped']} units without both a source and a target text")
-    print(f"  {summary['applied']} stored texts now take their translation from the "
+    pairs = ", ".join(imported.pairs) or "no language pair"
+    print(f"imported {imported.stored} memory entries ({pairs}) from {imported.origin}")
+    if imported.skipped:
+        print(f"  skipped {imported.skipped} units without both a source and a target text")
+    print(f"  {imported.applied} stored texts now take their translation from the "
           "memory (status tm)")
     return 0
 

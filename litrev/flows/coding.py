@@ -5,15 +5,17 @@ No Prefect here: the harvest flow calls :func:`run_coding` as one task after tra
 language or translation changed, or everything when the codebook version changed (or
 ``everything=True``). Texts are read and coded in batches, so memory stays bounded.
 
-    run_coding("corpus.duckdb", profile)
-    # -> {'codebook': 'psw-integration', 'codebook_version': '1.0+d4bf10d0b5', 'codebook_changed':
-    #    False, 'coded': 12, 'matches': 30, 'index': {'english': 40, 'finnish': 16}, ...}
+    run = run_coding("corpus.duckdb", profile)
+    run.codebook, run.codebook_changed, run.coded, run.matches, run.index
+    # -> ('psw-integration', False, 12, 30, {'english': 40, 'finnish': 16})
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from litrev.extract.profile import Profile
 from litrev.extract.themes import Codebook, Coder, code_excerpts, load_codebook
@@ -27,10 +29,36 @@ def profile_codebook(profile: Profile | None) -> Codebook:
     return load_codebook(profile.codebook_path if profile is not None else None)
 
 
-def run_coding(db_path: str | os.PathLike, profile: Profile | None, *, everything: bool = False,
-               codebook: Codebook | None = None, batch_size: int = BATCH_SIZE,
-               now: dt.datetime | None = None) -> dict:
-    """Code what needs coding and rebuild the full-text index; returns a summary."""
+@dataclass(frozen=True)
+class CodingRun:
+    """What one coding run did.
+
+    ``codebook_version``: the codebook's version key (its version plus a hash of its terms);
+    ``codebook_changed``: everything was recoded; ``coded``: excerpts coded; ``matches``: theme
+    matches saved; ``languages_without_terms``: detected languages the codebook has no terms
+    for (their excerpts match only through a translation); ``themes``: excerpts per theme in
+    the corpus; ``index``: texts in the full-text index per stemmer.
+    """
+
+    codebook: str
+    codebook_version: str
+    codebook_changed: bool
+    target_language: str
+    coded: int
+    matches: int
+    languages_without_terms: list[str]
+    themes: dict[str, int]
+    index: dict[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values for JSON (``--json``, the harvest summary stored in the ledger)."""
+        return asdict(self)
+
+
+def run_coding(db_path: str | os.PathLike[str], profile: Profile | None, *,
+               everything: bool = False, codebook: Codebook | None = None,
+               batch_size: int = BATCH_SIZE, now: dt.datetime | None = None) -> CodingRun:
+    """Code what needs coding and rebuild the full-text index."""
     from litrev.store.db import write_session
     from litrev.store.search import refresh_index
     from litrev.store.themes import (
@@ -63,14 +91,14 @@ def run_coding(db_path: str | os.PathLike, profile: Profile | None, *, everythin
             drop_stale(con, version)
         index = refresh_index(con)
         counts = theme_counts(con)
-    return {
-        "codebook": codebook.id,
-        "codebook_version": version,
-        "codebook_changed": changed,
-        "target_language": target,
-        "coded": coded,
-        "matches": matches,
-        "languages_without_terms": sorted(no_terms),
-        "themes": {r["theme_id"]: int(r["excerpts"]) for r in counts.to_dict("records")},
-        "index": index,
-    }
+    return CodingRun(
+        codebook=codebook.id,
+        codebook_version=version,
+        codebook_changed=changed,
+        target_language=target,
+        coded=coded,
+        matches=matches,
+        languages_without_terms=sorted(no_terms),
+        themes={r["theme_id"]: int(r["excerpts"]) for r in counts.to_dict("records")},
+        index=index,
+    )

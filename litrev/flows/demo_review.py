@@ -24,6 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from litrev.extract.profile import Profile
+from litrev.store.status import CorpusStatus
+from litrev.vocabulary import Trigger
+
 SEED_DOI = "10.1177/0020764020904764"
 WORK_FOLDER = "demo-review"
 IMPORTS = "imports"
@@ -39,15 +43,24 @@ DEMO_QUERIES = (
 OUTPUTS = {"xlsx": "excerpts.xlsx", "html": "excerpts.html", "report": "report.html"}
 
 
+@dataclass(frozen=True)
+class DemoMemory:
+    """The demo's translation memory as imported: its entries per source language."""
+
+    file: str
+    entries: int
+    by_language: dict[str, int]
+
+
 @dataclass
 class DemoResult:
     work_folder: Path
     profile_path: Path
     db_path: Path
     summary: dict                       # the harvest flow's run summary
-    status: dict                        # store.status.corpus_status of the corpus afterwards
+    status: CorpusStatus                # the corpus afterwards
     top_themes: pd.DataFrame            # theme_id, label, excerpts
-    memory: dict                        # file, entries, by_language (source language -> units)
+    memory: DemoMemory
     queries: list[tuple[str, str, pd.DataFrame]] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
 
@@ -82,7 +95,7 @@ def write_demo_review(folder: str | os.PathLike) -> Path:
     return profile
 
 
-def import_memory(db_path: Path, tmx: Path, profile) -> dict:
+def import_memory(db_path: Path, tmx: Path, profile: Profile) -> DemoMemory:
     """Import the demo's translation memory (status ``tm``) before the harvest.
 
     The TMX holds Finnish, German and Swedish source texts (header ``srclang="*all*"``), so it
@@ -95,9 +108,9 @@ def import_memory(db_path: Path, tmx: Path, profile) -> dict:
     for lang in sources:
         result = import_translation_memory(db_path, tmx, source_language=lang,
                                            target_language=profile.target_language)
-        if result.get("entries"):
-            by_language[lang] = int(result["entries"])
-    return {"file": tmx.name, "entries": sum(by_language.values()), "by_language": by_language}
+        if result.entries:
+            by_language[lang] = result.entries
+    return DemoMemory(file=tmx.name, entries=sum(by_language.values()), by_language=by_language)
 
 
 def top_themes(con, limit: int = 5) -> pd.DataFrame:
@@ -153,7 +166,7 @@ def run_demo(db_path: str | os.PathLike, out_dir: str | os.PathLike) -> DemoResu
     create_database(db_path)
     memory = import_memory(db_path, work / TM_FILE, profile)
     summary = nightly_harvest(profile_path=str(profile_path), db_path=str(db_path),
-                              trigger="demo")
+                              trigger=Trigger.DEMO)
     with read_session(db_path) as con:
         status = corpus_status(con, target_language=profile.target_language)
         themes = top_themes(con)

@@ -339,7 +339,7 @@ def translate_task(db: Path, profile) -> dict:
     try:
         from litrev.flows.translation import run_translation
 
-        return run_translation(db, profile)
+        return run_translation(db, profile).as_dict()
     except Exception as exc:  # noqa: BLE001 - reported in the summary, the run goes on
         return _step_failed("translation", exc)
 
@@ -350,7 +350,7 @@ def coding_task(db: Path, profile) -> dict:
     try:
         from litrev.flows.coding import run_coding
 
-        return run_coding(db, profile)
+        return run_coding(db, profile).as_dict()
     except Exception as exc:  # noqa: BLE001 - reported in the summary, the run goes on
         return _step_failed("coding", exc)
 
@@ -405,7 +405,7 @@ def translation_backlog(db: Path, target_language: str) -> dict[str, int]:
     from litrev.store.status import corpus_status
 
     with read_session(db) as con:
-        status = corpus_status(con, target_language=target_language)["translation_status"]
+        status = corpus_status(con, target_language=target_language).translation_status
     return {k: v for k, v in status.items() if k in ("untranslated", "pending", "failed")}
 
 

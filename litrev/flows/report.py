@@ -16,7 +16,6 @@ SYNTHETIC in every listed row; each listed record shows its source and where its
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 import math
 import os
@@ -26,16 +25,23 @@ from pathlib import Path
 
 import pandas as pd
 
+from litrev.store.cells import escape_html
 from litrev.store.report import ReportData
+from litrev.vocabulary import ExcerptKind, Stance, TranslationStatus
 
-STANCE_ORDER = ("supporting", "mentioning", "contrasting", "unclassified")
-STANCE_COLOURS = {"supporting": "#2e7d32", "mentioning": "#5c7caf", "contrasting": "#c62828",
-                  "unclassified": "#9e9e9e"}
-STATUS_ORDER = ("not needed", "human", "tm", "machine", "pending", "failed", "untranslated")
-STATUS_LABELS = {"not needed": "already in the target language", "human": "human correction",
-                 "tm": "translation memory", "machine": "machine translation",
-                 "pending": "pending (provider unreachable or none)", "failed": "failed",
-                 "untranslated": "not yet translated"}
+# "unclassified": a citation statement no source gave a stance (NULL in the database).
+STANCE_ORDER = (*(s.value for s in Stance), "unclassified")
+STANCE_COLOURS = {Stance.SUPPORTING: "#2e7d32", Stance.MENTIONING: "#5c7caf",
+                  Stance.CONTRASTING: "#c62828", "unclassified": "#9e9e9e"}
+# "not needed" and "untranslated": the status query's words for a text already in the target
+# language and for one with no translation row yet.
+STATUS_ORDER = ("not needed", *(s.value for s in TranslationStatus), "untranslated")
+STATUS_LABELS = {"not needed": "already in the target language",
+                 TranslationStatus.HUMAN: "human correction",
+                 TranslationStatus.TM: "translation memory",
+                 TranslationStatus.MACHINE: "machine translation",
+                 TranslationStatus.PENDING: "pending (provider unreachable or none)",
+                 TranslationStatus.FAILED: "failed", "untranslated": "not yet translated"}
 REAL_COLOUR, SYNTHETIC_COLOUR = "#3b6ea8", "#f0a030"
 TEXT_PREVIEW = 600
 
@@ -65,7 +71,7 @@ def _svg(fig, label: str) -> str:
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     svg = _SVG_PROLOGUE.sub("", buf.getvalue(), count=1)
-    return svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(label)}" ', 1)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{escape_html(label)}" ', 1)
 
 
 def _style():
@@ -237,8 +243,9 @@ def chart_translation_status(data: ReportData) -> str | None:
     with _style():
         fig, ax = plt.subplots(figsize=(6.0, 0.6 + 0.38 * len(statuses)))
         ys = list(reversed(statuses))
-        colours = {"pending": "#f0a030", "failed": "#c62828", "untranslated": "#9e9e9e",
-                   "human": "#2e7d32", "tm": "#5c7caf", "machine": "#8e6bb0"}
+        colours = {TranslationStatus.PENDING: "#f0a030", TranslationStatus.FAILED: "#c62828",
+                   "untranslated": "#9e9e9e", TranslationStatus.HUMAN: "#2e7d32",
+                   TranslationStatus.TM: "#5c7caf", TranslationStatus.MACHINE: "#8e6bb0"}
         ax.barh([STATUS_LABELS.get(s, s) for s in ys], [int(counts[s]) for s in ys],
                 color=[colours.get(s, "#b0bec5") for s in ys])
         for i, s in enumerate(ys):
@@ -275,12 +282,9 @@ tr.synthetic td { background: #fff8ec; }
 """
 
 
-def _e(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if value is pd.NA:
-        return ""
-    return html.escape(str(value))
+def _e(value: object) -> str:
+    """``escape_html``, with pandas' missing values (NA, NaT) as empty cells."""
+    return escape_html(None if value is pd.NA or value is pd.NaT else value)
 
 
 def _short(text, limit: int = TEXT_PREVIEW) -> str:
@@ -307,8 +311,8 @@ def _rows(df: pd.DataFrame) -> list[dict]:
 
 def _figure(svg: str | None, caption: str, empty: str) -> str:
     if not svg:
-        return f'<p class="meta">{html.escape(empty)}</p>'
-    return f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>"
+        return f'<p class="meta">{escape_html(empty)}</p>'
+    return f"<figure>{svg}<figcaption>{escape_html(caption)}</figcaption></figure>"
 
 
 def _prisma_table(prisma: pd.DataFrame) -> str:
@@ -321,7 +325,7 @@ def _prisma_table(prisma: pd.DataFrame) -> str:
             ("excluded_automation", "excluded by automation"),
             ("removed_other", "withdrawn"), ("screened", "screened"),
             ("failed_searches", "failed searches")]
-    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in cols)
+    head = "".join(f"<th>{escape_html(label)}</th>" for _, label in cols)
     rows = []
     for r in _rows(prisma):
         cells = "".join(
@@ -345,7 +349,7 @@ def _records_table(df: pd.DataFrame) -> str:
             work += f" ({int(r['year'])})"
         if r["doi"]:
             work += (f'<br><a href="https://doi.org/{_e(r["doi"])}">doi:{_e(r["doi"])}</a>')
-        if r["kind"] == "citation_statement" and (r["cited_title"] or r["cited_doi"]):
+        if r["kind"] == ExcerptKind.CITATION_STATEMENT and (r["cited_title"] or r["cited_doi"]):
             work += f"<br>cites: {_e(r['cited_title'] or r['cited_doi'])}"
             details = ", ".join(x for x in (r["section"] and f"section {r['section']}",
                                             r["stance"] or "unclassified") if x)

@@ -25,6 +25,7 @@ import datetime as dt
 from pathlib import Path
 
 from litrev.flows.harvest import FLOW_NAME, slug
+from litrev.vocabulary import Trigger
 
 # a module path: works wherever litrev is installed
 ENTRYPOINT = "litrev.flows.harvest.nightly_harvest"
@@ -36,7 +37,7 @@ def deployment_name(profile) -> str:
 
 def deployment_parameters(profile_path: Path, db_path: Path) -> dict:
     return {"profile_path": str(Path(profile_path).resolve()),
-            "db_path": str(Path(db_path).resolve()), "trigger": "deployment"}
+            "db_path": str(Path(db_path).resolve()), "trigger": Trigger.DEPLOYMENT}
 
 
 def nightly_schedule(profile, *, interval_seconds: float | None = None):

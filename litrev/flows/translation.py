@@ -9,8 +9,8 @@ Every run retries the texts left ``pending`` (the provider was unreachable or do
 next nightly run picks them up by itself; ``retry_failed=True`` (``--retry-failed``) also
 retries the ones that ``failed`` (the provider refused them).
 
-    summary = run_translation("corpus.duckdb", profile)
-    summary["by_status"], summary["provider_calls"], summary["circuit_open"]
+    run = run_translation("corpus.duckdb", profile)
+    run.by_status, run.provider_calls, run.circuit_open
     # -> ({'machine': 12, 'tm': 3}, 12, False)
 """
 
@@ -20,37 +20,103 @@ import datetime as dt
 import os
 import time
 from collections import Counter
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from litrev.extract.profile import Profile
 from litrev.extract.translate import (
+    ChainResult,
     TextToTranslate,
     TranslationEngine,
+    provider_class,
     resolve_chain,
 )
 from litrev.extract.translation_memory import memory_key, read_memory
 from litrev.store import translations as store_tr
 from litrev.store.db import read_session, write_session
+from litrev.vocabulary import TranslationStatus
 
 
-def run_translation(db_path: str | os.PathLike, profile: Profile, *, retry_failed: bool = False,
-                    limit: int | None = None, provider: str | None = None,
-                    engine: TranslationEngine | None = None) -> dict:
+@dataclass(frozen=True)
+class AnswerSources:
+    """Where the translations of one run came from, by link of the chain."""
+
+    human: int = 0
+    memory: int = 0
+    cache: int = 0
+    provider: int = 0
+
+    @classmethod
+    def of(cls, results: list[ChainResult]) -> AnswerSources:
+        def count(status: TranslationStatus, *, new: bool | None = None) -> int:
+            return sum(1 for r in results if r.status == status
+                       and (new is None or r.new_cache_entry == new))
+
+        return cls(human=count(TranslationStatus.HUMAN), memory=count(TranslationStatus.TM),
+                   cache=count(TranslationStatus.MACHINE, new=False),
+                   provider=count(TranslationStatus.MACHINE, new=True))
+
+
+@dataclass(frozen=True)
+class TranslationRun:
+    """What one translation run did.
+
+    ``texts``: texts looked at; ``by_status``: answers saved per status, most frequent first;
+    ``by_source``: where the translations came from; ``provider_calls``: requests for pieces,
+    retries included; ``circuit_open``/``circuit_reason``: the provider counted as down;
+    ``numbers_mismatch``: translations whose numbers differ from the original's.
+    """
+
+    texts: int
+    target_language: str
+    by_status: dict[TranslationStatus, int]
+    by_source: AnswerSources
+    provider: str
+    provider_calls: int
+    circuit_open: bool
+    circuit_reason: str | None
+    numbers_mismatch: int
+    seconds: float
+
+    def count(self, status: TranslationStatus) -> int:
+        return self.by_status.get(status, 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values for JSON (``--json``, the harvest summary stored in the ledger)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class MemoryImport:
+    """What importing one translation memory file did: ``entries`` read, ``stored`` (new or
+    changed), ``skipped`` units, ``applied`` (stored texts now translated by the memory)."""
+
+    file: str
+    origin: str
+    entries: int
+    stored: int
+    skipped: int
+    applied: int
+    pairs: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_translation(db_path: str | os.PathLike[str], profile: Profile, *,
+                    retry_failed: bool = False, limit: int | None = None,
+                    provider: str | None = None,
+                    engine: TranslationEngine | None = None) -> TranslationRun:
     """Translate what needs translating into the profile's target language.
 
     ``provider`` overrides ``profile.translation.provider`` (``litrev translate --provider``);
     ``engine`` replaces the online provider altogether (tests).
-
-    Returns ``texts`` (looked at), ``by_status`` (counts of the answers saved),
-    ``by_source`` (where the translations came from: human / memory / cache / provider),
-    ``provider``, ``provider_calls``
-    (requests for pieces, retries included), ``circuit_open`` and ``circuit_reason``,
-    ``numbers_mismatch`` and ``seconds``.
     """
     started = time.monotonic()
     target = profile.target_language
     name = provider or profile.translation.provider
-    if engine is None and name != "none":
+    if engine is None and provider_class(name).online:
         engine = TranslationEngine.from_profile(profile, provider=name)
     provider_name = engine.client.name if engine is not None else None
 
@@ -71,48 +137,38 @@ def run_translation(db_path: str | os.PathLike, profile: Profile, *, retry_faile
         with write_session(db_path) as con:
             store_tr.save_results(con, results, now=dt.datetime.now(dt.UTC))
 
-    by_source = Counter()
-    for r in results:
-        if r.status == "human":
-            by_source["human"] += 1
-        elif r.status == "tm":
-            by_source["memory"] += 1
-        elif r.status == "machine":
-            by_source["provider" if r.new_cache_entry else "cache"] += 1
-    return {
-        "texts": len(results),
-        "target_language": target,
-        "by_status": dict(Counter(r.status for r in results).most_common()),
-        "by_source": dict(by_source),
-        "provider": provider_name or "none",
-        "provider_calls": engine.calls if engine is not None else 0,
-        "circuit_open": bool(engine and engine.circuit_open),
-        "circuit_reason": engine.circuit_reason if engine is not None else None,
-        "numbers_mismatch": sum(1 for r in results if r.numbers_mismatch),
-        "seconds": round(time.monotonic() - started, 3),
-    }
+    return TranslationRun(
+        texts=len(results),
+        target_language=target,
+        by_status=dict(Counter(r.status for r in results).most_common()),
+        by_source=AnswerSources.of(results),
+        provider=provider_name or "none",
+        provider_calls=engine.calls if engine is not None else 0,
+        circuit_open=bool(engine and engine.circuit_open),
+        circuit_reason=engine.circuit_reason if engine is not None else None,
+        numbers_mismatch=sum(1 for r in results if r.numbers_mismatch),
+        seconds=round(time.monotonic() - started, 3),
+    )
 
 
-def import_translation_memory(db_path: str | os.PathLike, path: str | os.PathLike, *,
+def import_translation_memory(db_path: str | os.PathLike[str], path: str | os.PathLike[str], *,
                               source_language: str | None = None,
-                              target_language: str | None = None) -> dict:
+                              target_language: str | None = None) -> MemoryImport:
     """Import a TMX or two-column CSV memory and apply it at once to the stored texts.
 
     Texts whose normalised form matches an entry get status ``tm`` (replacing a machine,
-    pending or failed translation; never a human one). Returns ``entries`` read, ``stored``,
-    ``skipped`` units, ``applied`` (translations now from the memory), ``origin`` and the
-    language ``pairs``.
+    pending or failed translation; never a human one).
     """
     path = Path(path)
     memory = read_memory(path, source_language=source_language,
                          target_language=target_language)
     pairs = sorted({(e.source_language, e.target_language) for e in memory.entries})
     by_key = {(e.key, e.source_language, e.target_language): e for e in memory.entries}
-    results = []
+    results: list[ChainResult] = []
     with write_session(db_path) as con:
         for src, tgt in pairs:
             candidates = store_tr.memory_candidates(con, src, tgt)
-            found = {}
+            found: dict[str, tuple[TextToTranslate, Any]] = {}
             for h, text, lang in zip(candidates["text_hash"], candidates["text"],
                                      candidates["source_language"], strict=True):
                 entry = by_key.get((memory_key(text), src, tgt))
@@ -121,11 +177,10 @@ def import_translation_memory(db_path: str | os.PathLike, path: str | os.PathLik
             items = [item for item, _ in found.values()]
             mem = {(e.key, src): (e.target_text, path.name) for _, e in found.values()}
             results += resolve_chain(items, tgt, memory=mem, engine=None)
-        counts = store_tr.save_memory_and_results(con, memory.entries, memory.origin,
-                                                  [r for r in results if r.status == "tm"],
-                                                  now=dt.datetime.now(dt.UTC))
-    return {"file": path.name, "origin": memory.origin, "entries": len(memory.entries),
-            "stored": counts["entries_stored"], "skipped": memory.skipped,
-            "applied": sum(1 for r in results if r.status == "tm"),
-            "pairs": [f"{s}>{t}" for s, t in pairs]}
+        from_memory = [r for r in results if r.status == TranslationStatus.TM]
+        saved = store_tr.save_memory_and_results(con, memory.entries, memory.origin,
+                                                  from_memory, now=dt.datetime.now(dt.UTC))
+    return MemoryImport(file=path.name, origin=memory.origin, entries=len(memory.entries),
+                        stored=saved.entries_stored, skipped=memory.skipped,
+                        applied=len(from_memory), pairs=[f"{s}>{t}" for s, t in pairs])
 

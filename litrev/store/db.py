@@ -20,9 +20,10 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -67,12 +68,12 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchone()[0]
+    exists = one_row(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    )[0]
     if not exists:
         return 0
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    row = one_row(con, "SELECT max(version) FROM schema_version")
     return int(row[0] or 0)
 
 
@@ -271,7 +272,21 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("LOAD fts")
 
 
-def frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None):
+def one_row(con: duckdb.DuckDBPyConnection, sql: str,
+            params: Mapping[str, object] | None = None) -> tuple[Any, ...]:
+    """The one row of a statement that always returns one (an aggregate such as ``count(*)``).
+
+        >>> one_row(con, "SELECT count(*), max(year) FROM works")
+        (12, 2024)
+    """
+    row = con.execute(sql, params or {}).fetchone()
+    if row is None:
+        raise StoreError(f"a statement that returns one row returned none: {sql.strip()[:80]}")
+    return row
+
+
+def frame(con: duckdb.DuckDBPyConnection, sql: str,
+          params: Mapping[str, object] | None = None) -> Any:
     """Run a statement and return a pandas frame, through Arrow.
 
     Why not ``.df()``: with pandas 3.1 DuckDB's direct conversion of TIMESTAMPTZ columns

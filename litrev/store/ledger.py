@@ -30,16 +30,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from litrev.store.db import frame
 from litrev.store.sqlfiles import internal
-
-RUN_STATUSES = ("running", "succeeded", "partial", "failed")
-TRIGGERS = ("cli", "schedule", "deployment", "demo")
+from litrev.vocabulary import RunStatus, SearchStatus, Trigger
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ class SearchEntry:
     limits: str | None = None
     update_method: str | None = None
     hits_reported: int | None = None
-    status: str = "succeeded"
+    status: SearchStatus = SearchStatus.SUCCEEDED
     error: str | None = None
     work_ids: tuple[str, ...] = ()
     deleted: tuple[bool, ...] = ()
@@ -67,6 +66,13 @@ class SearchEntry:
 
 @dataclass
 class SearchCounts:
+    """What became of the records one search (or one source in a batch) retrieved.
+
+    The ledger fills every count per search (:func:`classify_searches`); a loaded batch
+    (:func:`litrev.store.load.load_batch`) fills the same counts per source, where
+    ``removed_other`` counts the records the source reported withdrawn.
+    """
+
     records_retrieved: int = 0
     duplicates_within: int = 0
     duplicates_across: int = 0
@@ -77,15 +83,7 @@ class SearchCounts:
     excluded_automation: int = 0
 
 
-@dataclass
-class RunLedger:
-    """A run's searches with their counts, as written (handy for the run summary)."""
-
-    run_id: str
-    searches: list[tuple[SearchEntry, SearchCounts]] = field(default_factory=list)
-
-
-def open_run(con: duckdb.DuckDBPyConnection, *, run_id: str, review_name: str, trigger: str,
+def open_run(con: duckdb.DuckDBPyConnection, *, run_id: str, review_name: str, trigger: Trigger,
              flow_run_id: str | None = None, since: dt.date | None = None,
              record_limit: int | None = None, started_at: dt.datetime | None = None) -> None:
     """Insert the run with status ``running`` (kept as such if the process dies)."""
@@ -156,10 +154,10 @@ def record_searches(con: duckdb.DuckDBPyConnection, run_id: str, entries: list[S
         con.execute(q.sql, q.bind(values))
 
 
-def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, summary: dict,
-               finished_at: dt.datetime | None = None) -> None:
-    if status not in RUN_STATUSES:
-        raise ValueError(f"run status must be one of {RUN_STATUSES}, got {status!r}")
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: RunStatus,
+               summary: dict[str, Any], finished_at: dt.datetime | None = None) -> None:
+    """Close the run with its status and the summary (stored as JSON)."""
+    status = RunStatus(status)  # a plain string is checked: an unknown status raises ValueError
     q = internal("ledger_finish_run")
     con.execute(q.sql, q.bind({
         "run_id": run_id, "status": status, "finished_at": finished_at or dt.datetime.now(dt.UTC),
@@ -171,9 +169,18 @@ def run_searches(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
     return frame(con, q.sql, q.bind({"run_id": run_id}))
 
 
+@dataclass(frozen=True)
+class PrismaCounts:
+    """PRISMA 2020 identification counts: one row per source plus a ``total`` row
+    (``by_source``), and one row per run (``by_run``)."""
+
+    by_source: pd.DataFrame
+    by_run: pd.DataFrame
+
+
 def prisma_counts(con: duckdb.DuckDBPyConnection, *, since: dt.date | None = None
-                  ) -> dict[str, pd.DataFrame]:
-    """PRISMA 2020 identification counts: ``by_source`` (with a total row) and ``by_run``.
+                  ) -> PrismaCounts:
+    """PRISMA 2020 identification counts of the runs since ``since`` (all runs without it).
 
     ``records_identified`` are all records the searches retrieved; ``duplicates_in_run`` and
     ``found_before`` (already found by an earlier run of an updated review) are the
@@ -191,4 +198,4 @@ def prisma_counts(con: duckdb.DuckDBPyConnection, *, since: dt.date | None = Non
         total.update({"source": "total", "platform": "",
                       "runs": int(by_run["run_id"].nunique())})
         by_source = pd.concat([by_source, pd.DataFrame([total])], ignore_index=True)
-    return {"by_source": by_source, "by_run": by_run}
+    return PrismaCounts(by_source=by_source, by_run=by_run)

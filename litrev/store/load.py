@@ -18,14 +18,17 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from litrev.extract.normalize import short_hash, text_hash
 from litrev.extract.records import SourceRecord
+from litrev.store.db import one_row
 from litrev.store.db import transaction as db_transaction
 from litrev.store.errors import LoadError
+from litrev.store.ledger import SearchCounts
 from litrev.store.sqlfiles import internal
 
 WORK_COLUMNS = ["work_id", "doi", "openalex_id", "s2_id", "pmid", "urn", "handle", "title",
@@ -46,17 +49,6 @@ MERGE_ORDER = ("works", "work_sources", "citations", "excerpts", "excerpt_source
 
 
 @dataclass
-class SourceCounts:
-    records_retrieved: int = 0
-    new_records: int = 0
-    updated_records: int = 0
-    unchanged_records: int = 0
-    duplicates_within: int = 0
-    duplicates_across: int = 0
-    deleted_records: int = 0
-
-
-@dataclass
 class Batch:
     """Frames ready to merge, one per table, plus per-source duplicate counts."""
 
@@ -65,7 +57,7 @@ class Batch:
     citations: pd.DataFrame
     excerpts: pd.DataFrame
     excerpt_sources: pd.DataFrame
-    by_source: dict[str, SourceCounts] = field(default_factory=dict)
+    by_source: dict[str, SearchCounts] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.work_sources)
@@ -73,7 +65,7 @@ class Batch:
 
 @dataclass
 class LoadCounts:
-    by_source: dict[str, SourceCounts]
+    by_source: dict[str, SearchCounts]
     new_excerpts: int
     works_total: int
     excerpts_total: int
@@ -84,7 +76,7 @@ class LoadCounts:
                 "excerpts_total": self.excerpts_total}
 
 
-def _hashable(value):
+def _hashable(value: Any) -> Any:
     """One spelling per value, whatever dtype pandas gave the column (2024 vs 2024.0, NaN)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -133,7 +125,7 @@ def records_to_batch(records: Iterable[SourceRecord]) -> Batch:
     citations: list[dict] = []
     excerpts: list[dict] = []
     excerpt_sources: list[dict] = []
-    by_source: dict[str, SourceCounts] = defaultdict(SourceCounts)
+    by_source: dict[str, SearchCounts] = defaultdict(SearchCounts)
     seen_in_source: Counter = Counter()
     sources_of_work: dict[str, set[str]] = defaultdict(set)
 
@@ -141,7 +133,7 @@ def records_to_batch(records: Iterable[SourceRecord]) -> Batch:
         counts = by_source[rec.source]
         counts.records_retrieved += 1
         if rec.deleted:
-            counts.deleted_records += 1
+            counts.removed_other += 1
         key = (rec.source, rec.work.work_id)
         if seen_in_source[key]:
             counts.duplicates_within += 1
@@ -187,7 +179,7 @@ def records_to_batch(records: Iterable[SourceRecord]) -> Batch:
 
 def frames_to_batch(*, works: pd.DataFrame, work_sources: pd.DataFrame, citations: pd.DataFrame,
                     excerpts: pd.DataFrame, excerpt_sources: pd.DataFrame,
-                    by_source: dict[str, SourceCounts] | None = None) -> Batch:
+                    by_source: dict[str, SearchCounts] | None = None) -> Batch:
     """Deduplicate frames by key and add content hashes (for new/updated/unchanged counts)."""
     works = works.copy()
     for column in TITLE_LANGUAGE_COLUMNS:
@@ -232,16 +224,16 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, *, run_id: str,
     with db_transaction(con, relations=relations, failure="loading the batch failed",
                         error=LoadError, begin=transaction):
         changes = con.execute(internal("count_batch_changes").sql).fetchall()
-        new_excerpts = con.execute(internal("count_new_excerpts").sql).fetchone()[0]
+        new_excerpts = one_row(con, internal("count_new_excerpts").sql)[0]
         for table in MERGE_ORDER:
             statement = internal(f"merge_{table}")
             con.execute(statement.sql, statement.bind(params))
-    by_source = {k: SourceCounts(**asdict(v)) for k, v in batch.by_source.items()}
+    by_source = {k: SearchCounts(**asdict(v)) for k, v in batch.by_source.items()}
     for source, new, updated, unchanged in changes:
-        counts = by_source.setdefault(source, SourceCounts())
+        counts = by_source.setdefault(source, SearchCounts())
         counts.new_records, counts.updated_records, counts.unchanged_records = (
             new, updated, unchanged)
-    works_total, excerpts_total = con.execute(
-        "SELECT (SELECT count(*) FROM works), (SELECT count(*) FROM excerpts)").fetchone()
+    works_total, excerpts_total = one_row(
+        con, "SELECT (SELECT count(*) FROM works), (SELECT count(*) FROM excerpts)")
     return LoadCounts(by_source=by_source, new_excerpts=new_excerpts, works_total=works_total,
                       excerpts_total=excerpts_total)

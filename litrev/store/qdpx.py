@@ -47,9 +47,10 @@ from xml.etree import ElementTree as ET
 import duckdb
 
 from litrev.extract.themes import Codebook, Coder
-from litrev.store.export import ExportError, default_target_language, iter_rows
+from litrev.store.export import default_target_language
+from litrev.store.exporters.table import ExportError, ExportRequest, iter_rows
 from litrev.store.sqlfiles import internal
-from litrev.vocabulary import TranslationStatus
+from litrev.vocabulary import ExcerptKind, TranslationStatus
 
 NAMESPACE = "urn:QDA-XML:project:1.0"
 GUID_NAMESPACE = uuid.UUID("6f1c3a52-7a0e-5c55-9a57-1e5f0a3c2b10")
@@ -290,9 +291,10 @@ def write_qdpx(con: duckdb.DuckDBPyConnection, out_path: str | os.PathLike[str],
         raise ExportError(f"the folder {out.parent} does not exist; create it or choose another "
                           "-o path")
     target = default_target_language(con, target_language)
-    batches: Iterable[list[dict[str, Any]]] = iter_rows(
-        con, target_language=target, themes=themes, languages=languages, kind=kind,
-        since=since, excerpt_ids=excerpt_ids)
+    request = ExportRequest(target_language=target, themes=themes, languages=languages,
+                            kind=ExcerptKind(kind) if kind else None, since=since,
+                            excerpt_ids=excerpt_ids)
+    batches: Iterable[list[dict[str, Any]]] = iter_rows(con, request)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     ET.register_namespace("", NAMESPACE)
     user = guid("user", "litrev")

@@ -16,7 +16,7 @@ from importlib import resources
 import duckdb
 import pandas as pd
 
-from litrev.store.db import load_fts
+from litrev.store.db import load_fts, one_row
 from litrev.store.errors import QueryError
 from litrev.store.sqlfiles import SqlFile, read_dir
 
@@ -74,7 +74,7 @@ def check_read_only(sql: str) -> None:
 
 def prepare_reader(con: duckdb.DuckDBPyConnection) -> None:
     """Load fts (for match_bm25/stem in queries), then lock out file and network access."""
-    if con.execute("SELECT current_setting('lock_configuration')").fetchone()[0]:
+    if one_row(con, "SELECT current_setting('lock_configuration')")[0]:
         return  # already prepared
     try:
         load_fts(con)

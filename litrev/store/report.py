@@ -37,7 +37,7 @@ class ReportData:
     row_limit: int
 
 
-def _run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
+def _run(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pd.DataFrame:
     q = internal(name)
     return frame(con, q.sql, q.bind(params))
 

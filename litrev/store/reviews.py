@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from litrev.store.cells import strip_neutraliser
-from litrev.store.db import transaction
+from litrev.store.db import one_row, transaction
 from litrev.store.errors import StoreError
 from litrev.store.sqlfiles import internal
 
@@ -65,7 +65,7 @@ class ImportSummary:
     unknown_ids: list[str] = field(default_factory=list)
 
 
-def _cell(value) -> str | None:
+def _cell(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -220,12 +220,12 @@ def import_reviews(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *,
     })
     relations = {"review_incoming": incoming, "human_incoming": human_incoming}
     with transaction(con, relations=relations, failure=f"importing {path.name} failed"):
-        summary.reviews_new, summary.reviews_updated = con.execute(
-            internal("review_incoming_changes").sql).fetchone()
+        summary.reviews_new, summary.reviews_updated = one_row(
+            con, internal("review_incoming_changes").sql)
         summary.reviews_unchanged = (summary.rows_with_input - summary.reviews_new
                                      - summary.reviews_updated)
-        summary.translations_human = con.execute(
-            internal("count_human_translation_changes").sql).fetchone()[0]
+        summary.translations_human = one_row(
+            con, internal("count_human_translation_changes").sql)[0]
         merge = internal("merge_reviews")
         con.execute(merge.sql, merge.bind({"file": path.name, "now": now}))
         merge = internal("merge_human_translations")

@@ -32,8 +32,8 @@ import unicodedata
 import duckdb
 import pandas as pd
 
-from litrev.extract.stemming import SNOWBALL, tokenize
-from litrev.store.db import frame, load_fts, transaction
+from litrev.extract.stemming import SNOWBALL, Token, tokenize
+from litrev.store.db import frame, load_fts, one_row, transaction
 from litrev.store.errors import StoreError
 from litrev.store.sqlfiles import internal
 
@@ -133,7 +133,7 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
         raise SearchIndexMissing("the database has no full-text index yet; build it with "
                                  "`litrev code` (a harvest builds it too)")
     if theme is not None:
-        known = con.execute(internal("search_theme_ids").sql).fetchone()[0]
+        known = one_row(con, internal("search_theme_ids").sql)[0]
         if theme not in known:
             raise StoreError(f"unknown theme {theme!r}; the codebook has: "
                              f"{', '.join(known) or 'no themes yet (run litrev code)'}")
@@ -184,7 +184,7 @@ def snippets(con: duckdb.DuckDBPyConnection, texts: list[str], stemmers: list[st
     return out
 
 
-def _window(text: str, toks, marked: set[int], words: int) -> str:
+def _window(text: str, toks: list[Token], marked: set[int], words: int) -> str:
     if not toks:
         return text
     first = min(marked) if marked else 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -25,7 +26,7 @@ from pathlib import Path
 _HEADER = re.compile(r"^--\s*(name|description|param)\s*:\s*(.*)$")
 _PARAM = re.compile(r"^(\w+)\s+(text|int|float|date|bool)(?:\s+default=(\S*))?\s*:\s*(.*)$")
 _PLACEHOLDER = re.compile(r"(?<![:$\w])\$([A-Za-z_]\w*)")
-_CONVERT = {
+_CONVERT: dict[str, Callable[[str], object]] = {
     "text": str,
     "int": int,
     "float": float,
@@ -42,7 +43,7 @@ class Param:
     default: str | None
     description: str
 
-    def convert(self, value: str):
+    def convert(self, value: str) -> object:
         try:
             return _CONVERT[self.type](value)
         except (ValueError, KeyError):
@@ -62,7 +63,7 @@ class SqlFile:
     def placeholders(self) -> set[str]:
         return set(_PLACEHOLDER.findall(_strip_comments(self.sql)))
 
-    def bind(self, values: dict[str, object]) -> dict[str, object]:
+    def bind(self, values: Mapping[str, object]) -> dict[str, object]:
         """Return only the parameters the SQL uses, converting strings by declared type."""
         out: dict[str, object] = {}
         declared = {p.name: p for p in self.params}
@@ -73,7 +74,7 @@ class SqlFile:
                 out[name] = p.convert(value) if p is not None and isinstance(value, str) else value
             elif name in declared and declared[name].default is not None:
                 d = declared[name]
-                out[name] = None if d.default == "" else d.convert(d.default)
+                out[name] = None if not d.default else d.convert(d.default)
             else:
                 raise KeyError(name)
         return out

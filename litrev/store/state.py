@@ -21,12 +21,13 @@ from typing import Protocol
 import duckdb
 
 from litrev.store.sqlfiles import internal
+from litrev.vocabulary import SearchStatus
 
 
 class HasWatermark(Protocol):
     source: str
     query_key: str
-    status: str
+    status: SearchStatus
     watermark: str | None
 
 
@@ -46,7 +47,7 @@ def save_watermarks(con: duckdb.DuckDBPyConnection, results: Iterable[HasWaterma
     now = now or dt.datetime.now(dt.UTC)
     saved = 0
     for result in results:
-        if result.status != "succeeded" or not result.watermark:
+        if result.status != SearchStatus.SUCCEEDED or not result.watermark:
             continue
         con.execute(statement.sql, statement.bind({
             "source": result.source, "query_key": result.query_key,

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from litrev.extract.themes import Codebook
-from litrev.store.db import frame, transaction
+from litrev.store.db import frame, one_row, transaction
 from litrev.store.sqlfiles import internal
 
 _THEMES_SCHEMA = pa.schema([
@@ -36,7 +36,8 @@ _BATCH_SCHEMA = pa.schema([
 
 def stored_codebook_version(con: duckdb.DuckDBPyConnection) -> str | None:
     sql = internal("themes_stored_version")
-    return con.execute(sql.sql).fetchone()[0]
+    version = one_row(con, sql.sql)[0]
+    return str(version) if version is not None else None
 
 
 def save_codebook(con: duckdb.DuckDBPyConnection, codebook: Codebook) -> bool:

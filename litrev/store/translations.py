@@ -25,9 +25,21 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from litrev.extract.translate import ChainResult
+from litrev.extract.translation_memory import MemoryEntry
 from litrev.store.db import frame, transaction
 from litrev.store.errors import StoreError
 from litrev.store.sqlfiles import internal
+
+
+@dataclass(frozen=True)
+class SavedTranslations:
+    """What one save wrote: ``translations`` rows, ``translation_cache`` rows added for fresh
+    provider answers, and translation memory entries stored (new or changed)."""
+
+    translations_written: int
+    cache_rows_added: int = 0
+    entries_stored: int = 0
 
 
 @dataclass(frozen=True)
@@ -102,23 +114,21 @@ _RESULT_COLUMNS = ("text_hash", "target_language", "source_language", "translate
                    "provider", "status", "error")
 
 
-def _results_table(results: Iterable) -> pa.Table:
+def _results_table(results: Iterable[ChainResult]) -> pa.Table:
     rows = list(results)
     columns = {c: pa.array([getattr(r, c) for r in rows], pa.string()) for c in _RESULT_COLUMNS}
     columns["numbers_mismatch"] = pa.array([bool(r.numbers_mismatch) for r in rows], pa.bool_())
     return pa.table(columns)
 
 
-def save_results(con: duckdb.DuckDBPyConnection, results: Sequence, *,
-                 now: dt.datetime | None = None) -> dict[str, int]:
+def save_results(con: duckdb.DuckDBPyConnection, results: Sequence[ChainResult], *,
+                 now: dt.datetime | None = None) -> SavedTranslations:
     """Store chain results in one transaction: cache rows for fresh provider answers, and
     the ``translations`` rows (never replacing a human correction).
 
-    ``results`` are objects with the attributes of :class:`extract.translate.ChainResult`.
-    Returns how many translation rows were written and how many cache rows added.
     """
     now = now or dt.datetime.now(dt.UTC)
-    by_key = {}
+    by_key: dict[tuple[str, str], ChainResult] = {}
     for r in results:  # one row per (text, target): ON CONFLICT may touch a row only once
         by_key[(r.text_hash, r.target_language)] = r
     rows = list(by_key.values())
@@ -130,7 +140,7 @@ def save_results(con: duckdb.DuckDBPyConnection, results: Sequence, *,
         con.execute(q.sql, q.bind({"now": now}))
         q = internal("translation_save")
         con.execute(q.sql, q.bind({"now": now}))
-    return {"translations_written": len(rows), "cache_rows_added": len(fresh)}
+    return SavedTranslations(translations_written=len(rows), cache_rows_added=len(fresh))
 
 
 def memory_candidates(con: duckdb.DuckDBPyConnection, source_language: str,
@@ -140,13 +150,12 @@ def memory_candidates(con: duckdb.DuckDBPyConnection, source_language: str,
     return frame(con, q.sql, q.bind({"source": source_language, "target": target_language}))
 
 
-def save_memory(con: duckdb.DuckDBPyConnection, entries: Sequence, origin: str, *,
+def save_memory(con: duckdb.DuckDBPyConnection, entries: Sequence[MemoryEntry], origin: str, *,
                 now: dt.datetime | None = None) -> int:
-    """Upsert memory entries (objects with ``key``, ``source_language``, ``target_language``,
-    ``source_text``, ``target_text``); the caller holds the transaction. Returns the number of
+    """Upsert memory entries; the caller holds the transaction. Returns the number of
     distinct entries stored (a later duplicate of the same source text wins)."""
     now = now or dt.datetime.now(dt.UTC)
-    unique = {}
+    unique: dict[tuple[str, str, str], MemoryEntry] = {}
     for e in entries:
         unique[(e.key, e.source_language, e.target_language)] = e
     rows = list(unique.values())
@@ -167,9 +176,9 @@ def save_memory(con: duckdb.DuckDBPyConnection, entries: Sequence, origin: str, 
     return len(rows)
 
 
-def save_memory_and_results(con: duckdb.DuckDBPyConnection, entries: Sequence, origin: str,
-                            results: Sequence, *, now: dt.datetime | None = None
-                            ) -> dict[str, int]:
+def save_memory_and_results(con: duckdb.DuckDBPyConnection, entries: Sequence[MemoryEntry],
+                            origin: str, results: Sequence[ChainResult], *,
+                            now: dt.datetime | None = None) -> SavedTranslations:
     """Import memory entries and apply them to stored texts in one transaction."""
     now = now or dt.datetime.now(dt.UTC)
     by_key = {(r.text_hash, r.target_language): r for r in results}
@@ -179,4 +188,4 @@ def save_memory_and_results(con: duckdb.DuckDBPyConnection, entries: Sequence, o
         stored = save_memory(con, entries, origin, now=now)
         q = internal("translation_save")
         con.execute(q.sql, q.bind({"now": now}))
-    return {"entries_stored": stored, "translations_written": len(rows)}
+    return SavedTranslations(translations_written=len(rows), entries_stored=stored)

@@ -34,12 +34,12 @@ def read_bibtex(body: bytes, name: str) -> ImportResult:
         first = raw.strip().splitlines()[:1]
         leading = raw[: len(raw) - len(raw.lstrip())].count("\n")  # blank lines before it
         result.problems.append(Problem(
-            name, block.start_line + 1 + leading,
+            name, (block.start_line or 0) + 1 + leading,
             f"unreadable BibTeX entry {first[0][:40]!r} (unbalanced braces or quotes?); "
             "entry skipped" if first else "unreadable BibTeX block; skipped"))
     for entry in library.entries:
         fields = {k.lower(): str(f.value).strip() for k, f in entry.fields_dict.items()}
-        line = entry.start_line + 1
+        line = (entry.start_line or 0) + 1
         if not (fields.get("title") or fields.get("doi")):
             result.problems.append(Problem(name, line, f"entry {entry.key!r} has neither a "
                                                        "title nor a doi; entry skipped"))

@@ -36,6 +36,7 @@ from litrev.extract.bibrecord import (
 from litrev.extract.importers import SOURCE, ImportResult, Problem, decode
 from litrev.extract.language import normalize_language
 from litrev.extract.records import Excerpt, SourceRecord, Work
+from litrev.vocabulary import ExcerptKind
 
 _KEY = re.compile(r"[^a-z0-9]")
 
@@ -155,7 +156,7 @@ def _statement(values: dict, name: str, line: int) -> SourceRecord:
         raise ValueError(f"type {raw_stance!r} is not supporting, mentioning or contrasting")
     text = values["text"].strip().removeprefix("“…").removesuffix("…”")
     excerpt = Excerpt.create(
-        work_id=citing.work_id, kind="citation_statement", text=text,
+        work_id=citing.work_id, kind=ExcerptKind.CITATION_STATEMENT, text=text,
         cited_work_id=cited.work_id, section=values.get("section"), stance=stance,
         stance_confidence=parse_confidence(values.get("confidence")),
         language_hint=normalize_language(values.get("language")), origin=f"{name}#L{line}")

@@ -30,6 +30,7 @@ from litrev.extract.importers import SOURCE, ImportResult, Problem, decode
 from litrev.extract.language import normalize_language
 from litrev.extract.normalize import find_doi, normalize_doi
 from litrev.extract.records import Excerpt, SourceRecord, Work
+from litrev.vocabulary import ExcerptKind
 
 
 def read_jsonl(body: bytes, name: str) -> ImportResult:
@@ -80,7 +81,7 @@ def work_record(entry: dict, name: str, number: int) -> SourceRecord:
         origin=entry.get("source") or f"{name}#L{number}", extra=extra)
 
 
-def _side_work(side: dict, what: str, *, fallback_title: str | None = None) -> Work:
+def _side_work(side: object, what: str, *, fallback_title: str | None = None) -> Work:
     if not isinstance(side, dict):
         raise ValueError(f"{what} must be an object with doi/title/year")
     title = side.get("title") or fallback_title
@@ -109,7 +110,7 @@ def statement_record(entry: dict, name: str, number: int) -> SourceRecord:
     if isinstance(intents, str):
         intents = [intents]
     excerpt = Excerpt.create(
-        work_id=citing.work_id, kind="citation_statement", text=text,
+        work_id=citing.work_id, kind=ExcerptKind.CITATION_STATEMENT, text=text,
         cited_work_id=cited.work_id, section=entry.get("section") or None,
         stance=normalize_stance(entry.get("stance") or entry.get("type")),
         stance_confidence=parse_confidence(entry.get("confidence")),

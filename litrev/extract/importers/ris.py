@@ -11,6 +11,7 @@ continue the previous field (some exporters wrap long abstracts).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from litrev.extract.bibrecord import entry_record
 from litrev.extract.importers import SOURCE, ImportResult, Problem, decode
@@ -18,11 +19,12 @@ from litrev.extract.importers import SOURCE, ImportResult, Problem, decode
 _TAG = re.compile(r"^([A-Z][A-Z0-9])  -(?: (.*))?$")
 
 
-def _entries(text: str, name: str, problems: list[Problem]):
+def _entries(text: str, name: str, problems: list[Problem]
+             ) -> Iterator[tuple[int, dict[str, list[str]]]]:
     """(first line, {tag: [values]}) per complete entry; broken entries become problems."""
     entry: dict[str, list[str]] | None = None
     start = 0
-    last_tag = None
+    last_tag: str | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip()
         if not line.strip():

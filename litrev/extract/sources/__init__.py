@@ -34,6 +34,7 @@ from litrev.extract.http import Clock, HttpSource, RequestPolicy, new_client, re
 from litrev.extract.normalize import normalize_doi
 from litrev.extract.profile import SOURCE_NAMES, Profile, SourceSettings
 from litrev.extract.records import SourceRecord, Work
+from litrev.vocabulary import SearchStatus
 
 log = logging.getLogger("litrev.sources")
 
@@ -133,7 +134,7 @@ class SearchResult:
     update_method: str = "full"
     hits_reported: int | None = None
     records: list[SourceRecord] = field(default_factory=list)
-    status: str = "succeeded"
+    status: SearchStatus = SearchStatus.SUCCEEDED
     error: str | None = None
     watermark: str | None = None
     query_url: str | None = None
@@ -217,6 +218,12 @@ def mark_seeds(records: list[SourceRecord], seed_dois: Iterable[str]) -> list[So
             for r in records]
 
 
+def failure_status(exc: SourceError) -> SearchStatus:
+    """How a search that raised ``exc`` ends: ``stopped`` when the source's quota ran out (what
+    came until then is kept and the next run carries on), ``failed`` for any other error."""
+    return SearchStatus.STOPPED if isinstance(exc, QuotaExhausted) else SearchStatus.FAILED
+
+
 def collect(result: SearchResult, pages: Iterator[Page], *, ctx: HarvestContext | None = None,
             watermark: str | None = None, secrets: tuple[str, ...] = ()) -> SearchResult:
     """Drain ``pages`` into ``result``: whole pages only, failures reported, never raised.
@@ -232,12 +239,12 @@ def collect(result: SearchResult, pages: Iterator[Page], *, ctx: HarvestContext 
             if ctx is not None:
                 ctx.progress(result.query_key, len(result.records))
     except SourceError as exc:
-        result.status = "stopped" if isinstance(exc, QuotaExhausted) else "failed"
+        result.status = failure_status(exc)
         result.error = redact(exc, secrets)
         result.watermark = None
         log.warning("%s: %s", result.source, result.error)
         return result
-    result.status = "succeeded"
+    result.status = SearchStatus.SUCCEEDED
     result.watermark = watermark
     return result
 
@@ -267,11 +274,12 @@ def run_source(name: str, ctx: HarvestContext) -> list[SearchResult]:
         module = source_module(name)
         return list(module.harvest(ctx))
     except SourceError as exc:
-        status = "stopped" if isinstance(exc, QuotaExhausted) else "failed"
+        status = failure_status(exc)
         error = redact(exc, secrets)
     except Exception as exc:  # noqa: BLE001 - one broken source must not stop the others
         log.exception("%s: unexpected error", name)
-        status, error = "failed", redact(f"unexpected {type(exc).__name__}: {exc}", secrets)
+        status = SearchStatus.FAILED
+        error = redact(f"unexpected {type(exc).__name__}: {exc}", secrets)
     platform = getattr(_safe_module(name), "PLATFORM", name)
     return [SearchResult(source=name, query_key="*", query="(source could not run)",
                          platform=platform, status=status, error=error)]

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from litrev.extract.errors import ParseError, QuotaExhausted, SourceError
+from litrev.extract.errors import ParseError, SourceError
 from litrev.extract.http import HttpSource, decode_json
 from litrev.extract.records import Excerpt, SourceRecord, Work, abstracts_or_title
 from litrev.extract.sources import (
@@ -29,12 +29,14 @@ from litrev.extract.sources import (
     Page,
     SearchResult,
     collect,
+    failure_status,
     map_records,
     mark_seeds,
     paginate,
     parse_json,
 )
 from litrev.extract.sources._text import labelled_abstract
+from litrev.vocabulary import ExcerptKind
 
 NAME = "crossref"
 PLATFORM = "api.crossref.org"
@@ -77,7 +79,7 @@ def to_record(item: dict[str, Any]) -> SourceRecord:
     abstract = labelled_abstract(item.get("abstract"))
     origin = f"{PLATFORM} {work.doi}"
     excerpts = abstracts_or_title(work, (Excerpt.create(
-        work_id=work.work_id, kind="abstract", text=abstract,
+        work_id=work.work_id, kind=ExcerptKind.ABSTRACT, text=abstract,
         language_hint=item.get("language"), origin=origin),) if abstract else (),
         language_hint=item.get("language"), origin=origin)
     return SourceRecord(source=NAME, source_record_id=work.doi or work.work_id, work=work,
@@ -153,7 +155,7 @@ def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
             try:
                 item = cr.work(doi)
             except SourceError as exc:
-                result.status = "stopped" if isinstance(exc, QuotaExhausted) else "failed"
+                result.status = failure_status(exc)
                 result.error = http.redact(exc)
             else:
                 result.hits_reported = 1 if item else 0

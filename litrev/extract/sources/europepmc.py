@@ -35,6 +35,7 @@ from litrev.extract.sources import (
     parse_json,
 )
 from litrev.extract.sources._text import labelled_abstract
+from litrev.vocabulary import ExcerptKind, SearchStatus
 
 log = logging.getLogger("litrev.sources.europepmc")
 
@@ -80,7 +81,7 @@ def to_record(raw: dict[str, Any]) -> SourceRecord:
     abstract = labelled_abstract(raw.get("abstractText"))
     origin = f"europepmc.org {source}/{ident}"
     excerpts = abstracts_or_title(work, (Excerpt.create(
-        work_id=work.work_id, kind="abstract", text=abstract, language_hint=language,
+        work_id=work.work_id, kind=ExcerptKind.ABSTRACT, text=abstract, language_hint=language,
         origin=origin),) if abstract else (), language_hint=language, origin=origin)
     return SourceRecord(source=NAME, source_record_id=f"{source}:{ident}", work=work,
                         excerpts=excerpts, extra={"firstIndexDate": raw.get("firstIndexDate")})
@@ -196,7 +197,7 @@ def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
             collect(result, epmc.iter_pages(query, max_records=ctx.max_records), ctx=ctx,
                     watermark=today)
             result.records = mark_seeds(result.records, ctx.profile.seed_dois)
-            if result.status == "succeeded" and result.hits_reported is not None and \
+            if result.status == SearchStatus.SUCCEEDED and result.hits_reported is not None and \
                     result.records_retrieved < min(result.hits_reported, ctx.max_records):
                 log.info("europepmc: %r reported %d hits, %d retrieved", query,
                          result.hits_reported, result.records_retrieved)

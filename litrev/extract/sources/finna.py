@@ -40,6 +40,7 @@ from litrev.extract.sources import (
     paginate,
     parse_json,
 )
+from litrev.vocabulary import SearchStatus
 
 log = logging.getLogger("litrev.sources.finna")
 
@@ -197,7 +198,7 @@ def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
                 update_method="incremental" if until_id else "full", query_url=finna.url(term))
             collect(result, finna.iter_pages(term, max_records=ctx.max_records,
                                              until_id=until_id), ctx=ctx)
-            if result.status == "succeeded":
+            if result.status == SearchStatus.SUCCEEDED:
                 newest = finna.newest_id or until_id
                 result.watermark = WATERMARK_PREFIX + newest if newest else None
             result.records = mark_seeds(result.records, ctx.profile.seed_dois)

@@ -50,6 +50,7 @@ from litrev.extract.normalize import normalize_doi
 from litrev.extract.records import SourceRecord, Work
 from litrev.extract.sources import HarvestContext, Page, SearchResult, collect, mark_seeds, paginate
 from litrev.extract.sources._text import labelled_abstract
+from litrev.vocabulary import SearchStatus
 
 log = logging.getLogger("litrev.sources.oaipmh")
 
@@ -402,7 +403,7 @@ def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
             query_url=str(httpx.URL(url, params=params)))
         collect(result, oai.iter_pages(from_=from_, until=until, set_=set_,
                                        max_records=ctx.max_records), ctx=ctx)
-        if result.status == "succeeded":
+        if result.status == SearchStatus.SUCCEEDED:
             result.watermark = _day(oai.response_date) or ctx.today()
         result.records = mark_seeds(result.records, ctx.profile.seed_dois)
         results.append(result)

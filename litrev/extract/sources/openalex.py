@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from litrev.extract.errors import ParseError, QuotaExhausted, SourceError
+from litrev.extract.errors import ParseError, SourceError
 from litrev.extract.http import HttpSource, decode_json
 from litrev.extract.records import Excerpt, SourceRecord, Work, abstracts_or_title
 from litrev.extract.sources import (
@@ -29,11 +29,13 @@ from litrev.extract.sources import (
     Page,
     SearchResult,
     collect,
+    failure_status,
     map_records,
     mark_seeds,
     paginate,
     parse_json,
 )
+from litrev.vocabulary import ExcerptKind
 
 NAME = "openalex"
 PLATFORM = "api.openalex.org"
@@ -76,9 +78,9 @@ def to_record(raw: dict[str, Any], *, cited: Work | None = None) -> SourceRecord
     abstract = rebuild_abstract(raw.get("abstract_inverted_index"))
     origin = f"{PLATFORM} {work.openalex_id}"
     excerpts = abstracts_or_title(work, (Excerpt.create(
-        work_id=work.work_id, kind="abstract", text=abstract, language_hint=raw.get("language"),
-        origin=origin),) if abstract.strip() else (), language_hint=raw.get("language"),
-        origin=origin)
+        work_id=work.work_id, kind=ExcerptKind.ABSTRACT, text=abstract,
+        language_hint=raw.get("language"), origin=origin),) if abstract.strip() else (),
+        language_hint=raw.get("language"), origin=origin)
     related = (cited,) if cited else ()
     citations = ((work.work_id, cited.work_id),) if cited else ()
     return SourceRecord(source=NAME, source_record_id=work.openalex_id or work.work_id,
@@ -202,7 +204,7 @@ def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
                 results.append(SearchResult(
                     source=NAME, query_key=query_key, query=f"works/doi:{doi}",
                     platform=PLATFORM, error=http.redact(exc),
-                    status="stopped" if isinstance(exc, QuotaExhausted) else "failed"))
+                    status=failure_status(exc)))
                 continue
             if seed is None:
                 results.append(SearchResult(

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from litrev.extract.errors import ParseError, QuotaExhausted, SourceError
+from litrev.extract.errors import ParseError, SourceError
 from litrev.extract.http import HttpSource, decode_json
 from litrev.extract.records import Excerpt, SourceRecord, Work, abstracts_or_title
 from litrev.extract.sources import (
@@ -31,11 +31,13 @@ from litrev.extract.sources import (
     Page,
     SearchResult,
     collect,
+    failure_status,
     map_records,
     mark_seeds,
     paginate,
     parse_json,
 )
+from litrev.vocabulary import ExcerptKind
 
 NAME = "semanticscholar"
 PLATFORM = "api.semanticscholar.org"
@@ -66,7 +68,7 @@ def _abstract(work: Work, paper: dict[str, Any]) -> tuple[Excerpt, ...]:
     text = paper.get("abstract")
     origin = f"{PLATFORM} {work.s2_id}"
     return abstracts_or_title(work, (Excerpt.create(
-        work_id=work.work_id, kind="abstract", text=text, origin=origin),)
+        work_id=work.work_id, kind=ExcerptKind.ABSTRACT, text=text, origin=origin),)
         if text and text.strip() else (), origin=origin)
 
 
@@ -95,7 +97,7 @@ def to_record(raw: dict[str, Any], *, paper: Work | None = None) -> SourceRecord
     if citing is not None and cited is not None:
         for text in contexts:
             excerpts.append(Excerpt.create(
-                work_id=citing.work_id, kind="citation_statement", text=text,
+                work_id=citing.work_id, kind=ExcerptKind.CITATION_STATEMENT, text=text,
                 cited_work_id=cited.work_id,
                 intents=intents_of.get(text, tuple(raw.get("intents") or ())),
                 is_influential=raw.get("isInfluential"),
@@ -186,7 +188,7 @@ def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
         try:
             raw_seed = s2.paper(doi)
         except SourceError as exc:
-            result.status = "stopped" if isinstance(exc, QuotaExhausted) else "failed"
+            result.status = failure_status(exc)
             result.error = http.redact(exc)
             results.append(result)
             continue

@@ -1,0 +1,140 @@
+"""What every excerpt export shares: the request, the ``Writer`` protocol, the columns and rows.
+
+Why streamed: a review corpus can hold hundreds of thousands of excerpts. Rows come from DuckDB
+as Arrow record batches (``to_arrow_reader``) and each table writer writes them as they arrive,
+so memory stays bounded whatever the size; nothing goes through a whole-table pandas frame.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+
+from litrev.store.errors import StoreError
+from litrev.store.sqlfiles import internal
+from litrev.vocabulary import ExcerptKind, TranslationStatus
+
+Row = dict[str, Any]
+BATCH_ROWS = 2_000
+
+# The columns of every table export, in order. Reviewers fill the last three.
+COLUMNS = ("excerpt_id", "themes", "language", "original_text", "translation",
+           "translation_language", "translation_status", "translation_provider", "kind",
+           "section", "stance", "authors", "year", "title", "venue", "doi_link", "cited_work",
+           "cited_doi_link", "source", "origin", "synthetic", "retrieved", "decision", "note",
+           "corrected_translation")
+REVIEWER_COLUMNS = ("decision", "note", "corrected_translation")
+COLUMN_HELP = {
+    "excerpt_id": "stable id of the excerpt; keep it: import-reviews matches rows by it",
+    "themes": "codebook themes the excerpt matched (original or translation)",
+    "language": "detected language of the original text",
+    "original_text": "the text as harvested",
+    "translation": "the translation into translation_language (see translation_status)",
+    "translation_language": "the language of the translation",
+    "translation_status": "human (a reviewer's correction), tm (translation memory), machine "
+                          "(unreviewed machine translation), pending/failed/untranslated "
+                          "(none yet), not needed (already in the target language)",
+    "translation_provider": "who translated: reviewer, a translation memory, or a machine "
+                            "translation service",
+    "kind": "abstract, citation_statement or title",
+    "section": "section of the citing paper a citation statement comes from",
+    "stance": "supporting, mentioning or contrasting, where the source gives it",
+    "authors": "authors of the work the excerpt belongs to",
+    "year": "publication year of the work",
+    "title": "title of the work",
+    "venue": "journal, book or repository",
+    "doi_link": "link to the work by DOI",
+    "cited_work": "for citation statements: the work cited",
+    "cited_doi_link": "link to the cited work by DOI",
+    "source": "the source that first delivered the excerpt",
+    "origin": "where the text itself came from (file, repository, page)",
+    "synthetic": "yes = a synthetic test or demo record, not a real publication",
+    "retrieved": "day the excerpt was first retrieved (UTC)",
+    "decision": "YOUR DECISION, e.g. include / exclude / maybe",
+    "note": "YOUR NOTE",
+    "corrected_translation": "YOUR CORRECTED TRANSLATION; it replaces the translation and is "
+                             "never overwritten by a machine",
+}
+# translation_status values that writers mark: an unreviewed machine translation, or none yet
+# ("untranslated" is the export query's word for a text with no translation row).
+UNREVIEWED_TRANSLATION = frozenset({TranslationStatus.MACHINE})
+NO_TRANSLATION = frozenset({TranslationStatus.PENDING, TranslationStatus.FAILED, "untranslated"})
+
+
+class ExportError(StoreError):
+    """An export cannot be made as asked; nothing was written."""
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """Which excerpts to export and how: the filters, the translation language, and the
+    options only some formats read (``excel_bom`` for CSV, ``description`` for XLSX and HTML).
+
+    ``excerpt_ids`` keeps only those excerpts (``None``: all).
+    """
+
+    target_language: str
+    themes: Sequence[str] = ()
+    languages: Sequence[str] = ()
+    kind: ExcerptKind | None = None
+    since: dt.date | None = None
+    excerpt_ids: Sequence[str] | None = None
+    excel_bom: bool = False
+    description: str = ""
+
+    def filters(self) -> dict[str, Any]:
+        """The filters as keywords, for a writer that takes them so::
+
+            write_qdpx(con, path, **request.filters())
+        """
+        return {"themes": self.themes, "languages": self.languages, "kind": self.kind,
+                "since": self.since, "excerpt_ids": self.excerpt_ids,
+                "target_language": self.target_language}
+
+
+class Writer(Protocol):
+    """One export format: write the requested excerpts to ``path``; return how many.
+
+    A writer reads what it needs from ``con`` itself: the table formats stream
+    :func:`iter_rows`; a format with its own structure (REFI-QDA's project of sources and codes)
+    runs its own queries with ``request.filters()``. ``path`` is a temporary file that
+    :func:`litrev.store.export.export_excerpts` renames once the writer returns.
+    """
+
+    def __call__(self, con: duckdb.DuckDBPyConnection, path: Path,
+                 request: ExportRequest) -> int: ...
+
+
+def check_themes(con: duckdb.DuckDBPyConnection, themes: Sequence[str]) -> None:
+    if not themes:
+        return
+    known = [r[0] for r in con.execute(internal("theme_ids").sql).fetchall()]
+    unknown = [t for t in themes if t not in known]
+    if unknown:
+        listed = ", ".join(known) if known else "none yet (run the coding step first)"
+        raise ExportError(f"unknown theme {unknown[0]!r}; the themes are: {listed}")
+
+
+def iter_rows(con: duckdb.DuckDBPyConnection, request: ExportRequest, *,
+              batch_rows: int = BATCH_ROWS) -> Iterator[list[Row]]:
+    """Yield the export rows in batches of dicts, streamed from DuckDB as Arrow batches."""
+    check_themes(con, request.themes)
+    statement = internal("export_excerpts")
+    params: dict[str, object] = {
+        "target": request.target_language, "themes": list(request.themes),
+        "langs": list(request.languages), "kind": request.kind, "since": request.since,
+        "use_ids": request.excerpt_ids is not None, "ids": list(request.excerpt_ids or [])}
+    reader = con.execute(statement.sql, statement.bind(params)).to_arrow_reader(batch_rows)
+    for batch in reader:
+        if batch.num_rows:
+            yield batch.to_pylist()
+
+
+def visible(row: Row) -> list[Any]:
+    """The row's values in :data:`COLUMNS` order (the query's extra ``_`` columns left out)."""
+    return [row[c] for c in COLUMNS]
