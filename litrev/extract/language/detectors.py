@@ -60,7 +60,7 @@ def _heliport_model() -> Any:
     """HeLI-OTS 2.0's models (220 languages, words and 1- to 6-grams) as heliport ships them in
     its wheel (no download); loaded once, read-only."""
     with _lock:
-        from heliport import Identifier  # type: ignore[import-untyped]
+        from heliport import Identifier
 
         return Identifier()
 
@@ -141,7 +141,7 @@ def lingua(text: str, codes: frozenset[str]) -> Distribution:
 def _langdetect_factory() -> Any:
     """langdetect's profiles, loaded once, with the seed set before any detection."""
     with _lock:
-        from langdetect import (  # type: ignore[import-untyped]
+        from langdetect import (
             DetectorFactory,
             detector_factory,
         )
@@ -156,7 +156,7 @@ def _langdetect_factory() -> Any:
 
 def langdetect(text: str, allowed: frozenset[str] | None) -> Distribution:
     """langdetect's probabilities (seeded), its prior limited to ``allowed``."""
-    from langdetect.lang_detect_exception import (  # type: ignore[import-untyped]
+    from langdetect.lang_detect_exception import (
         LangDetectException,
     )
 
