@@ -10,7 +10,9 @@ DOI?) and for tests: the same parser a harvest uses, without HTTP and without th
 
 ``--format jsonl`` prints one JSON object per record (its work, excerpts, related works and
 citation pairs), exactly the fields of :class:`extract.records.SourceRecord`. For the
-``files`` source the entries that were skipped are listed on standard error with their line.
+``files`` source every skipped entry, ignored line and repaired byte is listed on standard error
+with its line, and the command exits with 2 when the file yields no record (a binary or empty
+file, a format it cannot read), so scripts notice an export that is not what they think.
 """
 
 from __future__ import annotations
@@ -19,10 +21,15 @@ import dataclasses
 import inspect
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 from litrev.flows.cli import add_command
 from litrev.flows.errors import UsageError
+
+EXIT_NO_RECORDS = 2
+_PROBLEM_LABELS = {"entry skipped": "entries skipped", "ignored": "runs of lines ignored",
+                   "warning": "warnings", "file skipped": "file skipped"}
 
 EXAMPLE = """\
 litrev parse oaipmh saved/helda_listrecords.xml
@@ -54,8 +61,9 @@ def register(subparsers) -> None:
 
 
 def parse_file(source: str, path: Path, *, paper_doi: str | None = None
-               ) -> tuple[list, list[str]]:
-    """(records, problems) of one saved response or import file."""
+               ) -> tuple[list, list]:
+    """(records, problems) of one saved response or import file; problems are
+    :class:`litrev.extract.importers.Problem` (files source only)."""
     from litrev.extract.sources import source_module
 
     module = source_module(source)
@@ -68,7 +76,7 @@ def parse_file(source: str, path: Path, *, paper_doi: str | None = None
             from None
     if source == "files":
         report = module.parse_report(body, path.name)
-        return report.records, [str(p) for p in report.problems]
+        return report.records, list(report.problems)
     parse = getattr(module, "parse", None)
     if parse is None:
         raise UsageError(f"source {source!r} cannot parse saved responses in this version")
@@ -96,7 +104,7 @@ def cmd_parse(args, ctx) -> int:
 
     records, problems = parse_file(args.source, Path(args.file), paper_doi=args.paper)
     for problem in problems:
-        print(f"litrev: skipped {problem}", file=sys.stderr)
+        print(f"litrev: {problem}", file=sys.stderr)
     if args.format == "jsonl":
         for record in records:
             print(json.dumps(_record_json(record), ensure_ascii=False, default=str))
@@ -110,7 +118,10 @@ def cmd_parse(args, ctx) -> int:
             write_frame(frame, "table")
             print()
     deleted = sum(1 for r in records if r.deleted)
+    counts = Counter(_PROBLEM_LABELS.get(str(p.kind), str(p.kind)) for p in problems)
     print(f"{args.source}: {len(records)} records from {args.file}"
           + (f", {deleted} deleted" if deleted else "")
-          + (f", {len(problems)} entries skipped" if problems else ""), file=sys.stderr)
+          + "".join(f", {n} {label}" for label, n in counts.items()), file=sys.stderr)
+    if args.source == "files" and not records:
+        return EXIT_NO_RECORDS
     return 0
