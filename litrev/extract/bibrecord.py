@@ -36,6 +36,7 @@ _PLACEHOLDER = re.compile(
 _COPYRIGHT_NOTICE = re.compile(r"^Copyright of .{1,400}? is the property of ", re.IGNORECASE)
 # "Strickland J.C., Lile J.A." (older Scopus CSV, Embase): a surname, then initials with dots
 _INITIALLED = re.compile(r"^[^,;]+?\s(?:[^\W\d_]{1,2}\.-?\s?)+$")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|2100)(?!\d)")
 
 
@@ -67,14 +68,18 @@ def distinct_texts(texts: Iterable[tuple[str, str | None]]) -> list[tuple[str, s
 
     DSpace often stores the same abstract twice, once with ``???`` where quotes were.
     """
+    given = list(texts)
     out: list[tuple[str, str | None]] = []
     seen: set[str] = set()
-    for text, lang in texts:
+    for text, lang in given:
         clean = clean_text(text)
-        if is_placeholder_abstract(clean):
+        if not clean or is_placeholder_abstract(clean):
+            continue
+        if len(given) == 1 and _LETTER_OR_DIGIT.search(clean):
+            out.append((clean, lang))  # nothing to compare it with: no fingerprint needed
             continue
         key = title_fingerprint(clean)
-        if not clean or not key or key in seen:
+        if not key or key in seen:
             continue
         seen.add(key)
         out.append((clean, lang))
@@ -95,7 +100,7 @@ def entry_record(source: str, record_id: str, *, title: str | None = None,
         doi=doi, urn=urn or None, handle=handle or None, pmid=pmid or None,
         title=title or None,
         year=parse_year(year), venue=clean_text(venue) or None, work_type=work_type or None,
-        authors=tuple(clean_text(a) for a in authors if a and clean_text(a)), language=lang,
+        authors=tuple(name for name in map(clean_text, authors) if name), language=lang,
         url=url or None, is_seed=bool(is_seed), synthetic=bool(synthetic))
     try:
         work = Work.create(**fields)

@@ -26,6 +26,11 @@ _BROKEN_AFTER_HYPHEN = re.compile(r"-\s+")
 _DOI_IN_TEXT = re.compile(r"\b10\.\d{4,9}(?:\.\d+)*/(?:[^\s]*-\s+)*[^\s]*[^\s.;,)\]]")
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
+# what a title fingerprint drops: everything but letters and digits. After NFKD, accents are
+# combining marks, which are not alphanumeric, so one pass removes them with the punctuation
+# (tests/test_normalize.py checks this against str.isalnum and unicodedata.combining for every
+# code point).
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 _BLOCK_TAGS = re.compile(
     r"</?(?:jats:)?(?:p|sec|title|br|div|li|list|list-item|abstract|AbstractText)\b[^>]*>",
     re.IGNORECASE,
@@ -69,17 +74,24 @@ def clean_text(text: str | None) -> str:
     """Strip markup (JATS, HTML) and decode entities; collapse whitespace. Nothing else changes."""
     if not text:
         return ""
-    out = _BLOCK_TAGS.sub(" ", text)
-    out = _TAG.sub("", out)
-    out = html.unescape(out)
-    return _SPACE.sub(" ", out).strip()
+    out = text
+    if "<" in out:
+        out = _TAG.sub("", _BLOCK_TAGS.sub(" ", out))
+    if "&" in out:
+        out = html.unescape(out)
+    if out.isprintable() and "  " not in out and out[:1] != " " and out[-1:] != " ":
+        return out  # already tidy: printable text has no whitespace but the plain space
+    return " ".join(out.split())
 
 
 def title_fingerprint(title: str) -> str:
-    """Accent-, case- and punctuation-free form of a title, for matching works without ids."""
+    """Accent-, case- and punctuation-free form of a title, for matching works without ids.
+
+    >>> title_fingerprint("Vertaistyö <i>mielenterveys</i>-palveluissa: 2. painos")
+    'vertaistyomielenterveyspalveluissa2painos'
+    """
     decomposed = unicodedata.normalize("NFKD", clean_text(title).casefold())
-    letters = "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
-    return letters
+    return _NOT_LETTER_OR_DIGIT.sub("", decomposed)
 
 
 def short_hash(*parts: object, length: int = 16) -> str:
@@ -113,5 +125,5 @@ def text_hash(text: str) -> str:
 
 def excerpt_id(work_id: str, kind: str, cited_work_id: str | None, text: str) -> str:
     """Hash of work, kind, cited work and the whitespace/case-normalised text."""
-    norm = _SPACE.sub(" ", clean_text(text)).casefold()
+    norm = clean_text(text).casefold()  # whitespace already collapsed
     return "x" + short_hash(work_id, kind, cited_work_id or "", norm, length=20)

@@ -15,6 +15,7 @@ once per run of lines as ignored, never as records.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from litrev.extract.bibrecord import entry_record
@@ -24,11 +25,23 @@ from litrev.extract.normalize import normalize_doi
 Entry = dict[str, list[str]]
 
 
-def _is_tag_line(line: str) -> bool:
-    """``XX  - value`` (or ``XX  -`` alone): two capitals/digits, two spaces, a hyphen."""
-    return (len(line) >= 5 and line[2:5] == "  -" and line[0].isupper() and line[0].isascii()
-            and (line[1].isupper() or line[1].isdigit()) and line[1].isascii()
-            and (len(line) == 5 or line[5] == " "))
+# ``XX  - value`` (or ``XX  -`` alone): two capitals/digits, two spaces, a hyphen
+# (searched from the line end before it: a literal first character lets the regex engine skip
+# from line end to line end, three times faster than ``^`` with MULTILINE)
+_TAG_LINE = re.compile(r"\n([A-Z][A-Z0-9])  -(?:[ \t]([^\n]*))?(?=\n)")
+
+
+class _Lines:
+    """Line numbers in ``"\\n" + text``: the number of line ends before a position, counted
+    forward only (each entry asks once)."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.position, self.line = text, 0, 0
+
+    def at(self, position: int) -> int:
+        self.line += self.text.count("\n", self.position, position)
+        self.position = position
+        return self.line
 
 
 class _Outside:
@@ -55,41 +68,67 @@ class _Outside:
 
 
 def _entries(text: str, name: str, problems: list[Problem]) -> Iterator[tuple[int, Entry]]:
-    """(first line, {tag: [values]}) per complete entry; broken entries become problems."""
+    """(first line, {tag: [values]}) per complete entry; broken entries become problems.
+
+    Why tag lines are found with one regex over the whole text: a Python loop over every line
+    is what made RIS slow; the text between two tag lines is usually just the line end, and
+    when it is not, it is wrapped value lines or lines outside an entry, handled as a block.
+    """
     entry: Entry | None = None
     start = 0
     values: list[str] | None = None  # the values of the last tag, which untagged lines continue
+    scan = f"\n{text}\n"
+    lines = _Lines(scan)
     outside = _Outside()
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.rstrip()
-        if not line:
-            continue
-        if not _is_tag_line(line):
-            if entry is not None and values is not None:
-                values[-1] = f"{values[-1]} {line.strip()}" if values[-1] else line.strip()
-            else:
-                outside.add(number, line)
-            continue
-        tag, value = line[:2], line[6:].strip()
+    end = 0
+    previous = -1  # where the last tag line starts in scan (-1: before the first line)
+    for match in _TAG_LINE.finditer(scan):
+        begin = match.start()
+        if begin != end:  # something between this tag line and the last one
+            between = scan[end:begin]
+            if not between.isspace():
+                _between(between, lines.at(previous + 1), values, outside)
+        end, previous = match.end(), begin
+        tag, value = match.groups()
+        value = value.strip() if value else ""
         if tag == "TY":
             outside.flush(name, problems)
             if entry is not None:
                 problems.append(Problem(name, start, "entry has no ER line before the next TY; "
                                                      "entry skipped"))
-            entry, start = {"TY": [value]}, number
-            values = entry["TY"]
+            values = [value]
+            entry, start = {"TY": values}, lines.at(begin + 1)
         elif entry is None:
-            outside.add(number, line)
+            outside.add(lines.at(begin + 1), match.group(0))
+            values = None
         elif tag == "ER":
             yield start, entry
             entry, values = None, None
         else:
-            values = entry.setdefault(tag, [])
+            values = entry.get(tag)
+            if values is None:
+                values = entry[tag] = []
             values.append(value)
+    rest = scan[end:]
+    if not rest.isspace():
+        _between(rest, lines.at(previous + 1), values, outside)
     outside.flush(name, problems)
     if entry is not None:
         problems.append(Problem(name, start, "the file ends inside this entry (no ER line: cut "
                                              "short?); entry skipped"))
+
+
+def _between(block: str, first_line: int, values: list[str] | None, outside: _Outside) -> None:
+    """Lines between two tag lines (``block`` starts with the end of the line ``first_line``):
+    the last value wrapped on, or lines outside an entry."""
+    parts = block.split("\n")
+    if values is not None:
+        wrapped = " ".join(stripped for part in parts if (stripped := part.strip()))
+        values[-1] = f"{values[-1]} {wrapped}" if values[-1] else wrapped
+        return
+    for offset, part in enumerate(parts):
+        if part.strip():
+            outside.add(first_line + offset, part)
 
 
 def _first(entry: Entry, *tags: str) -> str | None:
@@ -106,7 +145,7 @@ def _doi(entry: Entry) -> str | None:
         return doi
     for tag in ("L3", "M3", "UR", "N1"):
         for value in entry.get(tag, ()):
-            if normalize_doi(value):
+            if len(value) < 300 and normalize_doi(value):  # a DOI, not a note that holds one
                 return value
     return None
 
