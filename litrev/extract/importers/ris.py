@@ -16,6 +16,7 @@ once per run of lines as ignored, never as records.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 
 from litrev.extract.bibrecord import entry_record
@@ -67,66 +68,57 @@ class _Outside:
             self.first = 0
 
 
+_TY_LINE = re.compile(r"\nTY  -(?=[ \t\n])")
+_ER_LINE = re.compile(r"\nER  -(?:[ \t][^\n]*)?(?=\n)")
+# a line end followed by a line that is no tag line: a wrapped value goes on after a space
+# (its literal first character lets the regex engine jump from line end to line end)
+_WRAPPED = re.compile(r"\n(?![A-Z][A-Z0-9]  -(?:[ \t]|\n))[ \t]*")
+
+
 def _entries(text: str, name: str, problems: list[Problem]) -> Iterator[tuple[int, Entry]]:
     """(first line, {tag: [values]}) per complete entry; broken entries become problems.
 
-    Why tag lines are found with one regex over the whole text: a Python loop over every line
-    is what made RIS slow; the text between two tag lines is usually just the line end, and
-    when it is not, it is wrapped value lines or lines outside an entry, handled as a block.
+    Why entries are cut out with regexes and their tags read with one ``findall``: a Python
+    loop over every line is what made RIS slow. Wrapped values are joined onto their tag line
+    first (one ``sub`` per entry that has any), so every line of an entry is a tag line.
     """
-    entry: Entry | None = None
-    start = 0
-    values: list[str] | None = None  # the values of the last tag, which untagged lines continue
     scan = f"\n{text}\n"
     lines = _Lines(scan)
     outside = _Outside()
-    end = 0
-    previous = -1  # where the last tag line starts in scan (-1: before the first line)
-    for match in _TAG_LINE.finditer(scan):
-        begin = match.start()
-        if begin != end:  # something between this tag line and the last one
-            between = scan[end:begin]
-            if not between.isspace():
-                _between(between, lines.at(previous + 1), values, outside)
-        end, previous = match.end(), begin
-        tag, value = match.groups()
-        value = value.strip() if value else ""
-        if tag == "TY":
-            outside.flush(name, problems)
-            if entry is not None:
-                problems.append(Problem(name, start, "entry has no ER line before the next TY; "
-                                                     "entry skipped"))
-            values = [value]
-            entry, start = {"TY": values}, lines.at(begin + 1)
-        elif entry is None:
-            outside.add(lines.at(begin + 1), match.group(0))
-            values = None
-        elif tag == "ER":
-            yield start, entry
-            entry, values = None, None
-        else:
-            values = entry.get(tag)
-            if values is None:
-                values = entry[tag] = []
-            values.append(value)
-    rest = scan[end:]
-    if not rest.isspace():
-        _between(rest, lines.at(previous + 1), values, outside)
+    starts = [match.start() for match in _TY_LINE.finditer(scan)]
+    _outside_lines(scan[: starts[0] if starts else len(scan)], 0, outside)
+    for number, begin in enumerate(starts):
+        stop = starts[number + 1] if number + 1 < len(starts) else len(scan) - 1
+        line = lines.at(begin + 1)
+        outside.flush(name, problems)
+        end = _ER_LINE.search(scan, begin, stop + 1)
+        if end is None:
+            problems.append(Problem(name, line, "entry has no ER line before the next TY; entry "
+                                                "skipped" if number + 1 < len(starts) else
+                                    "the file ends inside this entry (no ER line: cut short?); "
+                                    "entry skipped"))
+            continue
+        yield line, _fields(scan[begin:end.start() + 1])
+        after = scan[end.end():stop]
+        if after and not after.isspace():
+            _outside_lines(after, lines.at(end.start() + 1), outside)
     outside.flush(name, problems)
-    if entry is not None:
-        problems.append(Problem(name, start, "the file ends inside this entry (no ER line: cut "
-                                             "short?); entry skipped"))
 
 
-def _between(block: str, first_line: int, values: list[str] | None, outside: _Outside) -> None:
-    """Lines between two tag lines (``block`` starts with the end of the line ``first_line``):
-    the last value wrapped on, or lines outside an entry."""
-    parts = block.split("\n")
-    if values is not None:
-        wrapped = " ".join(stripped for part in parts if (stripped := part.strip()))
-        values[-1] = f"{values[-1]} {wrapped}" if values[-1] else wrapped
-        return
-    for offset, part in enumerate(parts):
+def _fields(block: str) -> Entry:
+    """{tag: [values]} of one entry's text (``"\\nTY  - JOUR\\n...\\n"``, without ER); values
+    keep the spaces around them (readers strip what they use)."""
+    if _WRAPPED.search(block, 0, len(block) - 1):  # wrapped or blank lines: join them on
+        block = _WRAPPED.sub(" ", block[:-1]) + "\n"
+    entry: Entry = defaultdict(list)
+    for tag, value in _TAG_LINE.findall(block):
+        entry[tag].append(value)
+    return entry
+
+
+def _outside_lines(block: str, first_line: int, outside: _Outside) -> None:
+    """Lines outside any entry (``block`` starts with the end of the line ``first_line``)."""
+    for offset, part in enumerate(block.split("\n")):
         if part.strip():
             outside.add(first_line + offset, part)
 
@@ -134,8 +126,8 @@ def _between(block: str, first_line: int, values: list[str] | None, outside: _Ou
 def _first(entry: Entry, *tags: str) -> str | None:
     for tag in tags:
         for value in entry.get(tag, ()):
-            if value:
-                return value
+            if value.strip():
+                return value.strip()
     return None
 
 
@@ -146,7 +138,7 @@ def _doi(entry: Entry) -> str | None:
     for tag in ("L3", "M3", "UR", "N1"):
         for value in entry.get(tag, ()):
             if len(value) < 300 and normalize_doi(value):  # a DOI, not a note that holds one
-                return value
+                return value.strip()
     return None
 
 
