@@ -80,3 +80,17 @@ def test_title_fingerprint_keeps_exactly_the_letters_and_digits_without_combinin
               if (chr(c).isalnum() and not unicodedata.combining(chr(c)))
               == bool(_NOT_LETTER_OR_DIGIT.match(chr(c)))]
     assert differ == []
+
+
+def test_clean_text_collapses_every_kind_of_whitespace_in_ascii_and_other_text():
+    import sys
+
+    from litrev.extract.normalize import clean_text
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    for space in spaces:
+        assert clean_text(f"peer{space}work") == "peer work", repr(space)
+        assert clean_text(f"vertais{space}työ ") == "vertais työ", repr(space)
+    assert clean_text(" Peer  <p>support</p>&amp; work\r\n") == "Peer support & work"
+    tidy = "Kokemusasiantuntijat ovat mukana hoidossa."
+    assert clean_text(tidy) is tidy  # tidy text is returned as it is

@@ -79,9 +79,21 @@ def clean_text(text: str | None) -> str:
         out = _TAG.sub("", _BLOCK_TAGS.sub(" ", out))
     if "&" in out:
         out = html.unescape(out)
-    if out.isprintable() and "  " not in out and out[:1] != " " and out[-1:] != " ":
-        return out  # already tidy: printable text has no whitespace but the plain space
+    if _is_tidy(out):
+        return out
     return " ".join(out.split())
+
+
+def _is_tidy(text: str) -> bool:
+    """True when ``text`` has no whitespace but single plain spaces between words (the common
+    case: checking is far cheaper than splitting and joining a long abstract)."""
+    if "  " in text or text[:1] == " " or text[-1:] == " ":
+        return False
+    if text.isascii():  # ASCII's other whitespace, each found by a fast substring scan
+        return not ("\n" in text or "\t" in text or "\r" in text or "\x0b" in text
+                    or "\x0c" in text or "\x1c" in text or "\x1d" in text or "\x1e" in text
+                    or "\x1f" in text)
+    return text.isprintable()  # printable text has no whitespace but the plain space
 
 
 def title_fingerprint(title: str) -> str:
