@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from litrev.extract.langtags import normalize_language
 from litrev.extract.normalize import clean_text, short_hash, title_fingerprint
@@ -96,7 +97,7 @@ def entry_record(source: str, record_id: str, *, title: str | None = None,
     """Build the record of one entry; raises ``ValueError`` when it has no id and no title."""
     lang = normalize_language(language)
     abstracts = distinct_texts(abstracts)
-    fields = dict(
+    fields: dict[str, Any] = dict(
         doi=doi, urn=urn or None, handle=handle or None, pmid=pmid or None,
         title=title or None,
         year=parse_year(year), venue=clean_text(venue) or None, work_type=work_type or None,

@@ -85,9 +85,11 @@ def read_bibtex(text: str, name: str) -> ImportResult:
     from bibtexparser.middlewares import LatexDecodingMiddleware
     from bibtexparser.middlewares.parsestack import default_parse_stack
     from bibtexparser.model import (
+        Block,
         DuplicateBlockKeyBlock,
         DuplicateFieldKeyBlock,
         Entry,
+        Field,
         MiddlewareErrorBlock,
         ParsingFailedBlock,
         String,
@@ -102,12 +104,15 @@ def read_bibtex(text: str, name: str) -> ImportResult:
         split = Splitter(bibstr=text).split()
     finally:
         quiet.level = level
-    blocks = []
+    blocks: list[Block] = []
     seen: set[str] = set()
     string_keys: set[str] = set()
-    for block in split.blocks:
-        if isinstance(block, DuplicateFieldKeyBlock | DuplicateBlockKeyBlock):
-            block = block.ignore_error_block
+    for parsed in split.blocks:
+        block: Block | None = parsed
+        if isinstance(parsed, DuplicateFieldKeyBlock | DuplicateBlockKeyBlock):
+            block = parsed.ignore_error_block  # the entry as written: kept, see the docstring
+        if block is None:
+            continue
         if isinstance(block, String):
             if block.key not in string_keys:  # a repeated @string: the first is kept
                 string_keys.add(block.key)
@@ -115,7 +120,7 @@ def read_bibtex(text: str, name: str) -> ImportResult:
         elif isinstance(block, Entry):
             line = _line(block.start_line, block.raw)
             own = block.key
-            first_fields: dict[str, object] = {}
+            first_fields: dict[str, Field] = {}
             for f in block.fields:
                 first_fields.setdefault(f.key.lower(), f)
             block.fields = list(first_fields.values())

@@ -80,7 +80,7 @@ def work_record(entry: dict, name: str, number: int) -> SourceRecord:
         origin=entry.get("source") or f"{name}#L{number}", extra=extra)
 
 
-def _side_work(side: dict, what: str, *, fallback_title: str | None = None) -> Work:
+def _side_work(side: object, what: str, *, fallback_title: str | None = None) -> Work:
     if not isinstance(side, dict):
         raise ValueError(f"{what} must be an object with doi/title/year")
     title = side.get("title") or fallback_title
