@@ -49,11 +49,11 @@ def normalize_doi(value: str | None) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
-    previous = None
-    while previous != text:  # strip stacked prefixes such as "doi: https://doi.org/..."
-        previous = text
-        text = _DOI_PREFIXES.sub("", text).strip()
-    text = _BROKEN_AFTER_HYPHEN.sub("-", text.rstrip(".;,"))
+    while prefix := _DOI_PREFIXES.match(text):  # stacked: "doi: https://doi.org/..."
+        text = text[prefix.end():].strip()
+    text = text.rstrip(".;,")
+    if "-" in text:
+        text = _BROKEN_AFTER_HYPHEN.sub("-", text)
     if not _DOI_SHAPE.match(text) or text.endswith(("-", "/")):
         return None  # not a DOI, or one cut short ("10.1007/s11126-": a broken line)
     return text.lower()
