@@ -71,6 +71,14 @@ def test_a_row_with_a_stray_delimiter_is_named_and_the_others_read():
         "row cut short?); row skipped")
 
 
+def test_a_csv_cell_that_looks_like_another_format_does_not_change_the_format():
+    body = (b'Title,Abstract\n"Peer work online","Shared by\n@peerworkers (a forum)\n'
+            b'TY  - JOUR as a quote"\n')
+    result = read_file(body, "tweets.csv")
+    assert result.format == "csv" and len(result.records) == 1
+    assert result.records[0].excerpts[0].text.startswith("Shared by @peerworkers (a forum)")
+
+
 def _xlsx() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:

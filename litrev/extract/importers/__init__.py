@@ -96,8 +96,9 @@ def _looks_delimited(head: str, *, by_suffix: bool) -> str | None:
 def sniff_format(text: str, name: str) -> str | None:
     """The import format of a file's text; its name's suffix only breaks ties.
 
-    The suffix's format wins when its signs are in the text; else the first format whose signs
-    are; else a delimited table (a header of short cells); else the suffix's format.
+    The suffix's format wins when its signs are in the text (for ``.csv``/``.tsv``: a delimiter
+    in the first line); else the first format whose signs are; else a delimited table (a header
+    of short cells); else the suffix's format.
 
     >>> sniff_format("\\nTY  - JOUR\\nTI  - A\\nER  - \\n", "pubmed_endnote.txt")
     'ris'
@@ -106,6 +107,9 @@ def sniff_format(text: str, name: str) -> str | None:
     by_suffix = _suffix_format(name)
     if by_suffix in _SIGNS and _SIGNS[by_suffix].search(head):
         return by_suffix
+    if by_suffix == "csv" and any(d in head.split("\n", 1)[0] for d in ",;\t|"):
+        # a table's cells may hold anything (an "@handle (..." line in a multi-line cell)
+        return _looks_delimited(head, by_suffix=True)
     for fmt, sign in _SIGNS.items():
         if sign.search(head):
             return fmt
