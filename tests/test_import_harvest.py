@@ -42,7 +42,7 @@ def fill_folder(imports: Path) -> dict[str, bytes]:
     """Every real export, and the hostile files of tests/test_hostile_imports.py."""
     imports.mkdir()
     for path in FIXTURES.iterdir():
-        if path.suffix != ".md":
+        if path.suffix != ".md" and not path.name.startswith("."):
             shutil.copy(path, imports / path.name)
     asp = (FIXTURES / "R17_synthesisr_asp_crlf.ris").read_bytes()
     scopus = (FIXTURES / "R08_asreview_scopus.ris").read_bytes()
