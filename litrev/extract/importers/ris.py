@@ -27,11 +27,11 @@ Entry = dict[str, list[str]]
 
 
 class _Lines:
-    """Line numbers in ``"\\n" + text``: the number of line ends before a position, counted
-    forward only (each entry asks once)."""
+    """The line number of a position in a text (1 + the line ends before it), counted forward
+    only (each entry asks once)."""
 
     def __init__(self, text: str) -> None:
-        self.text, self.position, self.line = text, 0, 0
+        self.text, self.position, self.line = text, 0, 1
 
     def at(self, position: int) -> int:
         self.line += self.text.count("\n", self.position, position)
@@ -81,32 +81,38 @@ def _alternation(tags: tuple[str, ...]) -> str:
 # MULTILINE.
 _USED_FIELD = re.compile(r"\n(" + _alternation(USED_TAGS) + r")  -(?:[ \t]([^\n]*"
                          r"(?:\n(?![A-Z][A-Z0-9]  -(?:[ \t]|\n))[^\n]*)*))?(?=\n)")
-_TY_LINE = re.compile(r"\nTY  -(?=[ \t\n])")
-_ER_LINE = re.compile(r"\nER  -(?:[ \t][^\n]*)?(?=\n)")
+_TY_LINE = re.compile(r"\nTY  -(?=[ \t\n]|\Z)")
+_ER_LINE = re.compile(r"\nER  -(?:[ \t][^\n]*)?(?=\n|\Z)")
+
+
 def _entries(text: str, name: str, problems: list[Problem]) -> Iterator[tuple[int, Entry]]:
     """(first line, {tag: [values]}) per complete entry; broken entries become problems.
 
     Why entries are cut out with regexes and their used tags read with one ``findall`` (a
-    wrapped value's lines with it): a Python loop over every line is what made RIS slow.
+    wrapped value's lines with it): a Python loop over every line is what made RIS slow. The
+    text is never copied whole (a 50 MB export is 100 MB or more as a string).
     """
-    scan = f"\n{text}\n"
-    lines = _Lines(scan)
+    lines = _Lines(text)
     outside = _Outside()
-    starts = [match.start() for match in _TY_LINE.finditer(scan)]
-    _outside_lines(scan[: starts[0] if starts else len(scan)], 0, outside)
+    # where each entry starts: the line end before its TY line (-1: TY on the first line)
+    starts = [match.start() for match in _TY_LINE.finditer(text)]
+    if text.startswith("TY  -") and _TY_LINE.match("\n" + text[:6]):
+        starts.insert(0, -1)
+    _outside_lines(text[: max(starts[0], 0) if starts else len(text)], 1, outside)
     for number, begin in enumerate(starts):
-        stop = starts[number + 1] if number + 1 < len(starts) else len(scan) - 1
+        stop = starts[number + 1] if number + 1 < len(starts) else len(text)
         line = lines.at(begin + 1)
         outside.flush(name, problems)
-        end = _ER_LINE.search(scan, begin, stop + 1)
+        end = _ER_LINE.search(text, max(begin, 0), stop + 1)
         if end is None:
             problems.append(Problem(name, line, "entry has no ER line before the next TY; entry "
                                                 "skipped" if number + 1 < len(starts) else
                                     "the file ends inside this entry (no ER line: cut short?); "
                                     "entry skipped"))
             continue
-        yield line, _fields(scan[begin:end.start() + 1])
-        after = scan[end.end():stop]
+        block = text[begin:end.start() + 1] if begin >= 0 else "\n" + text[:end.start() + 1]
+        yield line, _fields(block)
+        after = text[end.end():stop]
         if after and not after.isspace():
             _outside_lines(after, lines.at(end.start() + 1), outside)
     outside.flush(name, problems)
@@ -122,7 +128,7 @@ def _fields(block: str) -> Entry:
 
 
 def _outside_lines(block: str, first_line: int, outside: _Outside) -> None:
-    """Lines outside any entry (``block`` starts with the end of the line ``first_line``)."""
+    """Lines outside any entry (``block``'s first line is the rest of the line ``first_line``)."""
     for offset, part in enumerate(block.split("\n")):
         if part.strip():
             outside.add(first_line + offset, part)
