@@ -161,7 +161,7 @@ def read_file(body: bytes, name: str) -> ImportResult:
     if binary:
         return _skipped(name, f"binary file ({binary}); file skipped")
     decoded = decode_body(body, name)
-    if not decoded.text.strip():
+    if not decoded.text or decoded.text.isspace():  # (strip() would copy a whole file)
         return _skipped(name, "empty file; file skipped")
     fmt = sniff_format(decoded.text, name)
     if fmt is None:
