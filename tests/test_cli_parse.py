@@ -83,7 +83,7 @@ def test_table_format_shows_works_excerpts_and_citations(capsys):
     assert "excerpts (4)" in out and "citations (4)" in out
     assert "doi:10.5555/litrev.scite.1  doi:10.1177/0020764020904764  files" in out
     assert "supporting" in out
-    assert ("litrev: skipped scite-otte-2020.csv:4: no citation statement text (columns "
+    assert ("litrev: scite-otte-2020.csv:4: no citation statement text (columns "
             "Snippet / Citation Statement); row skipped") in err
     assert "files: 4 records from" in err and "1 entries skipped" in err
 

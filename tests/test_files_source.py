@@ -97,8 +97,8 @@ def test_ris_entries_and_the_unclosed_one():
 def test_bibtex_entries_latex_accents_and_the_broken_one():
     result = read("references.bib")
     assert [str(p) for p in result.problems] == [
-        "references.bib:12: unreadable BibTeX entry '@article{broken2021,' (unbalanced braces "
-        "or quotes?); entry skipped"]
+        "references.bib:12: unreadable BibTeX entry '@article{broken2021,' (Unexpected block "
+        "start: '@incollection'. Was still looking for field-value closing '}'); entry skipped"]
     otte, riffer = result.records
     assert otte.source_record_id == "otte2020challenges"
     assert otte.work.work_id == f"doi:{SEED_DOI}"
@@ -163,12 +163,15 @@ def test_harvest_one_search_per_file_problems_in_error_and_seed_marked(tmp_path)
     profile = profile_for(imports)
     ctx = HarvestContext(profile, profile.sources["files"])
     results = {r.query_key: r for r in run_source("files", ctx)}
-    assert sorted(results) == ["demo-sample.jsonl", "references.bib", "references.ris",
-                               "scite-otte-2020.csv"]  # README.md is not an import file
+    assert sorted(results) == ["README.md", "demo-sample.jsonl", "references.bib",
+                               "references.ris", "scite-otte-2020.csv"]
+    readme = results["README.md"]  # not an import file: said, not read, not a failure
+    assert (readme.status, readme.records, readme.hits_reported) == ("succeeded", [], 0)
+    assert readme.error.startswith("README.md: not an import file")
     scite = results["scite-otte-2020.csv"]
     assert scite.status == "succeeded" and len(scite.records) == 4
     assert scite.hits_reported == 5
-    assert scite.error == ("skipped: scite-otte-2020.csv:4: no citation statement text "
+    assert scite.error == ("scite-otte-2020.csv:4: no citation statement text "
                            "(columns Snippet / Citation Statement); row skipped")
     assert scite.watermark.startswith("sha256:")
     cited = scite.records[0].related[0]

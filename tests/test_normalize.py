@@ -55,3 +55,42 @@ def test_excerpt_id_ignores_case_and_spacing_only():
     a = excerpt_id("doi:10.1/a", "citation_statement", "doi:10.1/b", "Peer  workers.")
     assert a == excerpt_id("doi:10.1/a", "citation_statement", "doi:10.1/b", "peer workers.")
     assert a != excerpt_id("doi:10.1/a", "citation_statement", "doi:10.1/c", "Peer workers.")
+
+
+def test_title_fingerprint_drops_accents_case_markup_and_punctuation():
+    from litrev.extract.normalize import title_fingerprint
+
+    assert title_fingerprint("Vertaistyö <i>mielenterveys</i>-palveluissa: 2. painos") == \
+        "vertaistyomielenterveyspalveluissa2painos"
+    assert title_fingerprint("“Living on the edge”: Rodríguez & Mougeot") == \
+        title_fingerprint("living on the edge rodriguez &amp; mougeot") == \
+        "livingontheedgerodriguezmougeot"
+    assert title_fingerprint("Straße ＡＢＣ ½") == "strasseabc12"  # casefold and NFKD
+
+
+def test_title_fingerprint_keeps_exactly_the_letters_and_digits_without_combining_marks():
+    """The one-regex fingerprint keeps a character exactly when it is alphanumeric and not a
+    combining mark (the rule it replaced, one character at a time), for every code point."""
+    import sys
+    import unicodedata
+
+    from litrev.extract.normalize import _NOT_LETTER_OR_DIGIT
+
+    differ = [c for c in range(sys.maxunicode + 1)
+              if (chr(c).isalnum() and not unicodedata.combining(chr(c)))
+              == bool(_NOT_LETTER_OR_DIGIT.match(chr(c)))]
+    assert differ == []
+
+
+def test_clean_text_collapses_every_kind_of_whitespace_in_ascii_and_other_text():
+    import sys
+
+    from litrev.extract.normalize import clean_text
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    for space in spaces:
+        assert clean_text(f"peer{space}work") == "peer work", repr(space)
+        assert clean_text(f"vertais{space}työ ") == "vertais työ", repr(space)
+    assert clean_text(" Peer  <p>support</p>&amp; work\r\n") == "Peer support & work"
+    tidy = "Kokemusasiantuntijat ovat mukana hoidossa."
+    assert clean_text(tidy) is tidy  # tidy text is returned as it is

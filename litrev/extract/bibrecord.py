@@ -8,7 +8,10 @@ and excerpt rules identical. Rules:
   source gives one, else the work's language (only when it is the record's one abstract);
 - a work without any abstract gets its title as a ``title`` excerpt, so that every record has
   a text in its own language to detect, translate and code;
-- the language given by the source is normalised to ISO 639-1 (a hint, never detected here).
+- the language given by the source is normalised to ISO 639-1 (a hint, never detected here);
+- a placeholder where the abstract would be ("[No abstract available]", "Abstract not
+  available", EBSCO's "Copyright of ... is the property of ...") is no abstract: it is never
+  stored, so it is never detected, translated or coded (:func:`is_placeholder_abstract`).
 
     >>> rec = entry_record("files", "works.jsonl#L3", title="Nuori aikuinen", language="fin",
     ...                    abstracts=[("Tässä opinnäytetyössä ...", None)])
@@ -27,6 +30,15 @@ from litrev.extract.normalize import clean_text, short_hash, title_fingerprint
 from litrev.extract.records import Excerpt, SourceRecord, Work, abstracts_or_title
 from litrev.vocabulary import ExcerptKind, Stance
 
+# what exports write where a work has no abstract (Scopus, Embase, Ovid, PubMed)
+_PLACEHOLDER = re.compile(
+    r"^[\W_]*(?:no\s+abstract(?:\s+(?:is\s+)?available)?|abstract\s+(?:is\s+)?not\s+available"
+    r"|not\s+available|n/?a)[\W_]*$", re.IGNORECASE)
+# EBSCO adds its copyright notice as a second abstract
+_COPYRIGHT_NOTICE = re.compile(r"^Copyright of .{1,400}? is the property of ", re.IGNORECASE)
+# "Strickland J.C., Lile J.A." (older Scopus CSV, Embase): a surname, then initials with dots
+_INITIALLED = re.compile(r"^[^,;]+?\s(?:[^\W\d_]{1,2}\.-?\s?)+$")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|2100)(?!\d)")
 
 
@@ -40,17 +52,36 @@ def parse_year(value: object) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def is_placeholder_abstract(text: str | None) -> bool:
+    """True for what exports write instead of an abstract.
+
+    >>> [is_placeholder_abstract(t) for t in ("[No abstract available]", "Abstract not "
+    ...  "available.", "No abstract", "Peer workers were valued.")]
+    [True, True, True, False]
+    """
+    if not text:
+        return False
+    stripped = text.strip()
+    return bool(_PLACEHOLDER.match(stripped)) or bool(_COPYRIGHT_NOTICE.match(stripped))
+
+
 def distinct_texts(texts: Iterable[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
     """Cleaned, non-empty texts, dropping repeats that differ only in punctuation or mojibake.
 
     DSpace often stores the same abstract twice, once with ``???`` where quotes were.
     """
+    given = list(texts)
     out: list[tuple[str, str | None]] = []
     seen: set[str] = set()
-    for text, lang in texts:
+    for text, lang in given:
         clean = clean_text(text)
+        if not clean or is_placeholder_abstract(clean):
+            continue
+        if len(given) == 1 and _LETTER_OR_DIGIT.search(clean):
+            out.append((clean, lang))  # nothing to compare it with: no fingerprint needed
+            continue
         key = title_fingerprint(clean)
-        if not clean or not key or key in seen:
+        if not key or key in seen:
             continue
         seen.add(key)
         out.append((clean, lang))
@@ -61,7 +92,7 @@ def entry_record(source: str, record_id: str, *, title: str | None = None,
                  abstracts: Iterable[tuple[str, str | None]] = (),
                  authors: Iterable[str] = (), year: object = None, venue: str | None = None,
                  doi: str | None = None, url: str | None = None, language: str | None = None,
-                 urn: str | None = None, handle: str | None = None,
+                 urn: str | None = None, handle: str | None = None, pmid: str | None = None,
                  work_type: str | None = None, is_seed: bool = False, synthetic: bool = False,
                  origin: str | None = None,
                  extra: dict[str, Any] | None = None) -> SourceRecord:
@@ -69,9 +100,10 @@ def entry_record(source: str, record_id: str, *, title: str | None = None,
     lang = normalize_language(language)
     abstracts = distinct_texts(abstracts)
     fields: dict[str, Any] = dict(
-        doi=doi, urn=urn or None, handle=handle or None, title=title or None,
+        doi=doi, urn=urn or None, handle=handle or None, pmid=pmid or None,
+        title=title or None,
         year=parse_year(year), venue=clean_text(venue) or None, work_type=work_type or None,
-        authors=tuple(clean_text(a) for a in authors if a and clean_text(a)), language=lang,
+        authors=tuple(name for name in map(clean_text, authors) if name), language=lang,
         url=url or None, is_seed=bool(is_seed), synthetic=bool(synthetic))
     try:
         work = Work.create(**fields)
@@ -120,11 +152,24 @@ def parse_confidence(value: object) -> float | None:
 
 
 def split_authors(value: object) -> list[str]:
-    """Authors from a list or a ``;``-separated string (``"Otte, Ina; Werning, Anna"``)."""
+    """Authors from a list or a string: ``;``-separated (``"Otte, Ina; Werning, Anna"``),
+    ``and``-separated, or comma-separated initialled names as older Scopus and Embase CSV write
+    them (``"Strickland J.C., Lile J.A., Stoops W.W."``).
+
+    >>> split_authors("Strickland J.C., Lile J.A., Stoops W.W.")
+    ['Strickland J.C.', 'Lile J.A.', 'Stoops W.W.']
+    """
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
         return [str(a).strip() for a in value if str(a).strip()]
     text = str(value)
-    parts = text.split(";") if ";" in text else text.split(" and ")
+    if ";" in text:
+        parts = text.split(";")
+    elif re.search(r"\sand\s", text):
+        parts = re.split(r"\s+and\s+", text)
+    else:
+        commas = [p.strip() for p in text.split(",")]
+        parts = commas if len(commas) > 1 and all(_INITIALLED.match(p) for p in commas if p) \
+            else [text]
     return [p.strip() for p in parts if p.strip()]

@@ -26,6 +26,11 @@ _BROKEN_AFTER_HYPHEN = re.compile(r"-\s+")
 _DOI_IN_TEXT = re.compile(r"\b10\.\d{4,9}(?:\.\d+)*/(?:[^\s]*-\s+)*[^\s]*[^\s.;,)\]]")
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
+# what a title fingerprint drops: everything but letters and digits. After NFKD, accents are
+# combining marks, which are not alphanumeric, so one pass removes them with the punctuation
+# (tests/test_normalize.py checks this against str.isalnum and unicodedata.combining for every
+# code point).
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 _BLOCK_TAGS = re.compile(
     r"</?(?:jats:)?(?:p|sec|title|br|div|li|list|list-item|abstract|AbstractText)\b[^>]*>",
     re.IGNORECASE,
@@ -44,11 +49,11 @@ def normalize_doi(value: str | None) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
-    previous = None
-    while previous != text:  # strip stacked prefixes such as "doi: https://doi.org/..."
-        previous = text
-        text = _DOI_PREFIXES.sub("", text).strip()
-    text = _BROKEN_AFTER_HYPHEN.sub("-", text.rstrip(".;,"))
+    while prefix := _DOI_PREFIXES.match(text):  # stacked: "doi: https://doi.org/..."
+        text = text[prefix.end():].strip()
+    text = text.rstrip(".;,")
+    if "-" in text:
+        text = _BROKEN_AFTER_HYPHEN.sub("-", text)
     if not _DOI_SHAPE.match(text) or text.endswith(("-", "/")):
         return None  # not a DOI, or one cut short ("10.1007/s11126-": a broken line)
     return text.lower()
@@ -69,17 +74,36 @@ def clean_text(text: str | None) -> str:
     """Strip markup (JATS, HTML) and decode entities; collapse whitespace. Nothing else changes."""
     if not text:
         return ""
-    out = _BLOCK_TAGS.sub(" ", text)
-    out = _TAG.sub("", out)
-    out = html.unescape(out)
-    return _SPACE.sub(" ", out).strip()
+    out = text
+    if "<" in out:
+        out = _TAG.sub("", _BLOCK_TAGS.sub(" ", out))
+    if "&" in out:
+        out = html.unescape(out)
+    if _is_tidy(out):
+        return out
+    return " ".join(out.split())
+
+
+def _is_tidy(text: str) -> bool:
+    """True when ``text`` has no whitespace but single plain spaces between words (the common
+    case: checking is far cheaper than splitting and joining a long abstract)."""
+    if "  " in text or text[:1] == " " or text[-1:] == " ":
+        return False
+    if text.isascii():  # ASCII's other whitespace, each found by a fast substring scan
+        return not ("\n" in text or "\t" in text or "\r" in text or "\x0b" in text
+                    or "\x0c" in text or "\x1c" in text or "\x1d" in text or "\x1e" in text
+                    or "\x1f" in text)
+    return text.isprintable()  # printable text has no whitespace but the plain space
 
 
 def title_fingerprint(title: str) -> str:
-    """Accent-, case- and punctuation-free form of a title, for matching works without ids."""
+    """Accent-, case- and punctuation-free form of a title, for matching works without ids.
+
+    >>> title_fingerprint("Vertaistyö <i>mielenterveys</i>-palveluissa: 2. painos")
+    'vertaistyomielenterveyspalveluissa2painos'
+    """
     decomposed = unicodedata.normalize("NFKD", clean_text(title).casefold())
-    letters = "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
-    return letters
+    return _NOT_LETTER_OR_DIGIT.sub("", decomposed)
 
 
 def short_hash(*parts: object, length: int = 16) -> str:
@@ -113,5 +137,5 @@ def text_hash(text: str) -> str:
 
 def excerpt_id(work_id: str, kind: str, cited_work_id: str | None, text: str) -> str:
     """Hash of work, kind, cited work and the whitespace/case-normalised text."""
-    norm = _SPACE.sub(" ", clean_text(text)).casefold()
+    norm = clean_text(text).casefold()  # whitespace already collapsed
     return "x" + short_hash(work_id, kind, cited_work_id or "", norm, length=20)

@@ -84,7 +84,25 @@ def cmd_init(args, ctx: Context) -> int:
         Context(None, str(profile_path)).db_path
     create_database(db)
     print(f"database ready: {db}")
+    imports = _import_folder(profile_path)
+    if imports is not None and not imports.is_dir():
+        imports.mkdir(parents=True)
+        print(f"created the import folder {imports}: drop your RIS, BibTeX, CSV, MEDLINE or "
+              "Web of Science exports there")
     return 0
+
+
+def _import_folder(profile_path: Path) -> Path | None:
+    """The ``files`` source's folder of the profile, when it is enabled and readable."""
+    from litrev.extract.profile import ProfileError, load_profile
+
+    try:
+        profile = load_profile(profile_path)
+    except ProfileError:  # a kept, broken profile is reported by the commands that use it
+        return None
+    files = profile.sources.get("files")
+    folder = files.options.get("folder") if files is not None and files.enabled else None
+    return Path(folder) if isinstance(folder, str) else None
 
 
 # --- status -------------------------------------------------------------------------------

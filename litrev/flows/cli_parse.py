@@ -10,7 +10,9 @@ DOI?) and for tests: the same parser a harvest uses, without HTTP and without th
 
 ``--format jsonl`` prints one JSON object per record (its work, excerpts, related works and
 citation pairs), exactly the fields of :class:`extract.records.SourceRecord`. For the
-``files`` source the entries that were skipped are listed on standard error with their line.
+``files`` source every skipped entry, ignored line and repaired byte is listed on standard error
+with its line, and the command exits with 2 when the file yields no record (a binary or empty
+file, a format it cannot read), so scripts notice an export that is not what they think.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import dataclasses
 import inspect
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +30,10 @@ from litrev.flows.errors import UsageError
 
 if TYPE_CHECKING:
     from litrev.extract.records import SourceRecord
+
+EXIT_NO_RECORDS = 2
+_PROBLEM_LABELS = {"entry skipped": "entries skipped", "ignored": "runs of lines ignored",
+                   "warning": "warnings", "file skipped": "file skipped"}
 
 EXAMPLE = """\
 litrev parse oaipmh saved/helda_listrecords.xml
@@ -62,8 +69,9 @@ def register(subparsers) -> None:
 
 
 def parse_file(source: str, path: Path, *, paper_doi: str | None = None,
-               cites_doi: str | None = None) -> tuple[list, list[str]]:
-    """(records, problems) of one saved response or import file."""
+               cites_doi: str | None = None) -> tuple[list, list]:
+    """(records, problems) of one saved response or import file; problems are
+    :class:`litrev.extract.importers.Problem` (files source only)."""
     from litrev.extract.sources import source_module
 
     module = source_module(source)
@@ -76,7 +84,7 @@ def parse_file(source: str, path: Path, *, paper_doi: str | None = None,
             from None
     if source == "files":
         report = module.parse_report(body, path.name)
-        return report.records, [str(p) for p in report.problems]
+        return report.records, list(report.problems)
     parse = getattr(module, "parse", None)
     if parse is None:
         raise UsageError(f"source {source!r} cannot parse saved responses in this version")
@@ -114,7 +122,7 @@ def cmd_parse(args, ctx) -> int:
     records, problems = parse_file(args.source, Path(args.file), paper_doi=args.paper,
                                    cites_doi=args.cites)
     for problem in problems:
-        print(f"litrev: skipped {problem}", file=sys.stderr)
+        print(f"litrev: {problem}", file=sys.stderr)
     if args.format == "jsonl":
         for record in records:
             print(json.dumps(_record_json(record), ensure_ascii=False, default=str))
@@ -131,9 +139,12 @@ def cmd_parse(args, ctx) -> int:
         if "markers_without_sentence" in record.extra:
             _print_full_text_summary(record, args.cites)
     deleted = sum(1 for r in records if r.deleted)
+    counts = Counter(_PROBLEM_LABELS.get(str(p.kind), str(p.kind)) for p in problems)
     print(f"{args.source}: {len(records)} records from {args.file}"
           + (f", {deleted} deleted" if deleted else "")
-          + (f", {len(problems)} entries skipped" if problems else ""), file=sys.stderr)
+          + "".join(f", {n} {label}" for label, n in counts.items()), file=sys.stderr)
+    if args.source == "files" and not records:
+        return EXIT_NO_RECORDS
     return 0
 
 

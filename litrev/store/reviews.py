@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import io
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -93,12 +94,18 @@ def _read_xlsx(path: Path) -> list[list]:
 
 
 def _read_csv(path: Path) -> list[list]:
+    """The rows of a review CSV in whatever Excel wrote: ``,`` or ``;`` (Finnish, Swedish,
+    German settings), tab or ``|``; UTF-8, UTF-16 or a Windows code page (the import readers'
+    decoder and delimiter sniffing)."""
+    from litrev.extract.importers.decoding import decode_body, sniff_delimiter
+
+    decoded = decode_body(path.read_bytes(), path.name)
+    if decoded.warnings:
+        raise ReviewFileError(f"{decoded.warnings[0]}; save the file as 'CSV UTF-8' and retry "
+                              "(nothing was imported)")
     try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            return [row for row in csv.reader(f)]
-    except UnicodeDecodeError:
-        raise ReviewFileError(f"{path.name} is not UTF-8 text; save it as 'CSV UTF-8' and "
-                              "retry") from None
+        return list(csv.reader(io.StringIO(decoded.text, newline=""),
+                               delimiter=sniff_delimiter(decoded.text)))
     except csv.Error as exc:
         raise ReviewFileError(f"{path.name} is not valid CSV ({exc})") from None
 

@@ -1,4 +1,8 @@
-"""CSV (or tab-separated) exports: a works table, or scite.ai citation statements.
+"""Delimited exports (CSV, semicolon, tab, pipe): a works table, or scite.ai citation
+statements.
+
+The delimiter is sniffed from the header line (:func:`~.decoding.sniff_delimiter`): Excel in
+Finnish, Swedish or German settings writes ``;``, Web of Science writes tabs.
 
 A file whose header has a citing-DOI column and a statement column is read as citation
 statements (scite.ai's "Smart Citations" export); any other file as one work per row.
@@ -16,8 +20,18 @@ stance                    Type, Classification, Citation Type, Stance
 confidence                Confidence, Classification Confidence, Score (0-1 or percent)
 ========================  ===========================================================
 
-Works columns: Title, Abstract, DOI, Year, Authors (``;``-separated), Venue/Journal/Source
-Title, Language, URL, URN, ID.
+Works columns: Title, Abstract, DOI, Year, Authors (``;``-separated, or initialled names
+separated by commas as older Scopus and Embase write them), Venue/Journal/Source Title,
+Language/Language of Original Document, URL, URN, ID. Two layouts are recognised by header:
+
+- Embase CSV (``Author Names``, ``Source``, ``Open URL Link``): the year and venue come from
+  ``Source`` ("Endoscopic Ultrasound (2014) 3:3 (152-160). Date of Publication: 2014"), the DOI
+  from the ``id=doi:`` of the Open URL link;
+- Web of Science tab-delimited (two-letter tags as headers, ``PT AU ... TI ... UT``, a trailing
+  tab on every row): UT (id), TI, AB, DI, PY, AF (full names; else AU), SO, LA, DT, PM.
+
+A row with more cells than the header is read when the extra cells are empty (Web of Science's
+trailing tab); otherwise it is reported and skipped.
 """
 
 from __future__ import annotations
@@ -25,6 +39,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from urllib.parse import parse_qs, urlsplit
 
 from litrev.extract.bibrecord import (
     entry_record,
@@ -33,8 +48,10 @@ from litrev.extract.bibrecord import (
     parse_year,
     split_authors,
 )
-from litrev.extract.importers import SOURCE, ImportResult, Problem, decode
+from litrev.extract.importers import SOURCE, ImportResult, Problem, ProblemKind, unique_id
+from litrev.extract.importers.decoding import sniff_delimiter
 from litrev.extract.language import normalize_language
+from litrev.extract.normalize import normalize_doi
 from litrev.extract.records import Excerpt, SourceRecord, Work
 from litrev.vocabulary import ExcerptKind
 
@@ -61,12 +78,19 @@ WORK_COLUMNS = {
     "abstract": ("abstract", "summary", "abstracttext"),
     "doi": ("doi",),
     "year": ("year", "publicationyear", "pubyear", "date", "publicationdate"),
-    "authors": ("authors", "author", "creators"),
+    "authors": ("authors", "author", "authornames", "creators"),
     "venue": ("venue", "journal", "sourcetitle", "publicationtitle", "containertitle"),
-    "language": ("language", "lang"),
+    "language": ("language", "lang", "languageoforiginaldocument"),
     "url": ("url", "link"),
     "urn": ("urn",),
 }
+EMBASE_COLUMNS = {**WORK_COLUMNS, "source": ("source",), "openurl": ("openurllink",)}
+WOS_COLUMNS = {
+    "id": ("ut",), "title": ("ti",), "abstract": ("ab",), "doi": ("di",), "year": ("py", "ea"),
+    "full_names": ("af",), "authors": ("au",), "venue": ("so",), "language": ("la",),
+    "work_type": ("dt",), "pmid": ("pm",),
+}
+_EMBASE_SOURCE = re.compile(r"^(?P<venue>.+?)\s*\((?P<year>\d{4})\)")
 
 
 def _columns(header: list[str], wanted: dict[str, tuple[str, ...]]) -> dict[str, int]:
@@ -80,25 +104,35 @@ def _columns(header: list[str], wanted: dict[str, tuple[str, ...]]) -> dict[str,
     return found
 
 
-def read_csv(body: bytes, name: str) -> ImportResult:
-    text = decode(body)
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+def _layout(keys: set[str]) -> tuple[str, dict[str, tuple[str, ...]]]:
+    if {"pt", "ti", "ut"} <= keys or {"pt", "au", "ti"} <= keys:
+        return "wos", WOS_COLUMNS
+    if "authornames" in keys and "openurllink" in keys:
+        return "embase", EMBASE_COLUMNS
+    return "works", WORK_COLUMNS
+
+
+def read_csv(text: str, name: str) -> ImportResult:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     result = ImportResult()
     try:
         header = next(reader)
-    except StopIteration:
-        result.problems.append(Problem(name, None, "empty file: expected a header row"))
+    except (StopIteration, csv.Error):
+        result.problems.append(Problem(name, None, "no header row; file skipped",
+                                       ProblemKind.FILE_SKIPPED))
         return result
+    while header and not header[-1].strip():  # a trailing delimiter
+        header.pop()
     statements = _columns(header, STATEMENT_COLUMNS)
     is_scite = "text" in statements and "citing_doi" in statements
-    columns = statements if is_scite else _columns(header, WORK_COLUMNS)
+    layout, wanted = _layout({_KEY.sub("", h.casefold()) for h in header})
+    columns = statements if is_scite else _columns(header, wanted)
     if not is_scite and "title" not in columns and "doi" not in columns:
         result.problems.append(Problem(name, 1, "no Title or DOI column, and no citing DOI + "
                                                 "Snippet columns of a scite export; file "
-                                                "skipped"))
+                                                "skipped", ProblemKind.FILE_SKIPPED))
         return result
+    seen: set[str] = set()
     while True:
         line = reader.line_num + 1
         try:
@@ -106,19 +140,23 @@ def read_csv(body: bytes, name: str) -> ImportResult:
         except StopIteration:
             break
         except csv.Error as exc:
-            result.problems.append(Problem(name, line, f"unreadable CSV row ({exc}); skipped"))
+            result.problems.append(Problem(name, line, f"unreadable row ({exc}); row skipped"))
             continue
         if not any(cell.strip() for cell in row):
             continue
+        if len(row) > len(header) and not any(c.strip() for c in row[len(header):]):
+            row = row[:len(header)]
         if len(row) != len(header):
             result.problems.append(Problem(
                 name, line, f"{len(row)} cells where the header has {len(header)} (a stray "
-                            "comma or quote?); row skipped"))
+                            "delimiter or quote, or a row cut short?); row skipped"))
             continue
         values = {f: row[i].strip() for f, i in columns.items() if row[i].strip()}
         try:
-            record = (_statement(values, name, line) if is_scite
-                      else _work(values, name, line))
+            if is_scite:
+                record = _statement(values, name, line)
+            else:
+                record = _work(_LAYOUT_FIX[layout](values), name, line, seen)
         except ValueError as exc:
             result.problems.append(Problem(name, line, f"{exc}; row skipped"))
             continue
@@ -126,15 +164,43 @@ def read_csv(body: bytes, name: str) -> ImportResult:
     return result
 
 
-def _work(values: dict, name: str, line: int) -> SourceRecord:
+def _embase(values: dict[str, str]) -> dict[str, str]:
+    """Year and venue from Embase's Source cell, the DOI from its Open URL link."""
+    source = _EMBASE_SOURCE.match(values.get("source", ""))
+    if source:
+        values.setdefault("venue", source.group("venue"))
+        values.setdefault("year", source.group("year"))
+    if "doi" not in values and values.get("openurl"):
+        ids = parse_qs(urlsplit(values["openurl"]).query).get("id", [])
+        doi = next((i.removeprefix("doi:") for i in ids if i.startswith("doi:")), None)
+        if doi:
+            values["doi"] = doi
+    return values
+
+
+def _wos(values: dict[str, str]) -> dict[str, str]:
+    """Web of Science: full names (AF) when given, ``;``-separated like AU."""
+    if values.get("full_names"):
+        values["authors"] = values["full_names"]
+    return values
+
+
+_LAYOUT_FIX = {"works": lambda values: values, "embase": _embase, "wos": _wos}
+
+
+def _work(values: dict[str, str], name: str, line: int, seen: set[str]) -> SourceRecord:
     if not (values.get("title") or values.get("doi") or values.get("urn")):
         raise ValueError("no title, DOI or URN")
+    if not values.get("title") and values.get("doi") and not normalize_doi(values["doi"]):
+        raise ValueError(f"no title, and {values['doi']!r} is not a whole DOI (10.<prefix>/"
+                         "<suffix>)")
     return entry_record(
-        SOURCE, values.get("id") or f"{name}#L{line}", title=values.get("title"),
+        SOURCE, unique_id(values.get("id"), seen, name, line), title=values.get("title"),
         abstracts=[(values["abstract"], None)] if values.get("abstract") else [],
         authors=split_authors(values.get("authors")), year=values.get("year"),
         venue=values.get("venue"), doi=values.get("doi"), url=values.get("url"),
-        language=values.get("language"), urn=values.get("urn"), origin=f"{name}#L{line}")
+        language=values.get("language"), urn=values.get("urn"), pmid=values.get("pmid"),
+        work_type=values.get("work_type"), origin=f"{name}#L{line}")
 
 
 def _statement(values: dict, name: str, line: int) -> SourceRecord:

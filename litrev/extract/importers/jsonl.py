@@ -26,16 +26,16 @@ from litrev.extract.bibrecord import (
     parse_year,
     split_authors,
 )
-from litrev.extract.importers import SOURCE, ImportResult, Problem, decode
+from litrev.extract.importers import SOURCE, ImportResult, Problem
 from litrev.extract.language import normalize_language
 from litrev.extract.normalize import find_doi, normalize_doi
 from litrev.extract.records import Excerpt, SourceRecord, Work
 from litrev.vocabulary import ExcerptKind
 
 
-def read_jsonl(body: bytes, name: str) -> ImportResult:
+def read_jsonl(text: str, name: str) -> ImportResult:
     result = ImportResult()
-    for number, line in enumerate(decode(body).splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

@@ -1,7 +1,18 @@
-"""The ``files`` source: RIS, BibTeX, CSV (incl. scite.ai exports) and JSON Lines in a folder.
+"""The ``files`` source: the exports a reviewer drops into a folder (RIS, BibTeX, CSV and other
+delimited tables incl. scite.ai exports, JSON Lines, PubMed/MEDLINE, Web of Science plain text
+and tab-delimited; see :mod:`litrev.extract.importers`).
 
 Each file in ``[sources.files] folder`` is one search (``query_key`` = the file name), reported
-in PRISMA as "records identified from databases" (exports a reviewer made elsewhere).
+in PRISMA as "records identified from databases" (exports a reviewer made elsewhere). Every
+visible file is read and its format sniffed from its content, whatever its suffix (a RIS export
+saved as ``.txt`` is read). A file that is no import (binary, empty, a README) is one search
+with no records whose ``error`` says why it was skipped; one with an import suffix fails, so the
+run says a source failed; one without (notes, READMEs) is reported and succeeds.
+
+PRISMA counts: ``hits_reported`` is the number of records in the file (those read plus the
+entries that had to be skipped); lines that are no record (export banners) and repaired bytes
+are listed in ``error`` but never counted. ``max_records`` never applies to a file the user
+dropped in: every record of every file is loaded.
 
 Why a content hash as watermark: a nightly run must not re-read files nobody touched, yet an
 edited file (same name, new content) must be read again. The watermark is ``sha256:<hex>``
@@ -29,6 +40,7 @@ from litrev.extract.importers import FORMATS, ImportResult, format_of, read_file
 from litrev.extract.importers.jsonl import statement_record, work_record
 from litrev.extract.records import SourceRecord
 from litrev.extract.sources import HarvestContext, SearchResult, mark_seeds
+from litrev.vocabulary import SearchStatus
 
 NAME = "files"
 PLATFORM = "local import folder"
@@ -57,19 +69,24 @@ def parse_report(body: bytes, name: str = "import") -> ImportResult:
 
 
 def import_files(folder: Path) -> list[Path]:
-    """The files of ``folder`` litrev can import, by name; hidden files and notes are ignored."""
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and not p.name.startswith(".") and format_of(p.name))
+    """Every visible file of ``folder``, by name: each is sniffed when read (hidden files, such
+    as ``.DS_Store``, are not the user's exports)."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def iter_records(folder: Path, *, max_records: int) -> Iterator[SourceRecord]:
-    """Every record of every file in ``folder``, at most ``max_records`` in all."""
+def iter_records(folder: Path, *, max_records: int | None = None) -> Iterator[SourceRecord]:
+    """Every record of every file in ``folder``.
+
+    ``max_records`` is accepted for the shape every source has, and refused when the folder
+    holds more: a cap never applies silently to files the user dropped in.
+    """
     count = 0
     for path in import_files(folder):
         for record in read_file(path.read_bytes(), path.name).records:
-            if count >= max_records:
-                return
             count += 1
+            if max_records is not None and count > max_records:
+                raise SourceFailed(f"files: {folder} holds more than {max_records} records; "
+                                   "read it without a cap (import files are never cut short)")
             yield record
 
 
@@ -86,16 +103,23 @@ def _folder(ctx: HarvestContext) -> Path:
     return folder
 
 
+def _summary(report: ImportResult) -> str | None:
+    if not report.problems:
+        return None
+    shown = [str(p) for p in report.problems[:MAX_PROBLEMS_SHOWN]]
+    more = len(report.problems) - len(shown)
+    return "; ".join(shown) + (f"; and {more} more" if more else "")
+
+
 def harvest(ctx: HarvestContext) -> list[SearchResult]:
     folder = _folder(ctx)
     results = []
     for path in import_files(folder):
         body = path.read_bytes()
         watermark = content_watermark(body)
-        fmt = format_of(path.name)
         result = SearchResult(source=NAME, query_key=path.name, query=f"import {path.name}",
-                              platform=PLATFORM, filters=f"format {fmt}",
-                              update_method="incremental", query_url=str(path))
+                              platform=PLATFORM, update_method="incremental",
+                              query_url=str(path))
         if ctx.state.get(path.name) == watermark:
             result.query = f"import {path.name} (unchanged since the last import; not re-read)"
             result.hits_reported = 0
@@ -103,18 +127,23 @@ def harvest(ctx: HarvestContext) -> list[SearchResult]:
             results.append(result)
             continue
         report = read_file(body, path.name)
-        records = mark_seeds(report.records, ctx.profile.seed_dois)
-        result.hits_reported = len(records) + sum(1 for p in report.problems if p.line)
-        if len(records) > ctx.max_records:
-            result.limits = f"first {ctx.max_records} records (max_records)"
-            records = records[:ctx.max_records]
-        result.records = records
-        if report.problems:
-            shown = [str(p) for p in report.problems[:MAX_PROBLEMS_SHOWN]]
-            more = len(report.problems) - len(shown)
-            result.error = "skipped: " + "; ".join(shown) + (f"; and {more} more" if more else "")
+        skipped = report.file_skipped
+        if skipped is not None:
+            result.hits_reported = 0
+            result.error = str(skipped)
+            if format_of(path.name) is not None:  # an import suffix: the user meant it
+                result.status = SearchStatus.FAILED
+            else:
+                result.watermark = watermark  # a note or README: said once, not every night
+            results.append(result)
+            continue
+        result.filters = f"format {report.format}" + (
+            f", encoding {report.encoding}" if report.encoding not in (None, "utf-8") else "")
+        result.records = mark_seeds(report.records, ctx.profile.seed_dois)
+        result.hits_reported = report.entries
+        result.error = _summary(report)
         result.watermark = watermark
-        ctx.progress(path.name, len(records))
+        ctx.progress(path.name, len(result.records))
         results.append(result)
     return results
 

@@ -1,0 +1,23 @@
+"""`litrev init` creates the starter profile's import folder, so the first harvest's `files`
+source has a folder to read instead of failing."""
+
+from __future__ import annotations
+
+from litrev.extract.profile import load_profile
+from litrev.extract.sources import HarvestContext, run_source
+from litrev.flows.cli import main
+
+
+def test_init_creates_the_import_folder_and_the_files_source_can_run(tmp_path, capsys):
+    profile_path = tmp_path / "review" / "litrev.toml"
+    assert main(["--profile", str(profile_path), "init"]) == 0
+    out = capsys.readouterr().out
+    imports = tmp_path / "review" / "imports"
+    assert imports.is_dir() and list(imports.iterdir()) == []
+    assert f"created the import folder {imports}" in out
+
+    profile = load_profile(profile_path)
+    # an empty folder: no file, so no search, and no failure ("the import folder does not exist")
+    assert run_source("files", HarvestContext(profile, profile.sources["files"])) == []
+    assert main(["--profile", str(profile_path), "init"]) == 0
+    assert "import folder" not in capsys.readouterr().out  # an existing folder is kept as is
