@@ -22,6 +22,9 @@ DOCTEST_MODULES = [
     "litrev.extract.bibrecord",
     "litrev.extract.chunking",
     "litrev.extract.evidence",
+    "litrev.extract.importers",
+    "litrev.extract.importers.bibtex",
+    "litrev.extract.importers.decoding",
     "litrev.extract.jats",
     "litrev.extract.language",
     "litrev.extract.language.codes",
@@ -41,7 +44,6 @@ DOCTEST_MODULES = [
 # branches are merged (each then joins DOCTEST_MODULES or loses its prompts).
 DECIDED_AT_MERGE = {
     "litrev/extract/http.py",
-    "litrev/extract/importers/__init__.py",
     "litrev/extract/translate.py",
     "litrev/flows/harvest.py",
     "litrev/store/export.py",

@@ -15,7 +15,7 @@ and excerpt rules identical. Rules:
 
     >>> rec = entry_record("files", "works.jsonl#L3", title="Nuori aikuinen", language="fin",
     ...                    abstracts=[("Tässä opinnäytetyössä ...", None)])
-    >>> rec.work.language, rec.excerpts[0].kind, rec.excerpts[0].language_hint
+    >>> rec.work.language, str(rec.excerpts[0].kind), rec.excerpts[0].language_hint
     ('fi', 'abstract', 'fi')
 """
 

@@ -133,7 +133,7 @@ def abstracts_or_title(work: Work, abstracts: tuple[Excerpt, ...], *,
     translated and coded like an abstract; every source follows this one rule.
 
         >>> w = Work.create(doi="10.1/x", title="Vertaistuki psykiatriassa")
-        >>> [(e.kind, e.text) for e in abstracts_or_title(w, ())]
+        >>> [(str(e.kind), e.text) for e in abstracts_or_title(w, ())]
         [('title', 'Vertaistuki psykiatriassa')]
     """
     if abstracts or not work.title or not normalize.clean_text(work.title):

@@ -276,8 +276,8 @@ def one_row(con: duckdb.DuckDBPyConnection, sql: str,
             params: Mapping[str, object] | None = None) -> tuple[Any, ...]:
     """The one row of a statement that always returns one (an aggregate such as ``count(*)``).
 
-        >>> one_row(con, "SELECT count(*), max(year) FROM works")
-        (12, 2024)
+            one_row(con, "SELECT count(*), max(year) FROM works")
+            # -> (12, 2024)
     """
     row = con.execute(sql, params or {}).fetchone()
     if row is None:

@@ -12,9 +12,9 @@ Record ids are ``<file name>#L<line>`` (the entry's first line), or the entry's 
 the format has one (a BibTeX key, a RIS ``ID``, a PMID, a Web of Science ``UT``, a JSON ``id``);
 an id the file repeats gets ``#L<line>`` added, so two entries never share one.
 
-    >>> result = read_file(Path("imports/scite-otte.csv").read_bytes(), "scite-otte.csv")
-    >>> [str(p) for p in result.problems]
-    ['scite-otte.csv:5: no citation statement text (columns Snippet / Citation Statement)']
+    result = read_file(Path("imports/scite-otte.csv").read_bytes(), "scite-otte.csv")
+    [str(p) for p in result.problems]
+    # -> ['scite-otte.csv:5: no citation statement text (columns Snippet / Citation Statement)']
 """
 
 from __future__ import annotations
