@@ -10,7 +10,7 @@ the records, the CPU and wall time of the read (best of ``--runs``), and the pea
 process. CPU time is the figure to compare on a busy machine: other work inflates wall time.
 Goal (issue 13): at most 1.5 times rispy's time, under 400 MB.
 
-The figures are written to bench/RESULTS.md under "## imports" (other sections are kept).
+The figures are written to bench/RESULTS.md under "## imports" (``bench/recording.py``).
 
     pip install -e '.[bench]'          # rispy
     python bench/imports.py            # ~50 MB, 3 runs each
@@ -31,7 +31,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "imports"
-RESULTS = REPO / "bench" / "RESULTS.md"
 GOAL_RATIO = 1.5
 GOAL_MB = 400
 
@@ -97,27 +96,12 @@ def best_of(name: str, path: Path, runs: int) -> dict:
     return best
 
 
-def write_results(lines: list[str]) -> None:
-    """Replace the "## imports" section of bench/RESULTS.md, keeping every other section."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Bench results\n"
-    section = "## imports\n\n" + "\n".join(lines) + "\n"
-    start = text.find("## imports\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
-    RESULTS.write_text(text, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=float, default=50.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--source", type=Path, help="a RIS file to repeat instead of the "
                                                     "fixtures")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave "
-                                                                "bench/RESULTS.md alone")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="litrev-bench-imports-") as tmp:
         path = Path(tmp) / "big.ris"
@@ -148,9 +132,6 @@ def main() -> int:
         f"({ours.get('problems', 0):,} runs of banner lines here).",
     ]
     print("\n".join(lines))
-    if not args.no_write:
-        write_results(lines)
-        print(f"\nwritten to {RESULTS.relative_to(REPO)}")
     if ours["records"] != theirs["records"]:
         print(f"records differ: litrev {ours['records']}, rispy {theirs['records']}",
               file=sys.stderr)
@@ -159,4 +140,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from recording import recorded
+
+    with recorded("imports"):
+        sys.exit(main())

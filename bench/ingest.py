@@ -186,7 +186,7 @@ def run_harvest(folder: Path, log: Path) -> RunFigures:
     return RunFigures(wall, cpu, after.ru_maxrss / 1024, size / 1e6, done.returncode)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--works", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20261202)
@@ -206,8 +206,10 @@ def main() -> None:
         log = folder / "harvest.log"
         print(f"{'run':<22} {'wall s':>8} {'CPU s':>8} {'cores':>6} {'excerpts/s':>11} "
               f"{'peak RSS MB':>12} {'DB MB':>8}")
+        failed = False
         for label in ("first run", "again, nothing new"):
             fig = run_harvest(folder, log)
+            failed = failed or fig.exit_code != 0
             rate = excerpts / fig.wall_seconds if label == "first run" else float("nan")
             print(f"{label:<22} {fig.wall_seconds:8.1f} {fig.cpu_seconds:8.1f} "
                   f"{fig.cpu_seconds / fig.wall_seconds:6.2f} {rate:11.0f} "
@@ -216,7 +218,11 @@ def main() -> None:
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    from recording import recorded
+
+    with recorded("ingest"):
+        sys.exit(main())
