@@ -29,7 +29,13 @@ from typing import Any
 
 import httpx
 
-from litrev.extract.errors import ExtractError, ParseError, QuotaExhausted, SourceError
+from litrev.extract.errors import (
+    ExtractError,
+    HostUnreachable,
+    ParseError,
+    QuotaExhausted,
+    SourceError,
+)
 from litrev.extract.http import Clock, HttpSource, RequestPolicy, new_client, redact
 from litrev.extract.normalize import normalize_doi
 from litrev.extract.profile import SOURCE_NAMES, Profile, SourceSettings
@@ -137,6 +143,7 @@ class SearchResult:
     error: str | None = None
     watermark: str | None = None
     query_url: str | None = None
+    unreachable: bool = False  # the host could not be reached: retrying the source cannot help
 
     @property
     def records_retrieved(self) -> int:
@@ -235,6 +242,7 @@ def collect(result: SearchResult, pages: Iterator[Page], *, ctx: HarvestContext 
         result.status = "stopped" if isinstance(exc, QuotaExhausted) else "failed"
         result.error = redact(exc, secrets)
         result.watermark = None
+        result.unreachable = isinstance(exc, HostUnreachable)
         log.warning("%s: %s", result.source, result.error)
         return result
     result.status = "succeeded"
@@ -267,12 +275,15 @@ def run_source(name: str, ctx: HarvestContext) -> list[SearchResult]:
     except SourceError as exc:
         status = "stopped" if isinstance(exc, QuotaExhausted) else "failed"
         error = redact(exc, secrets)
+        unreachable = isinstance(exc, HostUnreachable)
     except Exception as exc:  # noqa: BLE001 - one broken source must not stop the others
         log.exception("%s: unexpected error", name)
         status, error = "failed", redact(f"unexpected {type(exc).__name__}: {exc}", secrets)
+        unreachable = False
     platform = getattr(_safe_module(name), "PLATFORM", name)
     return [SearchResult(source=name, query_key="*", query="(source could not run)",
-                         platform=platform, status=status, error=error)]
+                         platform=platform, status=status, error=error,
+                         unreachable=unreachable)]
 
 
 def _safe_module(name: str) -> ModuleType | None:
