@@ -1,4 +1,8 @@
-"""Printing frames for the terminal and for other programs: table, csv, json, markdown."""
+"""Printing frames for the terminal and for other programs: table, csv, json, markdown.
+
+CSV goes to spreadsheets, so every text cell (and column name) passes the one formula guard,
+:func:`litrev.store.cells.neutralise`; numbers are written as numbers (``-3`` stays ``-3``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import sys
 from typing import TextIO
 
 import pandas as pd
+
+from litrev.store.cells import neutralise
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -32,10 +38,17 @@ def _cell(value, width: int | None = None) -> str:
         text = "; ".join(str(v) for v in value)
     else:
         text = str(value)
-    text = text.replace("\n", " ")
+    text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
     if width and len(text) > width:
         text = text[: width - 1] + "…"
     return text
+
+
+def _csv_cell(value) -> str:
+    """A CSV cell: text through the formula guard, numbers, dates and empty cells as they are."""
+    plain = _plain(value)
+    text = _cell(value)
+    return neutralise(text) if isinstance(plain, str | list) else text
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
@@ -49,7 +62,9 @@ def write_frame(frame: pd.DataFrame, fmt: str = "table", out: TextIO | None = No
         for row in records(frame):
             out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
     elif fmt == "csv":
-        frame.map(lambda v: _cell(v)).to_csv(out, index=False)
+        cells = frame.map(_csv_cell)
+        cells.columns = [neutralise(str(c)) for c in frame.columns]
+        cells.to_csv(out, index=False)
     elif fmt == "markdown":
         cols = list(frame.columns)
         out.write("| " + " | ".join(cols) + " |\n")
