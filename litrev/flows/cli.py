@@ -84,12 +84,33 @@ def cmd_init(args, ctx: Context) -> int:
 
 # --- status -------------------------------------------------------------------------------
 
+def close_abandoned(db: Path) -> list[str]:
+    """Mark runs that a killed harvest left ``running`` as ``interrupted``, when the database
+    can be written at once; while another process writes, that writer's next run marks them."""
+    from litrev.flows.runlog import close_abandoned_runs, run_is_live
+    from litrev.store.db import read_session, write_session
+    from litrev.store.errors import DatabaseBusy
+    from litrev.store.ledger import running_runs
+
+    if not db.exists():
+        return []  # read_session says what to do
+    try:
+        with read_session(db) as con:
+            if all(run_is_live(db, run_id) for run_id in running_runs(con)):
+                return []  # nothing to close: no write, no new snapshot
+        with write_session(db) as con:
+            return close_abandoned_runs(con, db)
+    except DatabaseBusy:
+        return []
+
+
 def cmd_status(args, ctx: Context) -> int:
     from litrev.store.db import read_session
     from litrev.store.export import default_target_language
     from litrev.store.status import corpus_status
 
     profile = ctx.profile(required=False)
+    close_abandoned(Path(ctx.db_path))
     with read_session(ctx.db_path) as con:
         # Without a profile, the language most translations are into (as exports do).
         target = default_target_language(con, profile.target_language if profile else None)

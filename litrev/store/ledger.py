@@ -37,9 +37,10 @@ import pandas as pd
 
 from litrev.store.db import frame
 from litrev.store.sqlfiles import internal
+from litrev.vocabulary import RunStatus
 
-RUN_STATUSES = ("running", "succeeded", "partial", "failed")
-TRIGGERS = ("cli", "schedule", "deployment", "demo")
+# Runs not finished: PRISMA does not count them among the runs of a review.
+UNFINISHED = (RunStatus.RUNNING, RunStatus.INTERRUPTED)
 
 
 @dataclass(frozen=True)
@@ -158,12 +159,32 @@ def record_searches(con: duckdb.DuckDBPyConnection, run_id: str, entries: list[S
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: str, summary: dict,
                finished_at: dt.datetime | None = None) -> None:
-    if status not in RUN_STATUSES:
-        raise ValueError(f"run status must be one of {RUN_STATUSES}, got {status!r}")
+    if status not in set(RunStatus) - set(UNFINISHED):
+        raise ValueError(f"a finished run's status is succeeded, partial or failed, got "
+                         f"{status!r}")
     q = internal("ledger_finish_run")
     con.execute(q.sql, q.bind({
         "run_id": run_id, "status": status, "finished_at": finished_at or dt.datetime.now(dt.UTC),
         "summary": json.dumps(summary, ensure_ascii=False, default=str)}))
+
+
+def running_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Ids of the runs still marked ``running``: live ones and ones a killed process left."""
+    return [row[0] for row in con.execute(internal("ledger_running_runs").sql).fetchall()]
+
+
+def mark_interrupted(con: duckdb.DuckDBPyConnection, run_ids: list[str], *,
+                     now: dt.datetime | None = None) -> int:
+    """Close these ``running`` runs as ``interrupted`` (the caller knows no live process holds
+    them); returns how many were still running."""
+    q = internal("ledger_mark_interrupted")
+    marked = 0
+    for run_id in run_ids:
+        row = con.execute(q.sql,
+                          q.bind({"run_id": run_id,
+                                  "finished_at": now or dt.datetime.now(dt.UTC)})).fetchall()
+        marked += len(row)
+    return marked
 
 
 def run_searches(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
@@ -188,7 +209,8 @@ def prisma_counts(con: duckdb.DuckDBPyConnection, *, since: dt.date | None = Non
     if not by_source.empty:
         total = {c: by_source[c].sum() for c in by_source.columns
                  if c not in ("source", "platform", "runs")}
+        finished = by_run[~by_run["status"].isin([str(s) for s in UNFINISHED])]
         total.update({"source": "total", "platform": "",
-                      "runs": int(by_run["run_id"].nunique())})
+                      "runs": int(finished["run_id"].nunique())})
         by_source = pd.concat([by_source, pd.DataFrame([total])], ignore_index=True)
     return {"by_source": by_source, "by_run": by_run}

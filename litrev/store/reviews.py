@@ -29,6 +29,7 @@ from pathlib import Path
 
 import duckdb
 
+from litrev.faults import pause_at
 from litrev.store.cells import strip_neutraliser
 from litrev.store.db import transaction
 from litrev.store.errors import StoreError
@@ -230,4 +231,5 @@ def import_reviews(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *,
         con.execute(merge.sql, merge.bind({"file": path.name, "now": now}))
         merge = internal("merge_human_translations")
         con.execute(merge.sql, merge.bind({"now": now}))
+        pause_at("reviews-saved")
     return summary

@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from litrev.faults import pause_at
 from litrev.store.db import frame, transaction
 from litrev.store.errors import StoreError
 from litrev.store.sqlfiles import internal
@@ -130,6 +131,7 @@ def save_results(con: duckdb.DuckDBPyConnection, results: Sequence, *,
         con.execute(q.sql, q.bind({"now": now}))
         q = internal("translation_save")
         con.execute(q.sql, q.bind({"now": now}))
+        pause_at("translation-saved")
     return {"translations_written": len(rows), "cache_rows_added": len(fresh)}
 
 
