@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,6 +93,7 @@ def cmd_harvest(args, ctx) -> int:
           file=sys.stderr, flush=True)
     progress = progress_for(names)
     hooks = HarvestHooks(progress=progress, verbose=args.verbose)
+    previous = signal.signal(signal.SIGINT, _interrupt_quietly)
     try:
         summary = harvest.nightly_harvest(
             profile_path=str(profile_path), db_path=str(db), sources=names, since=since,
@@ -101,8 +104,19 @@ def cmd_harvest(args, ctx) -> int:
     except KeyboardInterrupt:
         progress.close()
         return interrupted(db, run_id, log)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     print_summary(summary, json_out=args.json, table=sys.stdout.isatty())
     return exit_code(summary)
+
+
+def _interrupt_quietly(signum: int, frame: object) -> None:
+    """Ctrl-C: silence Prefect's "Crash detected!" reports (the one line of
+    :func:`interrupted` says what happened), then stop as Python does."""
+    for name in list(logging.root.manager.loggerDict):
+        if name == "prefect" or name.startswith("prefect."):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+    raise KeyboardInterrupt
 
 
 def shown_path(path: Path) -> str:

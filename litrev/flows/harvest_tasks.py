@@ -134,7 +134,8 @@ def harvest_source(name: str, profile: Any, state: dict[str, str], since: dt.dat
             client.close()
     attempt = task_run.get_run_count() or 1
     status = _source_status(results)
-    unreachable = all(getattr(r, "unreachable", False) for r in results)
+    # An unreachable host stays refused by its circuit: retrying the source cannot help.
+    unreachable = any(getattr(r, "unreachable", False) for r in results)
     if status == "failed" and attempt <= retries and not unreachable:
         log.warning("%s: every search failed (%s); retrying the whole source", name,
                     results[0].error)

@@ -141,7 +141,7 @@ def close_abandoned_runs(con: object, db: Path) -> list[str]:
     abandoned = [run_id for run_id in running_runs(con) if not run_is_live(db, run_id)]
     if abandoned:
         mark_interrupted(con, abandoned)
-        logging.getLogger("litrev.ledger").warning(
+        logging.getLogger("litrev.ledger").info(
             "marked %d run(s) interrupted (no live process held them): %s", len(abandoned),
             ", ".join(abandoned))
     return abandoned
