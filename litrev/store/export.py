@@ -73,8 +73,8 @@ COLUMN_HELP = {
     "origin": "where the text itself came from (file, repository, page)",
     "synthetic": "yes = a synthetic test or demo record, not a real publication",
     "retrieved": "day the excerpt was first retrieved (UTC)",
-    "decision": "YOUR DECISION, e.g. include / exclude / maybe",
-    "note": "YOUR NOTE",
+    "decision": "YOUR DECISION, e.g. include / exclude / maybe; (clear) erases a stored one",
+    "note": "YOUR NOTE; (clear) erases a stored one",
     "corrected_translation": "YOUR CORRECTED TRANSLATION; it replaces the translation and is "
                              "never overwritten by a machine",
 }
@@ -340,7 +340,8 @@ def write_xlsx(batches: Iterable[list[dict]], path: Path, *, description: str = 
          + (f"; {description}" if description else ""))
     line("translations into", target or "-")
     line("how to review", "Fill decision, note and corrected_translation on the 'excerpts' "
-         "sheet; keep excerpt_id and the column names as they are; then run "
+         "sheet (stored ones are shown; an empty cell keeps them, (clear) erases a decision or "
+         "note); keep excerpt_id and the column names as they are; then run "
          "`litrev import-reviews FILE.xlsx`.")
     line("yellow, italic", "machine translation, not yet reviewed", fill=machine_fill)
     line("grey", "no translation yet (pending, failed or untranslated)", fill=missing_fill)

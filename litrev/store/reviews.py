@@ -5,7 +5,11 @@ wrong excerpt. The whole file is read and checked first (the columns ``excerpt_i
 ``decision``, ``note`` and ``corrected_translation`` must be there under those names, and an
 excerpt may not appear twice with different values); only then is everything written in one
 transaction. Rows are matched by excerpt id; ids this database does not hold are reported and
-skipped. An empty cell means "nothing to say", never "erase": a stored decision stays.
+skipped. An empty cell means "nothing to say", never "erase": a stored decision stays. To erase
+a stored decision or note, type ``(clear)`` in its cell (:data:`CLEAR`). An export shows the
+stored decisions and notes, so a reviewer edits them rather than starting from blank cells.
+A CSV may be separated by commas or, as a spreadsheet in many European locales saves it, by
+semicolons.
 
 A corrected translation becomes the ``translations`` row of that text with status ``human`` and
 provider ``reviewer``; the translation step never overwrites a human row. Importing the same file
@@ -36,6 +40,9 @@ from litrev.store.errors import StoreError
 from litrev.store.sqlfiles import internal
 
 REQUIRED_COLUMNS = ("excerpt_id", "decision", "note", "corrected_translation")
+# Typed in a decision or note cell, this empties the stored value (an empty cell keeps it).
+CLEAR = "(clear)"
+CSV_DELIMITERS = (",", ";", "\t")
 OPTIONAL_COLUMNS = ("translation_language",)
 SHEET = "excerpts"
 
@@ -74,6 +81,8 @@ def _cell(value) -> str | None:
     if isinstance(value, dt.datetime | dt.date):
         value = value.isoformat()
     text = strip_neutraliser(str(value)).strip()
+    if text.lower() == CLEAR:
+        return CLEAR
     return text or None
 
 
@@ -96,12 +105,23 @@ def _read_xlsx(path: Path) -> list[list]:
 def _read_csv(path: Path) -> list[list]:
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
-            return [row for row in csv.reader(f)]
+            header = f.readline()
+            f.seek(0)
+            return [row for row in csv.reader(f, delimiter=_delimiter(header))]
     except UnicodeDecodeError:
         raise ReviewFileError(f"{path.name} is not UTF-8 text; save it as 'CSV UTF-8' and "
                               "retry") from None
     except csv.Error as exc:
         raise ReviewFileError(f"{path.name} is not valid CSV ({exc})") from None
+
+
+def _delimiter(header: str) -> str:
+    """The delimiter whose split of the header line names ``excerpt_id`` (``,`` if none)."""
+    for delimiter in CSV_DELIMITERS:
+        names = next(csv.reader([header], delimiter=delimiter), [])
+        if "excerpt_id" in (n.strip().lower() for n in names):
+            return delimiter
+    return ","
 
 
 def _column_positions(header: list, path: Path) -> dict[str, int]:
@@ -195,6 +215,11 @@ def import_reviews(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *,
 
     human: dict[tuple[str, str], tuple[str, str | None, int]] = {}
     for r in with_input:
+        if r.corrected_translation == CLEAR:
+            raise ReviewFileError(
+                f"{path.name}: row {r.line} asks to clear a corrected translation; a correction "
+                "stays the text's human translation: type the translation you want instead "
+                "(nothing was imported)")
         if not r.corrected_translation:
             continue
         text_hash, language = known[r.excerpt_id]
@@ -221,14 +246,16 @@ def import_reviews(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *,
     })
     relations = {"review_incoming": incoming, "human_incoming": human_incoming}
     with transaction(con, relations=relations, failure=f"importing {path.name} failed"):
+        changes = internal("review_incoming_changes")
         summary.reviews_new, summary.reviews_updated = con.execute(
-            internal("review_incoming_changes").sql).fetchone()
+            changes.sql, changes.bind({"clear": CLEAR})).fetchone()
         summary.reviews_unchanged = (summary.rows_with_input - summary.reviews_new
                                      - summary.reviews_updated)
         summary.translations_human = con.execute(
             internal("count_human_translation_changes").sql).fetchone()[0]
-        merge = internal("merge_reviews")
-        con.execute(merge.sql, merge.bind({"file": path.name, "now": now}))
+        for name in ("merge_reviews", "insert_reviews"):
+            merge = internal(name)
+            con.execute(merge.sql, merge.bind({"file": path.name, "now": now, "clear": CLEAR}))
         merge = internal("merge_human_translations")
         con.execute(merge.sql, merge.bind({"now": now}))
         pause_at("reviews-saved")
