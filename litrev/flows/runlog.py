@@ -27,9 +27,12 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from litrev.flows.harvest_summary import for_people
+
+if TYPE_CHECKING:
+    import duckdb
 
 LOG_FOLDER = "litrev-logs"
 LOGGER = "litrev"
@@ -133,7 +136,7 @@ def run_is_live(db: Path, run_id: str) -> bool:
     return False
 
 
-def close_abandoned_runs(con: object, db: Path) -> list[str]:
+def close_abandoned_runs(con: duckdb.DuckDBPyConnection, db: Path) -> list[str]:
     """Mark ``interrupted`` every ``running`` run of ``db`` that no live process holds; returns
     their ids. ``con`` is a write connection of ``db`` (the next run's, or `litrev status`')."""
     from litrev.store.ledger import mark_interrupted, running_runs
