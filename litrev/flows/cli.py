@@ -132,7 +132,7 @@ def cmd_status(args, ctx: Context) -> int:
     if status["last_runs"]:
         print("last runs:")
         for run in status["last_runs"]:
-            print(f"  {run['started_at']}  {run['status']:<9}  {run['run_id']}  "
+            print(f"  {run['started_at']}  {run['status']:<11}  {run['run_id']}  "
                   f"retrieved {run['records_retrieved']}, new {run['new_records']}, "
                   f"failed sources {run['failed_sources']}")
     else:

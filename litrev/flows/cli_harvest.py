@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,7 +94,8 @@ def cmd_harvest(args, ctx) -> int:
           file=sys.stderr, flush=True)
     progress = progress_for(names)
     hooks = HarvestHooks(progress=progress, verbose=args.verbose)
-    previous = signal.signal(signal.SIGINT, _interrupt_quietly)
+    ctrl_c = CtrlC(db, run_id, log, progress)
+    previous = signal.signal(signal.SIGINT, ctrl_c.handler)
     try:
         summary = harvest.nightly_harvest(
             profile_path=str(profile_path), db_path=str(db), sources=names, since=since,
@@ -102,21 +104,11 @@ def cmd_harvest(args, ctx) -> int:
     except RuntimeError as exc:
         raise prefect_start_failed(exc, "litrev harvest") from None
     except KeyboardInterrupt:
-        progress.close()
-        return interrupted(db, run_id, log)
+        return ctrl_c.report()
     finally:
         signal.signal(signal.SIGINT, previous)
     print_summary(summary, json_out=args.json, table=sys.stdout.isatty())
     return exit_code(summary)
-
-
-def _interrupt_quietly(signum: int, frame: object) -> None:
-    """Ctrl-C: silence Prefect's "Crash detected!" reports (the one line of
-    :func:`interrupted` says what happened), then stop as Python does."""
-    for name in list(logging.root.manager.loggerDict):
-        if name == "prefect" or name.startswith("prefect."):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
-    raise KeyboardInterrupt
 
 
 def shown_path(path: Path) -> str:
@@ -127,21 +119,67 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def interrupted(db: Path, run_id: str, log: Path) -> int:
-    """Ctrl-C: close the run as interrupted (its lock is released by now), say so in one line."""
-    from litrev.flows.runlog import close_abandoned_runs
-    from litrev.store.db import waiting_write_session
-    from litrev.store.errors import StoreError
+class CtrlC:
+    """Ctrl-C during a harvest: exit 130 with one line, the run marked ``interrupted``.
 
-    try:
-        with waiting_write_session(db, wait_seconds=30) as con:
-            close_abandoned_runs(con, db)
-        marked = "marked interrupted"
-    except StoreError as exc:
-        marked = f"not marked yet ({str(exc).splitlines()[0]}); `litrev status` marks it"
-    print(f"litrev: interrupted: run {run_id} {marked}; what it committed is kept "
-          f"(log: {shown_path(log)})", file=sys.stderr, flush=True)
-    return EXIT_INTERRUPTED
+    Why a grace timer: a terminal sends Ctrl-C to the whole process group, so Prefect's local
+    server (started by ``litrev harvest`` when no ``PREFECT_API_URL`` is set) stops too, and
+    Prefect would retry reporting the crash to it for minutes. After
+    :data:`GRACE_SECONDS` the timer marks the run and ends the process itself; what was
+    committed is safe either way (the crash tests kill -9 at every write).
+    """
+
+    GRACE_SECONDS = 10.0
+
+    def __init__(self, db: Path, run_id: str, log: Path, progress: object) -> None:
+        self.db, self.run_id, self.log, self.progress = db, run_id, log, progress
+        self._lock = threading.Lock()
+        self._reported = False
+        self._timer: threading.Timer | None = None
+
+    def handler(self, signum: int, frame: object) -> None:
+        """The SIGINT handler: Prefect's crash reports and retry errors stay off the console
+        (the one line of :meth:`report` says what happened), then stop as Python does."""
+        logging.disable(logging.CRITICAL)
+        if self._timer is None:
+            self._timer = threading.Timer(self.GRACE_SECONDS, self._give_up)
+            self._timer.daemon = True
+            self._timer.start()
+        raise KeyboardInterrupt
+
+    def _give_up(self) -> None:
+        self.report()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+
+    def report(self) -> int:
+        """Mark the run interrupted (once), print the one line, return the exit code."""
+        with self._lock:
+            if self._reported:
+                return EXIT_INTERRUPTED
+            self._reported = True
+        if self._timer is not None and self._timer is not threading.current_thread():
+            self._timer.cancel()
+        close = getattr(self.progress, "close", None)
+        if close is not None:
+            close()
+        print(f"litrev: interrupted: run {self.run_id} {self._mark()}; what it committed is "
+              f"kept (log: {shown_path(self.log)})", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
+
+    def _mark(self) -> str:
+        from litrev.flows.runlog import close_abandoned_runs
+        from litrev.store.db import waiting_write_session
+        from litrev.store.errors import StoreError
+        from litrev.store.ledger import mark_interrupted
+
+        try:
+            with waiting_write_session(self.db, wait_seconds=10) as con:
+                mark_interrupted(con, [self.run_id])
+                close_abandoned_runs(con, self.db)
+        except StoreError as exc:
+            return f"not marked yet ({str(exc).splitlines()[0]}); `litrev status` marks it"
+        return "marked interrupted"
 
 
 def exit_code(summary: HarvestSummary) -> int:
