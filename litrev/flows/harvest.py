@@ -1,6 +1,6 @@
 """The nightly harvest: one Prefect flow that joins sources, language, load, translation, coding.
 
-Why this shape (docs/architecture.md, "Data flow of one harvest run"):
+Why this shape (DESIGN.md, "Data flow of one harvest run"):
 
 - sources run concurrently, each as one task in a thread (``task.submit``); request retries
   live in the HTTP layer only, and the task retries a source only when *all* of its searches
@@ -132,13 +132,17 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
         open_run_task(db, run_id, profile.name, trigger, flow_run.get_id(), since, limit)
         pause_at("harvesting")
         try:
-            results = _harvest_sources(db, names, profile, since, limit, source_retries,
-                                       source_retry_delay_seconds, hooks)
-        finally:
-            if hooks.progress:
-                hooks.progress.close()
-        summary = _load_and_process(db, run_id, profile, trigger, started, results,
-                                    str(files.log_path))
+            try:
+                results = _harvest_sources(db, names, profile, since, limit, source_retries,
+                                           source_retry_delay_seconds, hooks)
+            finally:
+                if hooks.progress:
+                    hooks.progress.close()
+            summary = _load_and_process(db, run_id, profile, trigger, started, results,
+                                        str(files.log_path))
+        except Exception as exc:
+            _close_failed(db, run_id, exc)
+            raise
         finish_task(db, run_id, summary.status, summary.as_dict())
     from prefect.artifacts import create_markdown_artifact
 
@@ -146,6 +150,25 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
                              key=f"{ARTIFACT_KEY_PREFIX}-{slug(profile.name)}",
                              description=f"litrev harvest {run_id}: {summary.status}")
     return summary
+
+
+def _close_failed(db: Path, run_id: str, exc: Exception) -> None:
+    """An error stopped the run (the database busy for 10 minutes, a disk full): close it as
+    ``failed`` with the error, if the database can be written; else the next run marks it
+    ``interrupted``."""
+    import logging
+
+    from litrev.store.db import waiting_write_session
+    from litrev.store.errors import StoreError
+    from litrev.store.ledger import finish_run
+
+    error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    logging.getLogger("litrev.harvest").error("the run stopped: %s", error)
+    try:
+        with waiting_write_session(db, wait_seconds=30) as con:
+            finish_run(con, run_id, status=RunStatus.FAILED, summary={"error": error})
+    except StoreError:
+        pass
 
 
 def _harvest_sources(db: Path, names: list[str], profile: Any, since: dt.date | None,
