@@ -404,3 +404,44 @@ def test_stored_titles_and_excerpts_are_not_detected_again(tmp_path, monkeypatch
     again = harvest.detect_languages.fn(db, changed, ())
     assert asked == ["Vertaistuki psykiatrisessa sairaalahoidossa"]  # a changed title is
     assert again.works.loc[0, "title_language"] == "fi"              # detected again
+
+
+def test_an_embedder_injects_each_sources_client_and_a_progress_display(prefect_server,  # noqa: F811
+                                                                        tmp_path):
+    """The flow in this process, as an embedder calls it: no module globals, only ``hooks``."""
+    import io
+
+    from prefect.logging.handlers import APILogWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from litrev.flows.harvest import nightly_harvest
+    from litrev.flows.harvest_tasks import HarvestHooks
+    from litrev.flows.progress import LineProgress
+    from tests.loopback import Request
+
+    sent: list[str] = []
+
+    def recorded(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.host)
+        reply = openalex_route(Request("GET", request.url.path,
+                                       dict(request.url.params.items()), {}))
+        return httpx.Response(reply.status, content=reply.body, headers=reply.headers)
+
+    def client_factory(name, settings):
+        return httpx.Client(transport=httpx.MockTransport(recorded))
+
+    profile = write_profile(tmp_path, files=False)
+    with profile.open("a", encoding="utf-8") as f:  # the real API's address: never reached
+        f.write('[sources.openalex]\nsearches = false\nrate_per_second = 0\n')
+    shown = io.StringIO()
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server}):
+        summary = nightly_harvest(
+            profile_path=str(profile), db_path=str(tmp_path / "review.duckdb"),
+            trigger="cli", hooks=HarvestHooks(client_factory=client_factory,
+                                              progress=LineProgress(shown)))
+        APILogWorker.drain_all(timeout=10)  # send the run logs while the test server is up
+    assert summary.status == "succeeded"
+    assert [(row.source, row.retrieved) for row in summary.sources] == [("openalex", 26)]
+    assert sent and set(sent) == {"api.openalex.org"}  # every request went to the injected client
+    assert shown.getvalue().startswith("  openalex: done, 26 records in ")
+    assert Path(summary.log_path).parent == tmp_path / "litrev-logs"
