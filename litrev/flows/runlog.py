@@ -94,6 +94,7 @@ def run_files(db: Path, run_id: str, *, verbose: bool = False) -> Iterator[RunFi
     handlers.append(to_file)
     if verbose:
         to_console = logging.StreamHandler(sys.stderr)
+        to_console.setLevel(logging.WARNING)
         to_console.setFormatter(PeopleFormatter("  %(levelname)s %(message)s"))
         handlers.append(to_console)
     was = (logger.level, logger.propagate)

@@ -243,7 +243,9 @@ def collect(result: SearchResult, pages: Iterator[Page], *, ctx: HarvestContext 
         result.error = redact(exc, secrets)
         result.watermark = None
         result.unreachable = isinstance(exc, HostUnreachable)
-        log.warning("%s: %s", result.source, result.error)
+        # An unreachable host was reported once, when its circuit opened; each search it
+        # refuses afterwards is noted at info level (in the run's log, not on a -v console).
+        (log.info if result.unreachable else log.warning)("%s: %s", result.source, result.error)
         return result
     result.status = "succeeded"
     result.watermark = watermark
