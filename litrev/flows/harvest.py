@@ -41,6 +41,7 @@ from prefect import flow
 
 from litrev.flows.harvest_summary import (
     HarvestSummary,
+    WrittenBatch,
     run_status,
     source_rows,
     step_error,
@@ -194,15 +195,15 @@ def _harvest_sources(db: Path, names: list[str], profile: Any, since: dt.date | 
 def _load_and_process(db: Path, run_id: str, profile: Any, trigger: str,
                       started: dt.datetime, results: list[Any], log_path: str
                       ) -> HarvestSummary:
-    batch = build_batch(results)
+    batch: Any = build_batch(results)
     batch = detect_languages(db, batch, profile.candidate_languages)
-    written = write_batch(db, run_id, results, batch)
+    written: WrittenBatch = write_batch(db, run_id, results, batch)
     status = run_status(results)
     steps = {"translation": translate_task(db, profile), "coding": coding_task(db, profile)}
     if any(step_error(result) for result in steps.values()) and status == RunStatus.SUCCEEDED:
         status = RunStatus.PARTIAL  # loaded records stay; the run is partial
     # Languages detected in this run (excerpts stored before keep theirs and are not counted).
-    languages = Counter(batch.excerpts["language"].dropna()) \
+    languages: Counter[str] = Counter(batch.excerpts["language"].dropna()) \
         if not batch.excerpts.empty else Counter()
     return HarvestSummary(
         run_id=run_id, status=status, review=profile.name, trigger=trigger,
