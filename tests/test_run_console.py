@@ -125,3 +125,18 @@ def test_a_run_is_live_while_its_process_lives_and_is_closed_after_a_kill(tmp_pa
             holder.wait(timeout=30)
             holder.stdout.close()
     assert not list(Path(tmp_path / "litrev-logs").glob("killed.lock"))
+
+
+def test_a_sources_time_counts_from_when_its_task_starts():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    now = {"t": 100.0}  # moves only when the test says (the display redraws meanwhile)
+    progress = LiveProgress(["openalex"], Terminal(), clock=lambda: now["t"])
+    now["t"] += 30  # Prefect starting up: not the source's time
+    progress.callback("openalex")
+    now["t"] += 2.5
+    progress.finished("openalex", 0, "failed", "api.openalex.org: name not resolved")
+    progress.close()
+    assert progress.tallies.start("openalex").final.startswith("  openalex: failed after 2.5 s")

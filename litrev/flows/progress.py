@@ -64,6 +64,11 @@ class _Tallies:
         with self.lock:
             return self.sources.setdefault(source, SourceTally(started=self.clock()))
 
+    def begin(self, source: str) -> None:
+        """The source's task starts now: its time counts from here (not from Prefect's
+        start-up, which comes before every source)."""
+        self.start(source).started = self.clock()
+
     def update(self, source: str, query_key: str, records: int) -> SourceTally:
         tally = self.start(source)
         with self.lock:
@@ -100,7 +105,7 @@ class LineProgress:
         self.tallies = _Tallies(clock)
 
     def callback(self, source: str) -> Callable[[str, int], None]:
-        self.tallies.start(source)
+        self.tallies.begin(source)
 
         def on_progress(query_key: str, records: int) -> None:
             self.tallies.update(source, query_key, records)
@@ -148,7 +153,7 @@ class LiveProgress:
         return Text("\n".join(self._line(s) for s in names))
 
     def callback(self, source: str) -> Callable[[str, int], None]:
-        self.tallies.start(source)
+        self.tallies.begin(source)
 
         def on_progress(query_key: str, records: int) -> None:
             self.tallies.update(source, query_key, records)
