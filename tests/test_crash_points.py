@@ -23,6 +23,7 @@ from litrev.store.export import export_excerpts
 from tests import corpus_review
 
 LITREV = [sys.executable, "-m", "litrev.flows.cli"]
+pytestmark = pytest.mark.slow
 PROFILE = """[review]
 name = "Crash"
 target_language = "en"
