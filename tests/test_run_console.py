@@ -140,3 +140,15 @@ def test_a_sources_time_counts_from_when_its_task_starts():
     progress.finished("openalex", 0, "failed", "api.openalex.org: name not resolved")
     progress.close()
     assert progress.tallies.start("openalex").final.startswith("  openalex: failed after 2.5 s")
+
+
+def test_a_retried_source_counts_its_time_from_its_first_attempt():
+    now = {"t": 0.0}
+    out = io.StringIO()
+    progress = LineProgress(out, clock=lambda: now["t"])
+    progress.callback("crossref")
+    now["t"] += 30.5  # every search failed; Prefect retries the whole source
+    progress.callback("crossref")
+    now["t"] += 1.0
+    progress.finished("crossref", 0, "failed", "crossref: gave up after 2 attempts")
+    assert out.getvalue().startswith("  crossref: failed after 31.5 s")

@@ -46,6 +46,7 @@ class SourceTally:
     done_records: int = 0
     current: int = 0
     final: str | None = None
+    begun: bool = False
 
     @property
     def records(self) -> int:
@@ -66,8 +67,11 @@ class _Tallies:
 
     def begin(self, source: str) -> None:
         """The source's task starts now: its time counts from here (not from Prefect's
-        start-up, which comes before every source)."""
-        self.start(source).started = self.clock()
+        start-up, which comes before every source); a retry of the source keeps counting."""
+        tally = self.start(source)
+        with self.lock:
+            if not tally.begun:
+                tally.started, tally.begun = self.clock(), True
 
     def update(self, source: str, query_key: str, records: int) -> SourceTally:
         tally = self.start(source)
