@@ -12,9 +12,11 @@ from litrev.extract.records import SourceRecord, Work
 from litrev.flows.cli import main
 from litrev.store.db import frame, read_session, write_session
 from litrev.store.ledger import (
+    SearchCounts,
     SearchEntry,
     classify_searches,
     finish_run,
+    mark_interrupted,
     open_run,
     prisma_counts,
     record_searches,
@@ -79,6 +81,24 @@ def test_prisma_counts_by_source_and_by_run(corpus_db):
     assert by_source.loc["total", "records_screened"] == 134  # 135 new - 1 excluded
     assert list(since.by_run["run_id"]) == ["run-2"]
     assert since.by_source.set_index("source").loc["total", "records_identified"] == 5
+
+
+def test_an_interrupted_run_is_not_counted_as_a_run_but_its_committed_searches_are(corpus_db):
+    with write_session(corpus_db) as con:
+        open_run(con, run_id="run-3", review_name="test", trigger="cli")
+        record_searches(con, "run-3", [SearchEntry(source="openalex", query="q3")],
+                        [SearchCounts(records_retrieved=7, new_records=7)])
+        open_run(con, run_id="run-4", review_name="test", trigger="cli")  # killed at once
+        assert mark_interrupted(con, ["run-3", "run-4", "run-1"]) == 2  # run-1 had finished
+        counts = prisma_counts(con)
+    by_source = counts["by_source"].set_index("source")
+    by_run = counts["by_run"].set_index("run_id")
+    assert by_run.loc["run-3", "status"] == "interrupted"
+    assert by_run.loc["run-4", ["status", "searches"]].tolist() == ["interrupted", 0]
+    assert by_run.loc["run-1", "status"] == "succeeded"
+    assert by_source.loc["total", "runs"] == 2  # run-1 and run-2; not the interrupted ones
+    assert by_source.loc["openalex", "runs"] == 2
+    assert by_source.loc["openalex", "records_identified"] == 105 + 7  # its records are stored
 
 
 def test_prisma_command_formats(corpus_db, capsys):

@@ -116,9 +116,10 @@ def test_round_trip_through_xlsx(review_db, tmp_path, capsys):
     capsys.readouterr()
     assert main(["--db", str(review_db), "import-reviews", str(out)]) == 0
     printed = capsys.readouterr().out.splitlines()
+    # The corpus's one stored review is in the export too (shown, not blank), unchanged.
     assert printed == [
-        "read 13 rows from review.xlsx: 2 with a decision, note or corrected translation",
-        "reviews: 2 new, 0 updated, 0 unchanged",
+        "read 13 rows from review.xlsx: 3 with a decision, note or corrected translation",
+        "reviews: 2 new, 0 updated, 1 unchanged",
         "corrected translations stored as human: 1",
     ]
     assert translation_of(review_db, "Etwa 5 bis 10%") == (CORRECTED, "human", "reviewer")
@@ -274,3 +275,118 @@ def test_a_failure_while_writing_rolls_everything_back(review_db, tmp_path, monk
     assert tables(review_db) == before
     assert translation_of(review_db, "Etwa 5 bis 10%") == (EINSAMKEIT_MACHINE, "machine",
                                                            "google")
+
+
+def stored_review(db, excerpt_id: str) -> tuple | None:
+    with read_session(db, prefer_snapshot=False) as con:
+        return con.execute("SELECT decision, note, corrected_translation FROM reviews "
+                           "WHERE excerpt_id = $e", {"e": excerpt_id}).fetchone()
+
+
+def test_clear_erases_a_stored_decision_or_note_and_an_empty_cell_keeps_it(review_db, tmp_path):
+    supporting = ids(review_db)["Such a framework"]
+    assert stored_review(review_db, supporting)[0] == "include"  # the corpus's stored review
+    path = write_csv(tmp_path / "r.csv", ["excerpt_id", "decision", "note",
+                                          "corrected_translation"],
+                     [[supporting, "(clear)", "second reader: unsure", ""]])
+    with write_session(review_db) as con:
+        s = import_reviews(con, path)
+    assert (s.reviews_new, s.reviews_updated) == (0, 1)
+    assert stored_review(review_db, supporting) == (None, "second reader: unsure", None)
+
+    path = write_csv(tmp_path / "r2.csv", ["excerpt_id", "decision", "note",
+                                           "corrected_translation"],
+                     [[supporting, "", " (Clear) ", ""]])  # as typed, any case and spaces
+    with write_session(review_db) as con:
+        s = import_reviews(con, path)
+    assert stored_review(review_db, supporting) == (None, None, None)
+    with write_session(review_db) as con:  # clearing what is already empty changes nothing
+        again = import_reviews(con, path)
+    assert (again.reviews_new, again.reviews_updated, again.reviews_unchanged) == (0, 0, 1)
+
+
+def test_clear_on_a_new_excerpt_stores_nothing_and_a_corrected_translation_is_refused(
+        review_db, tmp_path):
+    finnish = ids(review_db)["Tiivistelmä: Hoitotyöntekijöiden"]
+    path = write_csv(tmp_path / "r.csv", ["excerpt_id", "decision", "note",
+                                          "corrected_translation"],
+                     [[finnish, "(clear)", "", ""]])
+    with write_session(review_db) as con:
+        s = import_reviews(con, path)
+    assert (s.reviews_new, s.reviews_updated, s.reviews_unchanged) == (0, 0, 1)
+    assert stored_review(review_db, finnish) is None
+
+    before = tables(review_db)
+    path = write_csv(tmp_path / "bad.csv", ["excerpt_id", "decision", "note",
+                                            "corrected_translation"],
+                     [[finnish, "include", "", "(clear)"]])
+    with pytest.raises(ReviewFileError, match=r"bad.csv: row 2 asks to clear a corrected "
+                                              r"translation.*nothing was imported"):
+        with write_session(review_db) as con:
+            import_reviews(con, path)
+    assert tables(review_db) == before
+
+
+def test_a_re_export_shows_the_stored_decisions_and_notes(review_db, tmp_path):
+    known = ids(review_db)
+    german = known["Etwa 5 bis 10%"]
+    path = write_csv(tmp_path / "r.csv", ["excerpt_id", "decision", "note",
+                                          "corrected_translation"],
+                     [[german, "maybe", "=check the 5-10% figure", CORRECTED]])
+    with write_session(review_db) as con:
+        import_reviews(con, path)
+    out = tmp_path / "again.xlsx"
+    with read_session(review_db) as con:
+        export_excerpts(con, out)
+    ws = load_workbook(out)["excerpts"]
+    rows = {r[0].value: dict(zip(COLUMNS, (c.value for c in r), strict=True))
+            for r in ws.iter_rows(min_row=2)}
+    assert rows[german]["decision"] == "maybe"
+    assert rows[german]["note"] == "'=check the 5-10% figure"  # shown through the guard
+    assert rows[german]["corrected_translation"] == CORRECTED
+    assert rows[known["Such a framework"]]["decision"] == "include"
+    assert rows[known["Bakgrund: Covid-19"]]["decision"] is None
+
+
+def semicolon_spreadsheet_edit(path: Path, edits: dict[str, dict[str, str]]) -> None:
+    """What a spreadsheet in a European locale does with an exported CSV: reads it, the
+    reviewer types into some rows, it saves with ';' between cells, CRLF and a BOM."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        table = list(csv.reader(f))
+    header = table[0]
+    for row in table[1:]:
+        for column, value in edits.get(row[header.index("excerpt_id")], {}).items():
+            row[header.index(column)] = value
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        csv.writer(f, delimiter=";", lineterminator="\r\n").writerows(table)
+
+
+def test_round_trip_through_csv_saved_with_semicolons(review_db, tmp_path, capsys):
+    known = ids(review_db)
+    german, finnish = known["Etwa 5 bis 10%"], known["Tiivistelmä: Hoitotyöntekijöiden"]
+    supporting = known["Such a framework"]
+    out = tmp_path / "review.csv"
+    assert main(["--db", str(review_db), "export", "excerpts", "--format", "csv", "-o",
+                 str(out)]) == 0
+    semicolon_spreadsheet_edit(out, {
+        german: {"corrected_translation": CORRECTED, "decision": "include"},
+        finnish: {"decision": "exclude", "note": "thesis on nurses' views; not PSWs"},
+        supporting: {"decision": "(clear)"},
+    })
+    assert ";" in out.read_text(encoding="utf-8-sig").splitlines()[0]
+    capsys.readouterr()
+    assert main(["--db", str(review_db), "import-reviews", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "read 13 rows from review.csv: 3 with a decision, note or corrected translation",
+        "reviews: 2 new, 1 updated, 0 unchanged",
+        "corrected translations stored as human: 1",
+    ]
+    assert translation_of(review_db, "Etwa 5 bis 10%") == (CORRECTED, "human", "reviewer")
+    assert stored_review(review_db, finnish) == ("exclude", "thesis on nurses' views; not PSWs",
+                                                 None)
+    assert stored_review(review_db, supporting)[0] is None
+    # The texts came back as stored: a formula-like original is still guarded in the file and
+    # the import did not change any excerpt.
+    before = tables(review_db)["excerpts"]
+    assert main(["--db", str(review_db), "import-reviews", str(out)]) == 0
+    assert tables(review_db)["excerpts"] == before

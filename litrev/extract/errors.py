@@ -24,6 +24,19 @@ class SourceFailed(SourceError):
     """Requests failed after the policy's attempts, or with a status that is not retried."""
 
 
+class HostUnreachable(SourceFailed):
+    """The source's host cannot be reached at all (name not resolved, connection refused, TLS
+    handshake failed, no route): retrying the source in this run cannot help.
+
+    ``host`` is the host (and port) that failed; ``reason`` the short why, as shown to people.
+    """
+
+    def __init__(self, message: str, *, host: str, reason: str) -> None:
+        super().__init__(message)
+        self.host = host
+        self.reason = reason
+
+
 class QuotaExhausted(SourceError):
     """The API says its daily quota or credits are used up: stop this source for the run."""
 

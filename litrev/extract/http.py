@@ -13,6 +13,12 @@ broken by the retries themselves. Here every request of every source goes throug
   longer than :attr:`RequestPolicy.quota_wait_cap_seconds`) and raises :class:`QuotaExhausted`
   so the source stops for this run instead of hammering the API;
 - after ``max_attempts`` raises :class:`SourceFailed` naming the last error;
+- opens a circuit per host when the host cannot be reached at all (name not resolved,
+  connection refused, TLS handshake failed, no route): once one request has used its
+  ``unreachable_attempts``, every later request to that host, from any source, fails at once
+  with :class:`HostUnreachable` and the same short reason, for ``circuit_open_seconds``. A
+  laptop without network then gives up in seconds instead of retrying every search of every
+  source; 429, 5xx and timeouts are not "unreachable" and keep their retries;
 - passes every URL and message that can reach a log or an error through :func:`redact`.
 
 Example (tests inject a transport and a fake clock)::
@@ -39,7 +45,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from litrev.extract.errors import MalformedResponse, QuotaExhausted, SourceFailed
+from litrev.extract.errors import (
+    HostUnreachable,
+    MalformedResponse,
+    QuotaExhausted,
+    SourceFailed,
+)
 
 # Query parameters as httpx takes them: a mapping, or pairs where a key repeats (``fq=a&fq=b``).
 QueryParams = Mapping[str, Any] | list[tuple[str, Any]]
@@ -117,6 +128,8 @@ class RequestPolicy:
 
     ``rate_per_second`` 0 means no limit. ``secrets`` are values to mask in every log line and
     error (API keys); they are never sent by this class: sources put them in headers.
+    ``unreachable_attempts`` (at most ``max_attempts``) is how often one request tries a host
+    that cannot be reached before its circuit opens for ``circuit_open_seconds``.
     """
 
     source: str
@@ -128,6 +141,8 @@ class RequestPolicy:
     backoff_max_seconds: float = 60.0
     secrets: tuple[str, ...] = ()
     quota_wait_cap_seconds: float = 3600.0
+    unreachable_attempts: int = 3
+    circuit_open_seconds: float = 900.0
 
     @property
     def user_agent(self) -> str:
@@ -178,17 +193,98 @@ _LIMITERS_LOCK = threading.Lock()
 _CLOCKS: dict[int, Clock] = {}  # keeps each clock alive while its id keys a limiter
 
 
+def host_of(url: str | httpx.URL) -> str:
+    """``url``'s host, with its port when the URL names one: what limits and circuits key on.
+
+    >>> host_of("https://API.openalex.org/works?search=x"), host_of("http://127.0.0.1:8080/")
+    ('api.openalex.org', '127.0.0.1:8080')
+    """
+    parts = urlsplit(str(url))
+    return (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
+
+
 def host_limiter(url: str | httpx.URL, clock: Clock) -> HostLimiter:
     """The process-wide limiter of ``url``'s host (host and port) on this clock."""
-    parts = urlsplit(str(url))
-    host = (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
-    key = (id(clock), host)
+    key = (id(clock), host_of(url))
     with _LIMITERS_LOCK:
         limiter = _LIMITERS.get(key)
         if limiter is None:
             _CLOCKS[id(clock)] = clock
             limiter = _LIMITERS[key] = HostLimiter(clock)
         return limiter
+
+
+# --- per-host circuit breaker ---------------------------------------------------------------
+
+# Why a connection could not be made, as people read it, from the OS's or ssl's own words.
+_UNREACHABLE_WHY = (
+    (re.compile(r"(?i)name or service not known|nodename nor servname|name resolution|"
+                r"getaddrinfo|no address associated|errno -[235]\b"),
+     "name not resolved, no network?"),
+    (re.compile(r"(?i)connection refused|errno 111\b|winerror 10061"),
+     "connection refused, is the service running?"),
+    (re.compile(r"(?i)\bssl\b|tls|certificate|handshake"),
+     "TLS handshake failed, a proxy in the way?"),
+    (re.compile(r"(?i)no route to host|network is unreachable|errno 11[03]\b|errno 101\b"),
+     "no route to host, no network?"),
+)
+
+
+def unreachable_reason(exc: httpx.ConnectError) -> str:
+    """The short reason a connection failed: ``"name not resolved, no network?"``, ...
+
+    >>> unreachable_reason(httpx.ConnectError("[Errno -2] Name or service not known"))
+    'name not resolved, no network?'
+    """
+    text = str(exc)
+    for pattern, why in _UNREACHABLE_WHY:
+        if pattern.search(text):
+            return why
+    return "cannot connect" + (f" ({text.splitlines()[0][:80]})" if text else "")
+
+
+class HostCircuit:
+    """Whether one host is known to be unreachable: open for ``open_seconds`` after a trip.
+
+    After that a request may try the host again (its own attempts decide whether the circuit
+    opens again), so a long-lived ``litrev serve`` process recovers when the network returns.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._reason: str | None = None
+        self._until = 0.0
+
+    def open_reason(self) -> str | None:
+        """The reason while the circuit is open, else ``None``."""
+        with self._lock:
+            if self._reason is not None and self._clock.monotonic() < self._until:
+                return self._reason
+            return None
+
+    def trip(self, reason: str, open_seconds: float) -> None:
+        with self._lock:
+            self._reason = reason
+            self._until = self._clock.monotonic() + open_seconds
+
+    def close(self) -> None:
+        with self._lock:
+            self._reason = None
+
+
+_CIRCUITS: dict[tuple[int, str], HostCircuit] = {}
+
+
+def host_circuit(url: str | httpx.URL, clock: Clock) -> HostCircuit:
+    """The process-wide circuit of ``url``'s host (host and port) on this clock."""
+    key = (id(clock), host_of(url))
+    with _LIMITERS_LOCK:
+        circuit = _CIRCUITS.get(key)
+        if circuit is None:
+            _CLOCKS[id(clock)] = clock
+            circuit = _CIRCUITS[key] = HostCircuit(clock)
+        return circuit
 
 
 # --- the retry layer ------------------------------------------------------------------------
@@ -289,8 +385,14 @@ class HttpSource:
              headers: Mapping[str, str] | None, ok_statuses: Collection[int]) -> httpx.Response:
         p = self.policy
         shown = self._url_for_errors(url, params)
+        host = host_of(url)
+        circuit = host_circuit(url, self.clock)
+        down = circuit.open_reason()
+        if down is not None:
+            raise HostUnreachable(f"{host}: {down}", host=host, reason=down)
         limiter = host_limiter(url, self.clock)
         last_error = "no attempt made"
+        unreachable = 0
         for attempt in range(1, max(1, p.max_attempts) + 1):
             limiter.acquire(p.rate_per_second)
             delay: float | None = None
@@ -298,9 +400,20 @@ class HttpSource:
                 response = self.client.get(url, params=params, headers=headers)
             except httpx.TimeoutException as exc:
                 last_error = f"timed out after {p.timeout_seconds:g} s ({type(exc).__name__})"
+            except httpx.ConnectError as exc:
+                why = unreachable_reason(exc)
+                last_error = f"{why} ({type(exc).__name__}: {self.redact(exc)})"
+                unreachable += 1
+                if unreachable >= min(max(1, p.unreachable_attempts), p.max_attempts):
+                    circuit.trip(why, p.circuit_open_seconds)
+                    log.warning("%s: %s is unreachable after %d attempts (%s) at %s; every "
+                                "later request to it fails at once for %.0f s", p.source, host,
+                                unreachable, last_error, shown, p.circuit_open_seconds)
+                    raise HostUnreachable(f"{host}: {why}", host=host, reason=why) from None
             except httpx.TransportError as exc:
                 last_error = f"connection error ({type(exc).__name__}: {self.redact(exc)})"
             else:
+                circuit.close()
                 status = response.status_code
                 if 200 <= status < 300 or status in ok_statuses:
                     return response

@@ -79,6 +79,8 @@ def cmd_init(args, ctx: Context) -> int:
     else:
         profile_path.parent.mkdir(parents=True, exist_ok=True)
         profile_path.write_text(STARTER_PROFILE, encoding="utf-8")
+        # The starter profile's files source reads this folder; an empty one is a quiet source.
+        (profile_path.parent / "imports").mkdir(exist_ok=True)
         print(f"wrote the starter profile {profile_path}: edit it for your review")
     db = ctx.db_path if (args.db or os.environ.get("LITREV_DB")) else \
         Context(None, str(profile_path)).db_path
@@ -107,12 +109,33 @@ def _import_folder(profile_path: Path) -> Path | None:
 
 # --- status -------------------------------------------------------------------------------
 
+def close_abandoned(db: Path) -> list[str]:
+    """Mark runs that a killed harvest left ``running`` as ``interrupted``, when the database
+    can be written at once; while another process writes, that writer's next run marks them."""
+    from litrev.flows.runlog import close_abandoned_runs, run_is_live
+    from litrev.store.db import read_session, write_session
+    from litrev.store.errors import DatabaseBusy
+    from litrev.store.ledger import running_runs
+
+    if not db.exists():
+        return []  # read_session says what to do
+    try:
+        with read_session(db) as con:
+            if all(run_is_live(db, run_id) for run_id in running_runs(con)):
+                return []  # nothing to close: no write, no new snapshot
+        with write_session(db) as con:
+            return close_abandoned_runs(con, db)
+    except DatabaseBusy:
+        return []
+
+
 def cmd_status(args, ctx: Context) -> int:
     from litrev.store.db import read_session
     from litrev.store.export import default_target_language
     from litrev.store.status import corpus_status
 
     profile = ctx.profile(required=False)
+    close_abandoned(Path(ctx.db_path))
     with read_session(ctx.db_path) as con:
         # Without a profile, the language most translations are into (as exports do).
         target = default_target_language(con, profile.target_language if profile else None)
@@ -131,7 +154,7 @@ def cmd_status(args, ctx: Context) -> int:
     if status.last_runs:
         print("last runs:")
         for run in status.last_runs:
-            print(f"  {run.started_at.isoformat()}  {run.status:<9}  {run.run_id}  "
+            print(f"  {run.started_at.isoformat()}  {run.status:<11}  {run.run_id}  "
                   f"retrieved {run.records_retrieved}, new {run.new_records}, "
                   f"failed sources {run.failed_sources}")
     else:

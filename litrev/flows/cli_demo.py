@@ -22,14 +22,13 @@ def print_result(result, elapsed: float, out=None) -> None:
 
     out = out or sys.stdout
     summary, status = result.summary, result.status
-    run = summary["sources"][0] if summary["sources"] else {}
+    run = summary.sources[0] if summary.sources else None
     p = lambda text="": print(text, file=out)  # noqa: E731 - a local shorthand
-    p(f"run {summary['run_id']}: {summary['status']} (trigger demo, files source only, "
-      "offline)")
+    p(f"run {summary.run_id}: {summary.status} (trigger demo, files source only, offline)")
     if run:
-        p(f"  files: {len(run['queries'])} files, {run['retrieved']} records read, "
-          f"{run['new']} new records, {run['unchanged'] + run['updated']} already stored, "
-          f"{run['duplicates']} duplicates")
+        p(f"  files: {len(run.queries)} files, {run.retrieved} records read, "
+          f"{run.new} new records, {run.unchanged + run.updated} already stored, "
+          f"{run.duplicates} duplicates")
     memory = result.memory
     p(f"translation memory {memory.file}: {memory.entries} hand-prepared demo "
       f"translations into English ({_pairs(memory.by_language)}), status tm")
@@ -43,10 +42,8 @@ def print_result(result, elapsed: float, out=None) -> None:
     else:
         p("top themes: " + ", ".join(f"{r.label or r.theme_id} {r.excerpts}"
                                      for r in result.top_themes.itertuples()))
-    for step in ("translation", "coding"):
-        info = summary.get(step) or {}
-        if isinstance(info, dict) and info.get("error"):
-            p(f"{step} step failed: {info['error']}")
+    for step, error in summary.step_errors().items():
+        p(f"{step} step failed: {error}")
     for name, why, frame in result.queries:
         p()
         p(f"$ litrev query run {name}    # {why}")

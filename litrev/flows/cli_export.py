@@ -110,7 +110,7 @@ def cmd_export_qdpx(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_import_reviews(args, ctx: Context) -> int:
-    from litrev.store.db import write_session
+    from litrev.store.db import waiting_write_session
     from litrev.store.reviews import import_reviews, read_review_file
 
     read_review_file(args.file)  # refuse a bad file before taking the database for writing
@@ -121,7 +121,7 @@ def cmd_import_reviews(args, ctx: Context) -> int:
 
         raise DatabaseMissing(f"no database at {ctx.db_path}; pass --db with the database the "
                               "table was exported from")
-    with write_session(ctx.db_path) as con:
+    with waiting_write_session(ctx.db_path) as con:
         s = import_reviews(con, args.file, target_language=target)
     print(f"read {s.rows_read} rows from {s.file}: {s.rows_with_input} with a decision, note or "
           f"corrected translation")

@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from litrev.flows.cli import add_command
 from litrev.flows.errors import FlowError, UsageError
 from litrev.flows.output import write_frame
-from litrev.vocabulary import SearchStatus, Trigger
+from litrev.vocabulary import Trigger
+
+if TYPE_CHECKING:
+    from litrev.flows.harvest_summary import HarvestSummary
+
+STEPS = ("translation", "coding")
 
 EXIT_SOURCE_FAILED = 3
 EXIT_STEP_FAILED = 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 STARTUP_TIMEOUT_ENV = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
 # Quiet, offline Prefect for a CLI run. setdefault: a user's own setting wins.
 QUIET_DEFAULTS = {
@@ -73,73 +83,167 @@ def cmd_harvest(args, ctx) -> int:
         raise UsageError(f"--limit expects a positive number of records, got {args.limit}")
 
     from litrev.flows import harvest
+    from litrev.flows.harvest_tasks import HarvestHooks
+    from litrev.flows.progress import progress_for
+    from litrev.flows.runlog import log_path
 
     names = harvest.select_sources(profile, args.source)
-    print(f"harvesting {', '.join(names)} into {db}", file=sys.stderr, flush=True)
-    harvest._PRINTER = harvest.ProgressPrinter()
+    run_id = harvest.new_run_id()
+    log = log_path(db, run_id)
+    print(f"harvesting {', '.join(names)} into {shown_path(db)} (log: {shown_path(log)})",
+          file=sys.stderr, flush=True)
+    progress = progress_for(names)
+    hooks = HarvestHooks(progress=progress, verbose=args.verbose)
+    ctrl_c = CtrlC(db, run_id, log, progress)
+    previous = signal.signal(signal.SIGINT, ctrl_c.handler)
     try:
         summary = harvest.nightly_harvest(
             profile_path=str(profile_path), db_path=str(db), sources=names, since=since,
-            limit=args.limit, trigger=Trigger.CLI,
-            source_retries=args.source_retries,
-            source_retry_delay_seconds=args.retry_delay)
+            limit=args.limit, trigger=Trigger.CLI, source_retries=args.source_retries,
+            source_retry_delay_seconds=args.retry_delay, run_id=run_id, hooks=hooks)
     except RuntimeError as exc:
         raise prefect_start_failed(exc, "litrev harvest") from None
+    except KeyboardInterrupt:
+        return ctrl_c.report()
     finally:
-        harvest._PRINTER = None
-    print_summary(summary, json_out=args.json)
+        signal.signal(signal.SIGINT, previous)
+    print_summary(summary, json_out=args.json, table=sys.stdout.isatty())
     return exit_code(summary)
 
 
-def exit_code(summary: dict) -> int:
+def shown_path(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it (shorter to read)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+class CtrlC:
+    """Ctrl-C during a harvest: exit 130 with one line, the run marked ``interrupted``.
+
+    Why a grace timer: a terminal sends Ctrl-C to the whole process group, so Prefect's local
+    server (started by ``litrev harvest`` when no ``PREFECT_API_URL`` is set) stops too, and
+    Prefect would retry reporting the crash to it for minutes. After
+    :data:`GRACE_SECONDS` the timer marks the run and ends the process itself; what was
+    committed is safe either way (the crash tests kill -9 at every write).
+    """
+
+    GRACE_SECONDS = 10.0
+
+    def __init__(self, db: Path, run_id: str, log: Path, progress: object) -> None:
+        self.db, self.run_id, self.log, self.progress = db, run_id, log, progress
+        self._lock = threading.Lock()
+        self._reported = False
+        self._timer: threading.Timer | None = None
+
+    def handler(self, signum: int, frame: object) -> None:
+        """The SIGINT handler: Prefect's crash reports and retry errors stay off the console
+        (the one line of :meth:`report` says what happened), then stop as Python does."""
+        logging.disable(logging.CRITICAL)
+        if self._timer is None:
+            self._timer = threading.Timer(self.GRACE_SECONDS, self._give_up)
+            self._timer.daemon = True
+            self._timer.start()
+        raise KeyboardInterrupt
+
+    def _give_up(self) -> None:
+        self.report()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+
+    def report(self) -> int:
+        """Mark the run interrupted (once), print the one line, return the exit code."""
+        with self._lock:
+            if self._reported:
+                return EXIT_INTERRUPTED
+            self._reported = True
+        if self._timer is not None and self._timer is not threading.current_thread():
+            self._timer.cancel()
+        close = getattr(self.progress, "close", None)
+        if close is not None:
+            close()
+        print(f"litrev: interrupted: run {self.run_id} {self._mark()}; what it committed is "
+              f"kept (log: {shown_path(self.log)})", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
+
+    def _mark(self) -> str:
+        from litrev.flows.runlog import close_abandoned_runs
+        from litrev.store.db import waiting_write_session
+        from litrev.store.errors import StoreError
+        from litrev.store.ledger import mark_interrupted
+
+        try:
+            with waiting_write_session(self.db, wait_seconds=10) as con:
+                mark_interrupted(con, [self.run_id])
+                close_abandoned_runs(con, self.db)
+        except StoreError as exc:
+            return f"not marked yet ({str(exc).splitlines()[0]}); `litrev status` marks it"
+        return "marked interrupted"
+
+
+def exit_code(summary: HarvestSummary) -> int:
     """0: all went well; 3: a source failed (the others are stored); 4: translation or coding
     failed (the harvested records are stored)."""
-    if any(r["status"] != SearchStatus.SUCCEEDED for r in summary["sources"]):
+    if summary.failed_sources:
         return EXIT_SOURCE_FAILED
-    if any((summary.get(step) or {}).get("error") for step in ("translation", "coding")):
+    if summary.step_errors():
         return EXIT_STEP_FAILED
     return 0
 
 
-def print_summary(summary: dict, *, json_out: bool = False) -> None:
+def print_summary(summary: HarvestSummary, *, json_out: bool = False, table: bool = True) -> None:
+    """The run's summary on stdout. ``table``: the per-source table too (on a terminal; in a
+    log each source's line was printed when it ended)."""
     if json_out:
-        print(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
+        print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2, default=str))
         return
-    import pandas as pd
+    print(f"run {summary.run_id}: {summary.status}")
+    if table:
+        import pandas as pd
 
-    rows = [{"source": r["source"], "status": r["status"],
-             "searches": len(r["queries"]),
-             "hits": "" if r["hits_reported"] is None else r["hits_reported"],
-             "retrieved": r["retrieved"], "new": r["new"], "updated": r["updated"],
-             "unchanged": r["unchanged"], "duplicates": r["duplicates"],
-             "error": "; ".join(r["errors"])} for r in summary["sources"]]
-    print(f"run {summary['run_id']}: {summary['status']}")
-    write_frame(pd.DataFrame(rows), "table")
-    langs = ", ".join(f"{k} {v}" for k, v in summary["languages"].items()) or "none"
-    backlog = summary.get("translation_backlog") or {}
-    print(f"languages detected: {langs}")
-    print(f"new excerpts: {summary['new_excerpts']}; corpus: {summary['works_total']} works, "
-          f"{summary['excerpts_total']} excerpts")
+        from litrev.flows.harvest_summary import for_people
+
+        rows = [{"source": r.source, "status": r.status, "searches": len(r.queries),
+                 "hits": "" if r.hits_reported is None else r.hits_reported,
+                 "retrieved": r.retrieved, "new": r.new, "updated": r.updated,
+                 "unchanged": r.unchanged, "duplicates": r.duplicates,
+                 "error": for_people("; ".join(r.errors))} for r in summary.sources]
+        write_frame(pd.DataFrame(rows), "table")
+    langs = ", ".join(f"{k} {v}" for k, v in summary.languages.items()) or "none"
+    backlog = summary.translation_backlog
+    print(f"new excerpts: {summary.new_excerpts}; corpus: {summary.works_total} works, "
+          f"{summary.excerpts_total} excerpts; languages detected: {langs}")
     print(f"translation backlog: {sum(backlog.values())}"
           + (f" ({', '.join(f'{k} {v}' for k, v in backlog.items())})" if backlog else ""))
-    for step in ("translation", "coding"):
-        info = summary.get(step) or {}
-        if info.get("error"):
-            print(f"{step} failed: {info['error']}")
-        elif step == "translation" and info.get("texts"):
-            shown = ", ".join(f"{k} {v}" for k, v in (info.get("by_status") or {}).items())
-            print(f"translation: {info['texts']} texts, provider {info.get('provider')}"
+    errors = summary.step_errors()
+    for step in STEPS:
+        info = getattr(summary, step)
+        if step in errors:
+            print(f"{step} failed: {errors[step]}")
+        elif step == "translation" and _get(info, "texts"):
+            by_status = _get(info, "by_status") or {}
+            shown = ", ".join(f"{k} {v}" for k, v in by_status.items())
+            print(f"translation: {_get(info, 'texts')} texts, provider {_get(info, 'provider')}"
                   + (f": {shown}" if shown else ""))
-        elif step == "coding" and "coded" in info:
-            found = sorted(((n, t) for t, n in (info.get("themes") or {}).items() if n),
-                           reverse=True)[:3]
-            print(f"coded: {info['coded']} excerpts, {info.get('matches', 0)} theme matches"
-                  + (f" (top: {', '.join(f'{t} {n}' for n, t in found)})" if found else ""))
-    failed = [r["source"] for r in summary["sources"]
-              if r["status"] != SearchStatus.SUCCEEDED]
-    if failed:
-        print(f"failed: {', '.join(failed)}; what the others harvested is stored; run "
-              "`litrev harvest` again later (see `litrev prisma --format markdown`)")
+        elif step == "coding" and _get(info, "coded") is not None:
+            themes = _get(info, "themes") or {}
+            found = sorted(((n, t) for t, n in themes.items() if n), reverse=True)[:3]
+            print(f"coded: {_get(info, 'coded')} excerpts, {_get(info, 'matches') or 0} theme "
+                  "matches" + (f" (top: {', '.join(f'{t} {n}' for n, t in found)})"
+                               if found else ""))
+    if summary.failed_sources:
+        print(f"failed: {', '.join(summary.failed_sources)}; what the others harvested is "
+              "stored; run `litrev harvest` again later (see `litrev prisma --format markdown`)")
+    if summary.log_path:
+        print(f"log: {shown_path(Path(summary.log_path))}")
+
+
+def _get(result: object, key: str) -> object:
+    """A field of a step's result, as stored in the run summary (a dict) or as returned."""
+    if isinstance(result, dict):
+        return result.get(key)
+    return getattr(result, key, None)
 
 
 # --- prisma -------------------------------------------------------------------------------------
@@ -265,6 +369,8 @@ def register(sub) -> None:
     p.add_argument("--retry-delay", type=float, default=30.0, metavar="SECONDS",
                    help="wait before retrying a failed source (default 30)")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also show retry notices and warnings (always in the run's log file)")
     p.set_defaults(func=cmd_harvest)
 
     p = add_command(sub, "prisma", help="PRISMA 2020 identification counts from the search "

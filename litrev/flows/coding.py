@@ -59,7 +59,7 @@ def run_coding(db_path: str | os.PathLike[str], profile: Profile | None, *,
                everything: bool = False, codebook: Codebook | None = None,
                batch_size: int = BATCH_SIZE, now: dt.datetime | None = None) -> CodingRun:
     """Code what needs coding and rebuild the full-text index."""
-    from litrev.store.db import write_session
+    from litrev.store.db import waiting_write_session
     from litrev.store.search import refresh_index
     from litrev.store.themes import (
         coding_batch,
@@ -76,7 +76,7 @@ def run_coding(db_path: str | os.PathLike[str], profile: Profile | None, *,
     coder = Coder(codebook)
     coded = matches = 0
     no_terms: set[str] = set()
-    with write_session(db_path) as con:
+    with waiting_write_session(db_path) as con:
         changed = save_codebook(con, codebook)
         todo = coding_todo(con, version, target, everything=everything or changed)
         for start in range(0, len(todo), batch_size):

@@ -1,4 +1,8 @@
-"""Printing frames for the terminal and for other programs: table, csv, json, markdown."""
+"""Printing frames for the terminal and for other programs: table, csv, json, markdown.
+
+CSV goes to spreadsheets, so every text cell (and column name) passes the one formula guard,
+:func:`litrev.store.cells.neutralise`; numbers are written as numbers (``-3`` stays ``-3``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:  # pandas is imported by the commands that print frames, not by `litrev -h`
     import pandas as pd
+
+from litrev.store.cells import neutralise
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -35,10 +41,17 @@ def _cell(value: object, width: int | None = None) -> str:
         text = "; ".join(str(v) for v in value)
     else:
         text = str(value)
-    text = text.replace("\n", " ")
+    text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
     if width and len(text) > width:
         text = text[: width - 1] + "…"
     return text
+
+
+def _csv_cell(value) -> str:
+    """A CSV cell: text through the formula guard, numbers, dates and empty cells as they are."""
+    plain = _plain(value)
+    text = _cell(value)
+    return neutralise(text) if isinstance(plain, str | list) else text
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, object]]:
@@ -52,7 +65,9 @@ def write_frame(frame: pd.DataFrame, fmt: str = "table", out: TextIO | None = No
         for row in records(frame):
             out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
     elif fmt == "csv":
-        frame.map(lambda v: _cell(v)).to_csv(out, index=False)
+        cells = frame.map(_csv_cell)
+        cells.columns = [neutralise(str(c)) for c in frame.columns]
+        cells.to_csv(out, index=False)
     elif fmt == "markdown":
         cols = list(frame.columns)
         out.write("| " + " | ".join(cols) + " |\n")

@@ -34,7 +34,7 @@ from litrev.extract.translate import (
 )
 from litrev.extract.translation_memory import memory_key, read_memory
 from litrev.store import translations as store_tr
-from litrev.store.db import read_session, write_session
+from litrev.store.db import read_session, waiting_write_session
 from litrev.vocabulary import TranslationStatus
 
 
@@ -134,7 +134,7 @@ def run_translation(db_path: str | os.PathLike[str], profile: Profile, *,
                             memory_key=keys.__getitem__, cache=found.cache, engine=engine)
 
     if results:
-        with write_session(db_path) as con:
+        with waiting_write_session(db_path) as con:
             store_tr.save_results(con, results, now=dt.datetime.now(dt.UTC))
 
     return TranslationRun(
@@ -165,7 +165,7 @@ def import_translation_memory(db_path: str | os.PathLike[str], path: str | os.Pa
     pairs = sorted({(e.source_language, e.target_language) for e in memory.entries})
     by_key = {(e.key, e.source_language, e.target_language): e for e in memory.entries}
     results: list[ChainResult] = []
-    with write_session(db_path) as con:
+    with waiting_write_session(db_path) as con:
         for src, tgt in pairs:
             candidates = store_tr.memory_candidates(con, src, tgt)
             found: dict[str, tuple[TextToTranslate, Any]] = {}

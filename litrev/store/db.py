@@ -19,7 +19,9 @@ import datetime as dt
 import os
 import re
 import shutil
+import stat
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
@@ -27,9 +29,11 @@ from typing import Any
 
 import duckdb
 
+from litrev.faults import pause_at
 from litrev.store.errors import DatabaseBusy, DatabaseMissing, SchemaTooNew, StoreError
 
 SNAPSHOT_SUFFIX = ".snapshot"
+WRITER_WAIT_SECONDS = 600.0
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[\w-]+\.sql$")
 
 
@@ -143,6 +147,33 @@ def write_session(path: str | os.PathLike, *, snapshot: bool = True
         publish_snapshot(path)
 
 
+@contextlib.contextmanager
+def waiting_write_session(path: str | os.PathLike, *, wait_seconds: float = WRITER_WAIT_SECONDS,
+                          poll_seconds: float = 2.0, snapshot: bool = True
+                          ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """:func:`write_session`, waiting while another process writes instead of failing.
+
+    The one place that waits for a busy database: the harvest's writes (open, load, finish),
+    its translation and coding steps, and the commands a user runs beside a harvest use it, so
+    a nightly run and a manual ``litrev translate`` take turns. Gives up with
+    :class:`DatabaseBusy` after ``wait_seconds`` (10 minutes).
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        stack = contextlib.ExitStack()
+        try:
+            con = stack.enter_context(write_session(path, snapshot=snapshot))
+        except DatabaseBusy:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise
+            time.sleep(min(poll_seconds, left))
+            continue
+        break
+    with stack:
+        yield con
+
+
 def publish_snapshot(path: str | os.PathLike) -> Path:
     """Copy the closed database to ``<db>.snapshot`` atomically (write, fsync, rename).
 
@@ -161,6 +192,7 @@ def publish_snapshot(path: str | os.PathLike) -> Path:
     except duckdb.ConnectionException:
         guard = None  # this process itself holds the file open (a test's writer): copy as is
     try:
+        _remove_abandoned_copies(path)
         _copy_atomically(path, target)
     finally:
         if guard is not None:
@@ -168,13 +200,46 @@ def publish_snapshot(path: str | os.PathLike) -> Path:
     return target
 
 
-def _copy_atomically(path: Path, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+def _copy_prefix(path: Path, pid: int) -> str:
+    return f"{path.name}{SNAPSHOT_SUFFIX}-{pid}-"
+
+
+def _remove_abandoned_copies(path: Path) -> list[Path]:
+    """Delete temporary snapshot copies whose writing process is gone (killed mid-copy)."""
+    removed = []
+    for tmp in path.parent.glob(f"{path.name}{SNAPSHOT_SUFFIX}-*-*.tmp"):
+        pid_text = tmp.name[len(path.name + SNAPSHOT_SUFFIX) + 1:].split("-", 1)[0]
+        if pid_text.isdigit() and not _process_alive(int(pid_text)):
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
     try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def _copy_atomically(path: Path, target: Path) -> None:
+    """Copy with the database file's permission bits (mkstemp would make it 0600, so analysts
+    of the group who may read the database could not read the snapshot readers prefer)."""
+    fd, tmp = tempfile.mkstemp(prefix=_copy_prefix(path, os.getpid()), suffix=".tmp",
+                               dir=path.parent)
+    try:
+        os.fchmod(fd, stat.S_IMODE(os.stat(path).st_mode))
         with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
             shutil.copyfileobj(src, out, 1 << 20)
             out.flush()
             os.fsync(out.fileno())
+        pause_at("snapshot")
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -40,6 +40,9 @@ from litrev.store.db import frame
 from litrev.store.sqlfiles import internal
 from litrev.vocabulary import RunStatus, SearchStatus, Trigger
 
+# Runs not finished: PRISMA does not count them among the runs of a review.
+UNFINISHED = (RunStatus.RUNNING, RunStatus.INTERRUPTED)
+
 
 @dataclass(frozen=True)
 class SearchEntry:
@@ -158,10 +161,32 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: RunStatus
                summary: dict[str, Any], finished_at: dt.datetime | None = None) -> None:
     """Close the run with its status and the summary (stored as JSON)."""
     status = RunStatus(status)  # a plain string is checked: an unknown status raises ValueError
+    if status in UNFINISHED:
+        raise ValueError(f"a finished run's status is succeeded, partial or failed, got "
+                         f"{status!r}")
     q = internal("ledger_finish_run")
     con.execute(q.sql, q.bind({
         "run_id": run_id, "status": status, "finished_at": finished_at or dt.datetime.now(dt.UTC),
         "summary": json.dumps(summary, ensure_ascii=False, default=str)}))
+
+
+def running_runs(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Ids of the runs still marked ``running``: live ones and ones a killed process left."""
+    return [row[0] for row in con.execute(internal("ledger_running_runs").sql).fetchall()]
+
+
+def mark_interrupted(con: duckdb.DuckDBPyConnection, run_ids: list[str], *,
+                     now: dt.datetime | None = None) -> int:
+    """Close these ``running`` runs as ``interrupted`` (the caller knows no live process holds
+    them); returns how many were still running."""
+    q = internal("ledger_mark_interrupted")
+    marked = 0
+    for run_id in run_ids:
+        row = con.execute(q.sql,
+                          q.bind({"run_id": run_id,
+                                  "finished_at": now or dt.datetime.now(dt.UTC)})).fetchall()
+        marked += len(row)
+    return marked
 
 
 def run_searches(con: duckdb.DuckDBPyConnection, run_id: str) -> pd.DataFrame:
@@ -195,7 +220,8 @@ def prisma_counts(con: duckdb.DuckDBPyConnection, *, since: dt.date | None = Non
     if not by_source.empty:
         total = {c: by_source[c].sum() for c in by_source.columns
                  if c not in ("source", "platform", "runs")}
+        finished = by_run[~by_run["status"].isin([str(s) for s in UNFINISHED])]
         total.update({"source": "total", "platform": "",
-                      "runs": int(by_run["run_id"].nunique())})
+                      "runs": int(finished["run_id"].nunique())})
         by_source = pd.concat([by_source, pd.DataFrame([total])], ignore_index=True)
     return PrismaCounts(by_source=by_source, by_run=by_run)

@@ -5,7 +5,11 @@ wrong excerpt. The whole file is read and checked first (the columns ``excerpt_i
 ``decision``, ``note`` and ``corrected_translation`` must be there under those names, and an
 excerpt may not appear twice with different values); only then is everything written in one
 transaction. Rows are matched by excerpt id; ids this database does not hold are reported and
-skipped. An empty cell means "nothing to say", never "erase": a stored decision stays.
+skipped. An empty cell means "nothing to say", never "erase": a stored decision stays. To erase
+a stored decision or note, type ``(clear)`` in its cell (:data:`CLEAR`). An export shows the
+stored decisions and notes, so a reviewer edits them rather than starting from blank cells.
+A CSV may be separated by commas or, as a spreadsheet in many European locales saves it, by
+semicolons.
 
 A corrected translation becomes the ``translations`` row of that text with status ``human`` and
 provider ``reviewer``; the translation step never overwrites a human row. Importing the same file
@@ -30,12 +34,16 @@ from pathlib import Path
 
 import duckdb
 
+from litrev.faults import pause_at
 from litrev.store.cells import strip_neutraliser
 from litrev.store.db import one_row, transaction
 from litrev.store.errors import StoreError
 from litrev.store.sqlfiles import internal
 
 REQUIRED_COLUMNS = ("excerpt_id", "decision", "note", "corrected_translation")
+# Typed in a decision or note cell, this empties the stored value (an empty cell keeps it).
+CLEAR = "(clear)"
+CSV_DELIMITERS = (",", ";", "\t")
 OPTIONAL_COLUMNS = ("translation_language",)
 SHEET = "excerpts"
 
@@ -74,6 +82,8 @@ def _cell(value: object) -> str | None:
     if isinstance(value, dt.datetime | dt.date):
         value = value.isoformat()
     text = strip_neutraliser(str(value)).strip()
+    if text.lower() == CLEAR:
+        return CLEAR
     return text or None
 
 
@@ -201,6 +211,11 @@ def import_reviews(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *,
 
     human: dict[tuple[str, str], tuple[str, str | None, int]] = {}
     for r in with_input:
+        if r.corrected_translation == CLEAR:
+            raise ReviewFileError(
+                f"{path.name}: row {r.line} asks to clear a corrected translation; a correction "
+                "stays the text's human translation: type the translation you want instead "
+                "(nothing was imported)")
         if not r.corrected_translation:
             continue
         text_hash, language = known[r.excerpt_id]
@@ -227,14 +242,17 @@ def import_reviews(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *,
     })
     relations = {"review_incoming": incoming, "human_incoming": human_incoming}
     with transaction(con, relations=relations, failure=f"importing {path.name} failed"):
+        changes = internal("review_incoming_changes")
         summary.reviews_new, summary.reviews_updated = one_row(
-            con, internal("review_incoming_changes").sql)
+            con, changes.sql, changes.bind({"clear": CLEAR}))
         summary.reviews_unchanged = (summary.rows_with_input - summary.reviews_new
                                      - summary.reviews_updated)
         summary.translations_human = one_row(
             con, internal("count_human_translation_changes").sql)[0]
-        merge = internal("merge_reviews")
-        con.execute(merge.sql, merge.bind({"file": path.name, "now": now}))
+        for name in ("merge_reviews", "insert_reviews"):
+            merge = internal(name)
+            con.execute(merge.sql, merge.bind({"file": path.name, "now": now, "clear": CLEAR}))
         merge = internal("merge_human_translations")
         con.execute(merge.sql, merge.bind({"now": now}))
+        pause_at("reviews-saved")
     return summary

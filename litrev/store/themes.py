@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from litrev.extract.themes import Codebook
+from litrev.faults import pause_at
 from litrev.store.db import frame, one_row, transaction
 from litrev.store.sqlfiles import internal
 
@@ -88,6 +89,7 @@ def save_coding(con: duckdb.DuckDBPyConnection, version: str, batch: pd.DataFram
         con.execute(insert.sql, insert.bind({"version": version}))
         state = internal("coding_save_state")
         con.execute(state.sql, state.bind({"version": version, "now": now}))
+        pause_at("coding-saved")
     return themes.num_rows
 
 

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from litrev.extract.translate import ChainResult
 from litrev.extract.translation_memory import MemoryEntry
+from litrev.faults import pause_at
 from litrev.store.db import frame, transaction
 from litrev.store.errors import StoreError
 from litrev.store.sqlfiles import internal
@@ -140,6 +141,7 @@ def save_results(con: duckdb.DuckDBPyConnection, results: Sequence[ChainResult],
         con.execute(q.sql, q.bind({"now": now}))
         q = internal("translation_save")
         con.execute(q.sql, q.bind({"now": now}))
+        pause_at("translation-saved")
     return SavedTranslations(translations_written=len(rows), cache_rows_added=len(fresh))
 
 

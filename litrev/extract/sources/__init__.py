@@ -29,7 +29,13 @@ from typing import Any
 
 import httpx
 
-from litrev.extract.errors import ExtractError, ParseError, QuotaExhausted, SourceError
+from litrev.extract.errors import (
+    ExtractError,
+    HostUnreachable,
+    ParseError,
+    QuotaExhausted,
+    SourceError,
+)
 from litrev.extract.http import Clock, HttpSource, RequestPolicy, new_client, redact
 from litrev.extract.normalize import normalize_doi
 from litrev.extract.profile import SOURCE_NAMES, Profile, SourceSettings
@@ -138,6 +144,7 @@ class SearchResult:
     error: str | None = None
     watermark: str | None = None
     query_url: str | None = None
+    unreachable: bool = False  # the host could not be reached: retrying the source cannot help
 
     @property
     def records_retrieved(self) -> int:
@@ -242,7 +249,10 @@ def collect(result: SearchResult, pages: Iterator[Page], *, ctx: HarvestContext 
         result.status = failure_status(exc)
         result.error = redact(exc, secrets)
         result.watermark = None
-        log.warning("%s: %s", result.source, result.error)
+        result.unreachable = isinstance(exc, HostUnreachable)
+        # An unreachable host was reported once, when its circuit opened; each search it
+        # refuses afterwards is noted at info level (in the run's log, not on a -v console).
+        (log.info if result.unreachable else log.warning)("%s: %s", result.source, result.error)
         return result
     result.status = SearchStatus.SUCCEEDED
     result.watermark = watermark
@@ -276,13 +286,16 @@ def run_source(name: str, ctx: HarvestContext) -> list[SearchResult]:
     except SourceError as exc:
         status = failure_status(exc)
         error = redact(exc, secrets)
+        unreachable = isinstance(exc, HostUnreachable)
     except Exception as exc:  # noqa: BLE001 - one broken source must not stop the others
         log.exception("%s: unexpected error", name)
         status = SearchStatus.FAILED
         error = redact(f"unexpected {type(exc).__name__}: {exc}", secrets)
+        unreachable = False
     platform = getattr(_safe_module(name), "PLATFORM", name)
     return [SearchResult(source=name, query_key="*", query="(source could not run)",
-                         platform=platform, status=status, error=error)]
+                         platform=platform, status=status, error=error,
+                         unreachable=unreachable)]
 
 
 def _safe_module(name: str) -> ModuleType | None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from litrev.extract.errors import ParseError, SourceError
+from litrev.extract.errors import HostUnreachable, ParseError, SourceError
 from litrev.extract.http import HttpSource, decode_json
 from litrev.extract.records import Excerpt, SourceRecord, Work, abstracts_or_title
 from litrev.extract.sources import (
@@ -157,6 +157,7 @@ def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
             except SourceError as exc:
                 result.status = failure_status(exc)
                 result.error = http.redact(exc)
+                result.unreachable = isinstance(exc, HostUnreachable)
             else:
                 result.hits_reported = 1 if item else 0
                 result.watermark = today

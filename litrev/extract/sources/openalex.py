@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from litrev.extract.errors import ParseError, SourceError
+from litrev.extract.errors import HostUnreachable, ParseError, SourceError
 from litrev.extract.http import HttpSource, decode_json
 from litrev.extract.records import Excerpt, SourceRecord, Work, abstracts_or_title
 from litrev.extract.sources import (
@@ -204,7 +204,8 @@ def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
                 results.append(SearchResult(
                     source=NAME, query_key=query_key, query=f"works/doi:{doi}",
                     platform=PLATFORM, error=http.redact(exc),
-                    status=failure_status(exc)))
+                    status=failure_status(exc),
+                    unreachable=isinstance(exc, HostUnreachable)))
                 continue
             if seed is None:
                 results.append(SearchResult(

@@ -55,8 +55,8 @@ COLUMN_HELP = {
     "origin": "where the text itself came from (file, repository, page)",
     "synthetic": "yes = a synthetic test or demo record, not a real publication",
     "retrieved": "day the excerpt was first retrieved (UTC)",
-    "decision": "YOUR DECISION, e.g. include / exclude / maybe",
-    "note": "YOUR NOTE",
+    "decision": "YOUR DECISION, e.g. include / exclude / maybe; (clear) erases a stored one",
+    "note": "YOUR NOTE; (clear) erases a stored one",
     "corrected_translation": "YOUR CORRECTED TRANSLATION; it replaces the translation and is "
                              "never overwritten by a machine",
 }

@@ -143,7 +143,8 @@ def write(con: duckdb.DuckDBPyConnection, path: Path, request: ExportRequest) ->
          + (f"; {request.description}" if request.description else ""))
     line("translations into", request.target_language or "-")
     line("how to review", "Fill decision, note and corrected_translation on the 'excerpts' "
-         "sheet; keep excerpt_id and the column names as they are; then run "
+         "sheet (stored ones are shown; an empty cell keeps them, (clear) erases a decision or "
+         "note); keep excerpt_id and the column names as they are; then run "
          "`litrev import-reviews FILE.xlsx`.")
     line("yellow, italic", "machine translation, not yet reviewed", fill=machine_fill)
     line("grey", "no translation yet (pending, failed or untranslated)", fill=missing_fill)

@@ -1,7 +1,7 @@
 -- name: export_excerpts
 -- description: The reviewers' excerpt table: one row per excerpt with its themes, original and
 --   translation side by side, translation status and provider, the work and cited work, where the
---   text came from, and empty columns for the reviewer. Columns starting with '_' are helpers for
+--   text came from, and the reviewer's columns with what reviewers stored (import-reviews). Columns starting with '_' are helpers for
 --   the RIS writer and are not shown in tables. Ordered by work (year, title), so the rows of one
 --   work are consecutive.
 -- param: target text: the language translations are into (the review's target language)
@@ -42,9 +42,9 @@ SELECT e.excerpt_id,
        e.origin,
        e.synthetic OR coalesce(w.synthetic, false) AS synthetic,
        CAST(timezone('UTC', e.first_seen) AS DATE) AS retrieved,
-       CAST(NULL AS VARCHAR) AS decision,
-       CAST(NULL AS VARCHAR) AS note,
-       CAST(NULL AS VARCHAR) AS corrected_translation,
+       rv.decision,
+       rv.note,
+       rv.corrected_translation,
        e.work_id AS _work_id,
        w.doi AS _doi,
        w.url AS _url,
@@ -55,6 +55,7 @@ LEFT JOIN works w ON w.work_id = e.work_id
 LEFT JOIN works cw ON cw.work_id = e.cited_work_id
 LEFT JOIN translations t ON t.text_hash = e.text_hash AND t.target_language = $target
 LEFT JOIN theme_lists tl ON tl.excerpt_id = e.excerpt_id
+LEFT JOIN reviews rv ON rv.excerpt_id = e.excerpt_id
 WHERE ($kind IS NULL OR e.kind = $kind)
   AND ($since IS NULL OR CAST(timezone('UTC', e.first_seen) AS DATE) >= $since)
   AND (len(CAST($langs AS VARCHAR[])) = 0 OR list_contains(CAST($langs AS VARCHAR[]), e.language))

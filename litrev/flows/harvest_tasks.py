@@ -1,0 +1,230 @@
+"""The Prefect tasks of the nightly harvest; :mod:`litrev.flows.harvest` joins them.
+
+Each task is a thin shell around plain functions of ``extract`` and ``store``: the database is
+written only through :func:`litrev.store.db.waiting_write_session` (a manual ``litrev
+translate`` and a nightly run take turns), and nothing is injected through module globals:
+the flow passes its :class:`HarvestHooks` to the task that needs them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NONE as NO_CACHE
+
+from litrev.faults import pause_at
+from litrev.flows.harvest_summary import WrittenBatch
+from litrev.vocabulary import SearchStatus
+
+log = logging.getLogger("litrev.harvest")
+
+
+@dataclass(frozen=True)
+class HarvestHooks:
+    """What an embedder, a test or the CLI injects into one harvest; every part is optional.
+
+    ``client_factory(name, settings)`` gives a source's ``httpx.Client`` (``None``: the source
+    builds its own), e.g. one with an ``httpx.MockTransport`` serving recorded responses;
+    ``progress`` is a :class:`litrev.flows.progress.HarvestProgress`; ``verbose`` also shows
+    the run log's warnings on stderr.
+    """
+
+    client_factory: Callable[[str, Any], Any] | None = None
+    progress: Any = None
+    verbose: bool = False
+
+
+class SourceAttemptFailed(Exception):
+    """Raised inside the source task so that Prefect retries the whole source once more."""
+
+
+def failed_result(name: str, error: str) -> Any:
+    from litrev.extract.sources import SearchResult, _safe_module
+
+    platform = getattr(_safe_module(name), "PLATFORM", name)
+    return SearchResult(source=name, query_key="*", query="(source could not run)",
+                        platform=platform, status=SearchStatus.FAILED, error=error)
+
+
+def read_state(db: Path, names: list[str]) -> dict[str, dict[str, str]]:
+    """Each source's watermarks from the snapshot (empty before the first run)."""
+    from litrev.store.db import read_session
+    from litrev.store.errors import DatabaseMissing
+    from litrev.store.state import load_state
+
+    try:
+        with read_session(db) as con:
+            return {name: dict(load_state(con, name)) for name in names}
+    except DatabaseMissing:
+        return {name: {} for name in names}
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def ledger_entries(results: list[Any]) -> list[Any]:
+    """The ledger's view of each search result."""
+    from litrev.store.ledger import SearchEntry
+
+    return [SearchEntry(
+        source=r.source, query=r.query, platform=r.platform, query_key=r.query_key,
+        query_url=getattr(r, "query_url", None), filters=_text(r.filters),
+        limits=_text(r.limits), update_method=r.update_method,
+        hits_reported=r.hits_reported, status=r.status, error=r.error,
+        work_ids=tuple(rec.work.work_id for rec in r.records),
+        deleted=tuple(bool(rec.deleted) for rec in r.records)) for r in results]
+
+
+# --- tasks --------------------------------------------------------------------------------------
+
+@task(name="open-run", cache_policy=NO_CACHE)
+def open_run_task(db: Path, run_id: str, review_name: str, trigger: str, flow_run_id: str | None,
+                  since: dt.date | None, limit: int | None) -> list[str]:
+    """Open the run in the ledger; first close runs a killed process left ``running``."""
+    from litrev.flows.runlog import close_abandoned_runs
+    from litrev.store.db import waiting_write_session
+    from litrev.store.ledger import open_run
+
+    with waiting_write_session(db) as con:
+        abandoned = close_abandoned_runs(con, db)
+        open_run(con, run_id=run_id, review_name=review_name, trigger=trigger,
+                 flow_run_id=flow_run_id, since=since, record_limit=limit)
+    return abandoned
+
+
+def _source_status(results: list[Any]) -> str:
+    if results and all(r.status == SearchStatus.FAILED for r in results):
+        return "failed"
+    if any(r.status != SearchStatus.SUCCEEDED for r in results):
+        return "partly failed"
+    return "done"
+
+
+@task(name="harvest-source", task_run_name="harvest-{name}", cache_policy=NO_CACHE)
+def harvest_source(name: str, profile: Any, state: dict[str, str], since: dt.date | None,
+                   limit: int | None, retries: int, hooks: HarvestHooks | None = None
+                   ) -> list[Any]:
+    """Run one source. Raises (so Prefect retries the task) only when every search failed,
+    retries remain and a retry can help (not when its host is unreachable); the last attempt
+    returns the failed results for the ledger."""
+    from prefect.runtime import task_run
+
+    from litrev.extract.sources import HarvestContext, run_source
+
+    hooks = hooks or HarvestHooks()
+    settings = profile.sources[name]
+    client = hooks.client_factory(name, settings) if hooks.client_factory else None
+    on_progress = hooks.progress.callback(name) if hooks.progress else None
+    ctx = HarvestContext(profile=profile, settings=settings, client=client, state=state,
+                         since=since, limit=limit, on_progress=on_progress)
+    try:
+        results = run_source(name, ctx)
+    finally:
+        if client is not None:
+            client.close()
+    attempt = task_run.get_run_count() or 1
+    status = _source_status(results)
+    # An unreachable host stays refused by its circuit: retrying the source cannot help.
+    unreachable = any(getattr(r, "unreachable", False) for r in results)
+    if status == "failed" and attempt <= retries and not unreachable:
+        log.warning("%s: every search failed (%s); retrying the whole source", name,
+                    results[0].error)
+        raise SourceAttemptFailed(f"{name}: every search failed ({results[0].error}); "
+                                  f"retrying the whole source")
+    if hooks.progress:
+        error = next((r.error for r in results if r.error), None)
+        hooks.progress.finished(name, sum(len(r.records) for r in results), status, error)
+    return results
+
+
+@task(name="detect-languages", cache_policy=NO_CACHE)
+def detect_languages(db: Path, records: list[Any], candidates: tuple[str, ...]) -> list[Any]:
+    """The records with the language of their new excerpts and work titles (see
+    :func:`litrev.flows.detection.detect_new`)."""
+    from litrev.flows.detection import detect_new
+
+    return detect_new(db, records, candidates)
+
+
+@task(name="build-batch", cache_policy=NO_CACHE)
+def build_batch(records: list[Any]) -> Any:
+    from litrev.store.load import records_to_batch
+
+    return records_to_batch(records)
+
+
+@task(name="write-batch", cache_policy=NO_CACHE)
+def write_batch(db: Path, run_id: str, results: list[Any], batch: Any) -> WrittenBatch:
+    """The one write of the harvest: merge, watermarks, ledger, in one transaction; then the
+    snapshot is published. The run stays ``running`` until :func:`finish_task` closes it."""
+    from litrev.store.db import waiting_write_session
+    from litrev.store.ledger import classify_searches, record_searches
+    from litrev.store.load import load_batch
+    from litrev.store.state import save_watermarks
+
+    entries = ledger_entries(results)
+    with waiting_write_session(db) as con:
+        counts = classify_searches(con, entries, batch.works)
+        con.execute("BEGIN TRANSACTION")  # merge, watermarks and ledger commit together
+        try:
+            loaded = load_batch(con, batch, run_id=run_id, transaction=False)
+            pause_at("merged")
+            watermarks = save_watermarks(
+                con, [r for r in results if r.status == SearchStatus.SUCCEEDED and r.watermark],
+                run_id=run_id)
+            record_searches(con, run_id, entries, counts)
+            con.execute("COMMIT")
+            pause_at("committed")  # committed in the WAL, not yet checkpointed
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return WrittenBatch(entries=entries, counts=counts, load=loaded, watermarks=watermarks)
+
+
+def _step_failed(step: str, exc: Exception) -> dict[str, str]:
+    """One log line (no traceback) and the error for the summary; the run goes on."""
+    error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    log.error("%s failed: %s", step, error)
+    return {"error": error}
+
+
+@task(name="translate", cache_policy=NO_CACHE)
+def translate_task(db: Path, profile: Any) -> Any:
+    """Translate new texts; a failure leaves the loaded records in place (status pending)."""
+    try:
+        from litrev.flows.translation import run_translation
+
+        return run_translation(db, profile)
+    except Exception as exc:  # noqa: BLE001 - reported in the summary, the run goes on
+        return _step_failed("translation", exc)
+
+
+@task(name="code-themes", cache_policy=NO_CACHE)
+def coding_task(db: Path, profile: Any) -> Any:
+    """Code new excerpts against the codebook and refresh the full-text index."""
+    try:
+        from litrev.flows.coding import run_coding
+
+        return run_coding(db, profile)
+    except Exception as exc:  # noqa: BLE001 - reported in the summary, the run goes on
+        return _step_failed("coding", exc)
+
+
+@task(name="finish-run", cache_policy=NO_CACHE)
+def finish_task(db: Path, run_id: str, status: str, summary: dict[str, Any]) -> None:
+    from litrev.store.db import waiting_write_session
+    from litrev.store.ledger import finish_run
+
+    with waiting_write_session(db) as con:
+        finish_run(con, run_id, status=status, summary=summary)
+

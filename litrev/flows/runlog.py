@@ -1,0 +1,151 @@
+"""The files of one harvest run beside the database: its log and its liveness lock.
+
+Why a log file per run: a night without network used to print every retry of every search (156
+warning lines of 300-character URLs). Now retry notices and warnings of the ``litrev`` loggers
+go to ``litrev-logs/<run id>.log`` next to the database, with whole URLs (keys redacted by the
+HTTP layer), and the console shows only progress and the summary, which names the log.
+``-v`` also shows them on the console, with URLs cut to host and path.
+
+Why a lock: a run killed with SIGKILL, or a machine that lost power, cannot write "I stopped"
+into the ledger. While a run is alive its process holds an ``flock`` on
+``litrev-logs/<run id>.lock``; the kernel drops it when the process dies, however it dies. So
+"no live process holds this run" is exactly "its lock can be taken" (:func:`run_is_live`),
+with no pid that another process could reuse.
+
+    >>> with run_files(db, run_id) as files:       # the flow does this for every run
+    ...     log.warning("openalex: attempt 1/5 failed ...")   # into files.log_path
+    >>> run_is_live(db, run_id)
+    False
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from litrev.flows.harvest_summary import for_people
+
+if TYPE_CHECKING:
+    import duckdb
+
+LOG_FOLDER = "litrev-logs"
+LOGGER = "litrev"
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no flock; runs then count as live
+    fcntl = None  # type: ignore[assignment]
+
+
+def log_folder(db: Path) -> Path:
+    return Path(db).resolve().parent / LOG_FOLDER
+
+
+def log_path(db: Path, run_id: str) -> Path:
+    return log_folder(db) / f"{run_id}.log"
+
+
+def lock_path(db: Path, run_id: str) -> Path:
+    return log_folder(db) / f"{run_id}.lock"
+
+
+class PeopleFormatter(logging.Formatter):
+    """A console line: the message with URLs cut to host and path."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return for_people(super().format(record))
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    log_path: Path
+    lock_path: Path
+
+
+def _lock(path: Path) -> IO[str] | None:
+    if fcntl is None:
+        return None
+    handle = open(path, "a", encoding="utf-8")  # noqa: SIM115 - held for the whole run
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
+@contextlib.contextmanager
+def run_files(db: Path, run_id: str, *, verbose: bool = False) -> Iterator[RunFiles]:
+    """Hold the run's lock and send the ``litrev`` loggers to its log file while it runs.
+
+    ``verbose`` also shows those lines on stderr (URLs shortened). The lock file is removed
+    when the run ends; the log file stays.
+    """
+    folder = log_folder(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    files = RunFiles(log_path(db, run_id), lock_path(db, run_id))
+    lock = _lock(files.lock_path)
+    logger = logging.getLogger(LOGGER)
+    handlers: list[logging.Handler] = []
+    to_file = logging.FileHandler(files.log_path, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handlers.append(to_file)
+    if verbose:
+        to_console = logging.StreamHandler(sys.stderr)
+        to_console.setLevel(logging.WARNING)
+        to_console.setFormatter(PeopleFormatter("  %(levelname)s %(message)s"))
+        handlers.append(to_console)
+    was = (logger.level, logger.propagate)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # not to Prefect's console handler nor Python's last resort
+    for handler in handlers:
+        logger.addHandler(handler)
+    try:
+        yield files
+    finally:
+        for handler in handlers:
+            logger.removeHandler(handler)
+            handler.close()
+        logger.setLevel(was[0])
+        logger.propagate = was[1]
+        if lock is not None:
+            with contextlib.suppress(FileNotFoundError):
+                files.lock_path.unlink()
+            lock.close()
+
+
+def run_is_live(db: Path, run_id: str) -> bool:
+    """Whether a live process holds the run (its lock cannot be taken). A run without a lock
+    file (killed before this version wrote one, or its files removed) is not live."""
+    path = lock_path(db, run_id)
+    if fcntl is None:
+        return path.exists()
+    try:
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        handle.close()
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)  # the holder died: its lock file is litter
+    return False
+
+
+def close_abandoned_runs(con: duckdb.DuckDBPyConnection, db: Path) -> list[str]:
+    """Mark ``interrupted`` every ``running`` run of ``db`` that no live process holds; returns
+    their ids. ``con`` is a write connection of ``db`` (the next run's, or `litrev status`')."""
+    from litrev.store.ledger import mark_interrupted, running_runs
+
+    abandoned = [run_id for run_id in running_runs(con) if not run_is_live(db, run_id)]
+    if abandoned:
+        mark_interrupted(con, abandoned)
+        logging.getLogger("litrev.ledger").info(
+            "marked %d run(s) interrupted (no live process held them): %s", len(abandoned),
+            ", ".join(abandoned))
+    return abandoned
