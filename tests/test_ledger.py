@@ -91,8 +91,8 @@ def test_an_interrupted_run_is_not_counted_as_a_run_but_its_committed_searches_a
         open_run(con, run_id="run-4", review_name="test", trigger="cli")  # killed at once
         assert mark_interrupted(con, ["run-3", "run-4", "run-1"]) == 2  # run-1 had finished
         counts = prisma_counts(con)
-    by_source = counts["by_source"].set_index("source")
-    by_run = counts["by_run"].set_index("run_id")
+    by_source = counts.by_source.set_index("source")
+    by_run = counts.by_run.set_index("run_id")
     assert by_run.loc["run-3", "status"] == "interrupted"
     assert by_run.loc["run-4", ["status", "searches"]].tolist() == ["interrupted", 0]
     assert by_run.loc["run-1", "status"] == "succeeded"

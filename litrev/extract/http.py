@@ -23,9 +23,9 @@ broken by the retries themselves. Here every request of every source goes throug
 
 Example (tests inject a transport and a fake clock)::
 
-    >>> policy = RequestPolicy("openalex", "you@example.org", rate_per_second=5)
-    >>> source = HttpSource(new_client(policy), policy)
-    >>> data = source.get_json("https://api.openalex.org/works", params={"search": "peer"})
+    policy = RequestPolicy("openalex", "you@example.org", rate_per_second=5)
+    source = HttpSource(new_client(policy), policy)
+    data = source.get_json("https://api.openalex.org/works", params={"search": "peer"})
 """
 
 from __future__ import annotations
@@ -347,6 +347,7 @@ class HttpSource:
         self.policy = policy
         self.clock = clock or SYSTEM_CLOCK
         self.rng = rng or random.Random()
+        self.requests_sent = 0  # requests that left this process, retries included
         self.stopped_by: QuotaExhausted | None = None  # once set, no more requests this run
 
     def redact(self, text: object) -> str:
@@ -397,6 +398,7 @@ class HttpSource:
             limiter.acquire(p.rate_per_second)
             delay: float | None = None
             try:
+                self.requests_sent += 1
                 response = self.client.get(url, params=params, headers=headers)
             except httpx.TimeoutException as exc:
                 last_error = f"timed out after {p.timeout_seconds:g} s ({type(exc).__name__})"

@@ -36,10 +36,10 @@ and how to build its deep-translator client. :class:`ProviderClient` wraps any o
 
 Example (what :func:`flows.translation.run_translation` does)::
 
-    >>> engine = TranslationEngine(ProviderClient.from_profile(profile))
-    >>> answer = engine.translate("Vertaistuki auttaa.", "fi", "en")
-    >>> answer.status, answer.text
-    ('machine', 'Peer support helps.')
+    engine = TranslationEngine(ProviderClient.from_profile(profile))
+    answer = engine.translate("Vertaistuki auttaa.", "fi", "en")
+    answer.status, answer.text
+    # -> ('machine', 'Peer support helps.')
 """
 
 from __future__ import annotations

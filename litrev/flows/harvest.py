@@ -20,9 +20,9 @@ closed as ``interrupted`` by the next one.
 The flow runs without a server (Prefect's ephemeral mode) for ``litrev harvest``, and as the
 served nightly deployment for ``litrev serve``::
 
-    >>> summary = nightly_harvest(profile_path="litrev.toml", trigger="cli")
-    >>> summary.status, [row.source for row in summary.sources]
-    ('succeeded', ['crossref', 'files', 'openalex'])
+    summary = nightly_harvest(profile_path="litrev.toml", trigger="cli")
+    summary.status, [row.source for row in summary.sources]
+    # -> ('succeeded', ['crossref', 'files', 'openalex'])
 
 Tests and embedders inject through ``hooks`` (:class:`HarvestHooks`): each source's HTTP
 client, a progress display, verbose logging.

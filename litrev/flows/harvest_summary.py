@@ -4,10 +4,10 @@ Why dataclasses: the CLI, the demo, the Prefect artifact and the ledger's ``summ
 read the same facts; named fields are checked by the type checker where keys of a dict were
 not. :meth:`HarvestSummary.as_dict` is the JSON form (``litrev harvest --json``, the ledger)::
 
-    >>> summary.status, [row.source for row in summary.sources]
-    ('partial', ['crossref', 'files', 'openalex'])
-    >>> summary.as_dict()["sources"][0]["errors"]
-    ['api.crossref.org: name not resolved, no network?']
+    summary.status, [row.source for row in summary.sources]
+    # -> ('partial', ['crossref', 'files', 'openalex'])
+    summary.as_dict()["sources"][0]["errors"]
+    # -> ['api.crossref.org: name not resolved, no network?']
 
 No Prefect here, so the summary can be built and printed without importing it.
 """

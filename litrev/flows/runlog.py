@@ -12,10 +12,10 @@ into the ledger. While a run is alive its process holds an ``flock`` on
 "no live process holds this run" is exactly "its lock can be taken" (:func:`run_is_live`),
 with no pid that another process could reuse.
 
-    >>> with run_files(db, run_id) as files:       # the flow does this for every run
-    ...     log.warning("openalex: attempt 1/5 failed ...")   # into files.log_path
-    >>> run_is_live(db, run_id)
-    False
+    with run_files(db, run_id) as files:       # the flow does this for every run
+        log.warning("openalex: attempt 1/5 failed ...")   # into files.log_path
+    run_is_live(db, run_id)
+    # -> False
 """
 
 from __future__ import annotations

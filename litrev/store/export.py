@@ -10,9 +10,9 @@ with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would run as a formu
 and XLSX cells are always written as strings, never formulas. ``litrev.store.reviews`` strips that
 quote again on import (the guard is ``litrev.store.cells``).
 
-    >>> with read_session(db) as con:
-    ...     export_excerpts(con, "review.xlsx", "xlsx", themes=["role_clarity"], languages=["fi"])
-    3
+    with read_session(db) as con:
+        export_excerpts(con, "review.xlsx", "xlsx", themes=["role_clarity"], languages=["fi"])
+    # -> 3
 """
 
 from __future__ import annotations
