@@ -66,6 +66,15 @@ class SearchStatus(StrEnum):
     STOPPED = "stopped"
 
 
+class SourceOutcome(StrEnum):
+    """How one source's part of a run ended, as the progress display shows it: every search
+    succeeded, some failed or stopped, or all failed."""
+
+    DONE = "done"
+    PARTLY_FAILED = "partly failed"
+    FAILED = "failed"
+
+
 class Trigger(StrEnum):
     """What started a run."""
 

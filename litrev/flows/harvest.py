@@ -61,7 +61,7 @@ from litrev.flows.harvest_tasks import (
     translate_task,
     write_batch,
 )
-from litrev.vocabulary import RunStatus, Trigger
+from litrev.vocabulary import RunStatus, SourceOutcome, Trigger
 
 FLOW_NAME = "nightly-harvest"
 ARTIFACT_KEY_PREFIX = "harvest-summary"
@@ -188,7 +188,7 @@ def _harvest_sources(db: Path, names: list[str], profile: Any, since: dt.date | 
             error = f"{type(exc).__name__}: {exc}"
             results.append(failed_result(name, error))
             if hooks.progress:
-                hooks.progress.finished(name, 0, "failed", error)
+                hooks.progress.finished(name, 0, SourceOutcome.FAILED, error)
     return results
 
 

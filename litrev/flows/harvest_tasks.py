@@ -21,7 +21,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 
 from litrev.faults import pause_at
 from litrev.flows.harvest_summary import WrittenBatch
-from litrev.vocabulary import SearchStatus
+from litrev.vocabulary import SearchStatus, SourceOutcome
 
 log = logging.getLogger("litrev.harvest")
 
@@ -102,12 +102,12 @@ def open_run_task(db: Path, run_id: str, review_name: str, trigger: str, flow_ru
     return abandoned
 
 
-def _source_status(results: list[Any]) -> str:
+def _source_status(results: list[Any]) -> SourceOutcome:
     if results and all(r.status == SearchStatus.FAILED for r in results):
-        return "failed"
+        return SourceOutcome.FAILED
     if any(r.status != SearchStatus.SUCCEEDED for r in results):
-        return "partly failed"
-    return "done"
+        return SourceOutcome.PARTLY_FAILED
+    return SourceOutcome.DONE
 
 
 @task(name="harvest-source", task_run_name="harvest-{name}", cache_policy=NO_CACHE)
@@ -136,7 +136,7 @@ def harvest_source(name: str, profile: Any, state: dict[str, str], since: dt.dat
     status = _source_status(results)
     # An unreachable host stays refused by its circuit: retrying the source cannot help.
     unreachable = any(getattr(r, "unreachable", False) for r in results)
-    if status == "failed" and attempt <= retries and not unreachable:
+    if status == SourceOutcome.FAILED and attempt <= retries and not unreachable:
         log.warning("%s: every search failed (%s); retrying the whole source", name,
                     results[0].error)
         raise SourceAttemptFailed(f"{name}: every search failed ({results[0].error}); "

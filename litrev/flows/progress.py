@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TextIO
 
 from litrev.flows.harvest_summary import for_people
+from litrev.vocabulary import SourceOutcome
 
 
 class HarvestProgress(Protocol):
@@ -30,7 +31,7 @@ class HarvestProgress(Protocol):
         """The ``on_progress(query_key, records_so_far)`` of one source's searches."""
         ...
 
-    def finished(self, source: str, records: int, status: str, error: str | None) -> None:
+    def finished(self, source: str, records: int, status: SourceOutcome, error: str | None) -> None:
         """The source ended: its records, status and (for a failure) the first error."""
         ...
 
@@ -88,14 +89,14 @@ class _Tallies:
     def end_line(self, source: str, records: int, status: str, error: str | None) -> str:
         elapsed = self.elapsed(source)
         searches = len(self.start(source).searches)
-        if status == "failed" and not records:
+        if status == SourceOutcome.FAILED and not records:
             why = f": {for_people(error)}" if error else ""
             return f"  {source}: failed after {elapsed:.1f} s{why}"
         line = (f"  {source}: {status}, {records:,} records in {elapsed:.1f} s "
                 f"({records / elapsed:.1f}/s)")
         if searches:
             line += f", {searches} search{'es' if searches != 1 else ''}"
-        if error and status != "done":
+        if error and status != SourceOutcome.DONE:
             line += f": {for_people(error)}"
         return line
 
@@ -116,7 +117,7 @@ class LineProgress:
 
         return on_progress
 
-    def finished(self, source: str, records: int, status: str, error: str | None) -> None:
+    def finished(self, source: str, records: int, status: SourceOutcome, error: str | None) -> None:
         print(self.tallies.end_line(source, records, status, error), file=self.stream,
               flush=True)
 
@@ -164,7 +165,7 @@ class LiveProgress:
 
         return on_progress
 
-    def finished(self, source: str, records: int, status: str, error: str | None) -> None:
+    def finished(self, source: str, records: int, status: SourceOutcome, error: str | None) -> None:
         line = self.tallies.end_line(source, records, status, error)
         self.tallies.start(source).final = line
 
