@@ -139,7 +139,15 @@ def parse(body: bytes) -> list[SourceRecord]:
 
 
 class EuropePmcClient:
-    """Requests to the Europe PMC REST search."""
+    """Requests to the Europe PMC REST search. A client for another use of the same search
+    (the full-text source) overrides ``source`` and ``record_of``, how a result becomes a
+    record."""
+
+    source = NAME
+
+    @staticmethod
+    def record_of(raw: dict[str, Any]) -> SourceRecord:
+        return to_record(raw)
 
     def __init__(self, client: httpx.Client, http: HttpSource, *, base_url: str = BASE_URL,
                  page_size: int = PAGE_SIZE) -> None:
@@ -154,7 +162,7 @@ class EuropePmcClient:
                 "query": query, "resultType": "core", "format": "json",
                 "pageSize": self.page_size, "cursorMark": cursor or "*"})
             records = map_records((data.get("resultList") or {}).get("result") or [],
-                                  to_record, source=NAME)
+                                  self.record_of, source=self.source)
             nxt = data.get("nextCursorMark")
             return Page(records, hits_reported=data.get("hitCount"),
                         next_token=None if not nxt or nxt == cursor else nxt)

@@ -22,7 +22,6 @@ Profile options (``[sources.europepmc-fulltext]``): ``page_size`` (default 100),
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -34,13 +33,10 @@ from litrev.extract.http import HttpSource
 from litrev.extract.records import Excerpt, SourceRecord, Work
 from litrev.extract.sources import (
     HarvestContext,
-    Page,
     SearchResult,
     collect,
     europepmc,
-    map_records,
     mark_seeds,
-    paginate,
 )
 from litrev.vocabulary import ExcerptKind, SearchStatus
 
@@ -122,15 +118,14 @@ def to_record(raw: dict[str, Any]) -> SourceRecord:
                           "isOpenAccess": raw.get("isOpenAccess")})
 
 
-class EuropePmcFullTextClient:
+class EuropePmcFullTextClient(europepmc.EuropePmcClient):
     """Requests to Europe PMC: seed lookup, citing works, full texts."""
 
-    def __init__(self, client: httpx.Client, http: HttpSource, *, base_url: str = BASE_URL,
-                 page_size: int = PAGE_SIZE) -> None:
-        self.client = client
-        self.http = http
-        self.base_url = base_url.rstrip("/")
-        self.page_size = page_size
+    source = NAME
+
+    @staticmethod
+    def record_of(raw: dict[str, Any]) -> SourceRecord:
+        return to_record(raw)
 
     def article_by_doi(self, doi: str) -> dict[str, Any] | None:
         """The Europe PMC record of a DOI, or ``None`` when Europe PMC does not know it."""
@@ -138,24 +133,6 @@ class EuropePmcFullTextClient:
             "query": f'DOI:"{doi}"', "resultType": "core", "format": "json", "pageSize": 1})
         results = (data.get("resultList") or {}).get("result") or []
         return results[0] if results else None
-
-    def iter_pages(self, query: str, *, max_records: int) -> Iterator[Page]:
-        def fetch(cursor: str | None) -> Page:
-            data = self.http.get_json(f"{self.base_url}/search", params={
-                "query": query, "resultType": "core", "format": "json",
-                "pageSize": self.page_size, "cursorMark": cursor or "*"})
-            records = map_records((data.get("resultList") or {}).get("result") or [],
-                                  to_record, source=NAME)
-            nxt = data.get("nextCursorMark")
-            return Page(records, hits_reported=data.get("hitCount"),
-                        next_token=None if not nxt or nxt == cursor else nxt)
-
-        return paginate(fetch, "*", max_records=max_records)
-
-    def iter_records(self, query: str, *, max_records: int) -> Iterator[SourceRecord]:
-        """Citing works of one ``CITES:`` query, page by page, at most ``max_records``."""
-        for page in self.iter_pages(query, max_records=max_records):
-            yield from page.records
 
     def full_text_url(self, pmcid: str) -> str:
         return f"{self.base_url}/{pmcid}/fullTextXML"
