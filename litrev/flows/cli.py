@@ -79,8 +79,6 @@ def cmd_init(args, ctx: Context) -> int:
     else:
         profile_path.parent.mkdir(parents=True, exist_ok=True)
         profile_path.write_text(STARTER_PROFILE, encoding="utf-8")
-        # The starter profile's files source reads this folder; an empty one is a quiet source.
-        (profile_path.parent / "imports").mkdir(exist_ok=True)
         print(f"wrote the starter profile {profile_path}: edit it for your review")
     db = ctx.db_path if (args.db or os.environ.get("LITREV_DB")) else \
         Context(None, str(profile_path)).db_path
