@@ -4,7 +4,7 @@ Why: a test that kills a process "at some moment" races the clock and proves not
 ``LITREV_FAULT_PAUSE=<stage>:<marker file>`` in its environment, the process that reaches
 ``<stage>`` writes the marker file and sleeps, and the test kills it then, exactly there::
 
-    LITREV_FAULT_PAUSE=snapshot:/tmp/at-snapshot litrev harvest   # test waits for the file
+    LITREV_FAULT_PAUSE=snapshot:at-snapshot.marker litrev harvest   # test waits for the file
 
 Stages: ``merged`` (the harvest's batch merged, not committed), ``committed`` (committed, not
 checkpointed), ``snapshot`` (the snapshot's temporary copy written, not yet renamed),
