@@ -368,18 +368,21 @@ def test_exit_codes_say_what_failed():
     from dataclasses import replace
 
     from litrev.flows.cli_harvest import exit_code
-    from litrev.flows.harvest_summary import HarvestSummary, SourceRow
+    from litrev.flows.coding import CodingRun
+    from litrev.flows.harvest_summary import HarvestSummary, SourceRow, StepFailed
 
     ok = HarvestSummary(
         run_id="r", status="succeeded", review="t", trigger="cli", database="d",
         started_at="", finished_at="", sources=[SourceRow("crossref"), SourceRow("files")],
         languages={}, new_excerpts=0, works_total=0, excerpts_total=0, watermarks_saved=0,
-        translation={"by_status": {"machine": 3}}, coding={"coded": 12})
+        translation=None, coding=CodingRun(
+            codebook="c", codebook_version="1", codebook_changed=False, target_language="en",
+            coded=12, matches=3, languages_without_terms=[], themes={}, index={}))
     assert exit_code(ok) == 0
     assert exit_code(replace(ok, sources=[SourceRow("files"),
                                           SourceRow("crossref", status="failed")])) == 3
     assert exit_code(replace(ok, sources=[SourceRow("openalex", status="stopped")])) == 3
-    assert exit_code(replace(ok, coding={"error": "StoreError: ..."})) == 4
+    assert exit_code(replace(ok, coding=StepFailed("StoreError: ..."))) == 4
 
 
 def test_stored_titles_and_excerpts_are_not_detected_again(tmp_path, monkeypatch):

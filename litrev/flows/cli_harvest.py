@@ -221,29 +221,19 @@ def print_summary(summary: HarvestSummary, *, json_out: bool = False, table: boo
         info = getattr(summary, step)
         if step in errors:
             print(f"{step} failed: {errors[step]}")
-        elif step == "translation" and _get(info, "texts"):
-            by_status = _get(info, "by_status") or {}
-            shown = ", ".join(f"{k} {v}" for k, v in by_status.items())
-            print(f"translation: {_get(info, 'texts')} texts, provider {_get(info, 'provider')}"
+        elif step == "translation" and getattr(info, "texts", 0):
+            shown = ", ".join(f"{k} {v}" for k, v in info.by_status.items())
+            print(f"translation: {info.texts} texts, provider {info.provider}"
                   + (f": {shown}" if shown else ""))
-        elif step == "coding" and _get(info, "coded") is not None:
-            themes = _get(info, "themes") or {}
-            found = sorted(((n, t) for t, n in themes.items() if n), reverse=True)[:3]
-            print(f"coded: {_get(info, 'coded')} excerpts, {_get(info, 'matches') or 0} theme "
-                  "matches" + (f" (top: {', '.join(f'{t} {n}' for n, t in found)})"
-                               if found else ""))
+        elif step == "coding" and getattr(info, "coded", None) is not None:
+            found = sorted(((n, t) for t, n in info.themes.items() if n), reverse=True)[:3]
+            print(f"coded: {info.coded} excerpts, {info.matches} theme matches"
+                  + (f" (top: {', '.join(f'{t} {n}' for n, t in found)})" if found else ""))
     if summary.failed_sources:
         print(f"failed: {', '.join(summary.failed_sources)}; what the others harvested is "
               "stored; run `litrev harvest` again later (see `litrev prisma --format markdown`)")
     if summary.log_path:
         print(f"log: {shown_path(Path(summary.log_path))}")
-
-
-def _get(result: object, key: str) -> object:
-    """A field of a step's result, as stored in the run summary (a dict) or as returned."""
-    if isinstance(result, dict):
-        return result.get(key)
-    return getattr(result, key, None)
 
 
 # --- prisma -------------------------------------------------------------------------------------

@@ -55,13 +55,17 @@ class WrittenBatch:
     watermarks: int
 
 
+@dataclass(frozen=True)
+class StepFailed:
+    """A translation or coding step that raised: the run goes on and what it loaded stays; the
+    step's result is this instead of its run (``TranslationRun``, ``CodingRun``)."""
+
+    error: str
+
+
 def step_error(result: Any) -> str | None:
-    """The error of a translation or coding step's result (a dict or a dataclass), if any."""
-    if result is None:
-        return None
-    if isinstance(result, dict):
-        return result.get("error")
-    return getattr(result, "error", None)
+    """The error of a translation or coding step's result, if it failed."""
+    return result.error if isinstance(result, StepFailed) else None
 
 
 def _plain(value: Any) -> Any:

@@ -20,7 +20,7 @@ from prefect import task
 from prefect.cache_policies import NONE as NO_CACHE
 
 from litrev.faults import pause_at
-from litrev.flows.harvest_summary import WrittenBatch
+from litrev.flows.harvest_summary import StepFailed, WrittenBatch
 from litrev.vocabulary import SearchStatus, SourceOutcome
 
 log = logging.getLogger("litrev.harvest")
@@ -191,11 +191,11 @@ def write_batch(db: Path, run_id: str, results: list[Any], batch: Any) -> Writte
     return WrittenBatch(entries=entries, counts=counts, load=loaded, watermarks=watermarks)
 
 
-def _step_failed(step: str, exc: Exception) -> dict[str, str]:
+def _step_failed(step: str, exc: Exception) -> StepFailed:
     """One log line (no traceback) and the error for the summary; the run goes on."""
     error = f"{type(exc).__name__}: {exc}".splitlines()[0]
     log.error("%s failed: %s", step, error)
-    return {"error": error}
+    return StepFailed(error)
 
 
 @task(name="translate", cache_policy=NO_CACHE)
