@@ -1,20 +1,24 @@
 """Europe PMC full texts: citation statements of our own, from the open-access works citing a seed.
 
-For each seed DOI: the seed's Europe PMC id (``DOI:"..."``), the open-access works citing it
-(``CITES:<id>_<source> AND OPEN_ACCESS:y``, cursor-paged, ``resultType=core``), and for each of
-them with a PMCID its JATS full text (``/{PMCID}/fullTextXML``), read by :mod:`litrev.extract.jats`
-into ``citation_statement`` excerpts: the sentence, its section path and kind, neighbouring
-sentences, marked and clean text; stance stays empty (no stance model).
+For each seed DOI: the seed's Europe PMC record (``DOI:"..."``), the works citing it with a
+PMCID as each *finder* lists them (Europe PMC ``CITES:<id>_<source> AND OPEN_ACCESS:y``, OpenAlex
+``cites:<W id>,is_oa:true``, Semantic Scholar's ``/citations``), each finder its own search in
+the ledger and its own :class:`HttpSource` (a finder that fails leaves the others going), the
+PMCIDs merged so each JATS full text (``/{PMCID}/fullTextXML``) is fetched once and read by
+:mod:`litrev.extract.jats` into ``citation_statement`` excerpts: the sentence, its section path
+and kind, neighbouring sentences, marked and clean text; stance stays empty (no stance model).
 
 Incremental: each full text read is one search of its own in the ledger (``query_key``
 ``fulltext:<PMCID>``, 1 hit, 1 record: the citing work with its statements) whose watermark is
 the day it was read, so a later run skips it; a full
 text that failed is asked for again. A full text Europe PMC does not have (404) is recorded with
-0 hits and not asked for again. The list of citing works is asked for on every run (it is one
-cheap query per seed and brings new citers).
+0 hits and not asked for again. The lists of citing works are asked for on every run (one cheap
+query per seed and finder; it brings new citers).
 
-Profile options (``[sources.europepmc-fulltext]``): ``page_size`` (default 100),
-``base_url``. ``max_records`` caps the citing works per seed, and so the full texts per run.
+Profile options (``[sources.europepmc-fulltext]``): ``finders`` (default all three of
+:data:`FINDERS`), ``page_size`` (default 100), ``base_url`` (Europe PMC's),
+``openalex_base_url``, ``semanticscholar_base_url``. ``max_records`` caps the citing works
+per seed and finder, and so the full texts per run.
 
     $ litrev parse europepmc-fulltext PMC3166277.xml --cites 10.1534/genetics.108.098624
 """
