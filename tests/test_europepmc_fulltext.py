@@ -332,3 +332,18 @@ def test_an_unknown_finder_is_a_profile_error_that_names_the_choices(tmp_path):
     with pytest.raises(Exception, match="use one or more of europepmc, openalex, "
                                         "semanticscholar"):
         source_module(NAME).harvest(HarvestContext(profile=prof, settings=prof.sources[NAME]))
+
+
+def test_a_citing_work_cut_by_max_records_is_not_read(tmp_path):
+    """The cap counts a finder's citing works; a PMCID past it waits for a larger cap."""
+    with LoopbackServer(all_finders_route) as server:
+        prof = profile(server.url, tmp_path, finders=("openalex",),
+                       openalex_url=server.url + "/openalex")
+        settings = replace(prof.sources[NAME], max_records=2)
+        with httpx.Client(timeout=10) as client:
+            results = run_source(NAME, HarvestContext(profile=prof, settings=settings,
+                                                      client=client))
+        assert full_text_requests(server) == []
+    (found,) = results
+    assert (found.status, found.hits_reported, len(found.records)) == (
+        SearchStatus.SUCCEEDED, 3, 2)

@@ -244,11 +244,19 @@ def _failed(result: SearchResult, exc: SourceError, http: HttpSource) -> SearchR
     return result
 
 
-def _citing(record: SourceRecord, seed: Work, pmcid: str | None, finder: str) -> SourceRecord:
+def _citing(record: SourceRecord, seed: Work, pmcid: str | None, finder: str, *,
+            open_access: bool) -> SourceRecord:
     """A finder's citing work as this source's record: linked to the seed, with its PMCID."""
     return replace(record, source=NAME, related=(seed,),
                    citations=((record.work.work_id, seed.work_id),),
-                   extra={**record.extra, "pmcid": pmcid, "finder": finder})
+                   extra={**record.extra, "pmcid": pmcid, "finder": finder,
+                          "open_access": open_access})
+
+
+def _readable(result: SearchResult) -> list[str]:
+    """The PMCIDs of the open-access citing works a finder's search kept (after the cap)."""
+    return [r.extra["pmcid"] for r in result.records
+            if r.extra.get("pmcid") and r.extra.get("open_access")]
 
 
 def _europepmc_finder(ctx: HarvestContext, client: EuropePmcFullTextClient, doi: str,
@@ -262,11 +270,10 @@ def _europepmc_finder(ctx: HarvestContext, client: EuropePmcFullTextClient, doi:
                               "query": query, "resultType": "core", "format": "json"})))
     collect(result, client.iter_pages(query, max_records=ctx.max_records), ctx=ctx,
             watermark=ctx.today())
-    result.records = [_citing(r, seed, r.extra.get("pmcid"), "europepmc")
+    result.records = [_citing(r, seed, r.extra.get("pmcid"), "europepmc",
+                              open_access=r.extra.get("isOpenAccess") == "Y")
                       for r in result.records]
-    pmcids = [r.extra["pmcid"] for r in result.records
-              if r.extra.get("pmcid") and r.extra.get("isOpenAccess") == "Y"]
-    return result, pmcids
+    return result, _readable(result)
 
 
 def _openalex_finder(ctx: HarvestContext, client: openalex.OpenAlexClient, doi: str,
@@ -288,23 +295,20 @@ def _openalex_finder(ctx: HarvestContext, client: openalex.OpenAlexClient, doi: 
     result.query = client.query_text(params)
     result.filters = params["filter"]
     result.query_url = str(httpx.URL(f"{client.base_url}/works", params=params))
-    pmcids: list[str] = []
 
     def fetch(cursor: str | None) -> Page:
         data = client.page(params, cursor)
-        records: list[SourceRecord] = []
-        for raw in data.get("results") or []:
-            pmcid = pmcid_of((raw.get("ids") or {}).get("pmcid"))
-            records.append(_citing(openalex.to_record(raw), seed, pmcid, "openalex"))
-            if pmcid:
-                pmcids.append(pmcid)
+        records = [_citing(openalex.to_record(raw), seed,
+                           pmcid_of((raw.get("ids") or {}).get("pmcid")), "openalex",
+                           open_access=bool((raw.get("open_access") or {}).get("is_oa", True)))
+                   for raw in data.get("results") or []]
         meta = data.get("meta") or {}
         return Page(records, hits_reported=meta.get("count"),
                     next_token=meta.get("next_cursor"))
 
     collect(result, paginate(fetch, "*", max_records=ctx.max_records), ctx=ctx,
             watermark=ctx.today(), secrets=client.http.policy.secrets)
-    return result, pmcids
+    return result, _readable(result)
 
 
 def _semanticscholar_finder(ctx: HarvestContext, client: semanticscholar.SemanticScholarClient,
@@ -318,7 +322,6 @@ def _semanticscholar_finder(ctx: HarvestContext, client: semanticscholar.Semanti
                           filters="isOpenAccess, externalIds.PubMedCentral",
                           query_url=f"{client.base_url}/{query}")
     url = f"{client.base_url}/paper/DOI:{doi}/citations"
-    pmcids: list[str] = []
 
     def fetch(offset: str | None) -> Page:
         response = client.http.get(url, params={"fields": S2_CITATION_FIELDS,
@@ -329,20 +332,17 @@ def _semanticscholar_finder(ctx: HarvestContext, client: semanticscholar.Semanti
             result.error = f"Semantic Scholar does not know the seed DOI {doi}"
             return Page([], hits_reported=0)
         data = decode_json(response, source=NAME, shown=url)
-        records: list[SourceRecord] = []
-        for edge in data.get("data") or []:
-            paper = edge.get("citingPaper") or {}
-            pmcid = pmcid_of((paper.get("externalIds") or {}).get("PubMedCentral"))
-            records.append(_citing(semanticscholar.to_record(paper), seed, pmcid,
-                                   "semanticscholar"))
-            if pmcid and paper.get("isOpenAccess"):
-                pmcids.append(pmcid)
+        papers = [edge.get("citingPaper") or {} for edge in data.get("data") or []]
+        records = [_citing(semanticscholar.to_record(paper), seed,
+                           pmcid_of((paper.get("externalIds") or {}).get("PubMedCentral")),
+                           "semanticscholar", open_access=bool(paper.get("isOpenAccess")))
+                   for paper in papers]
         nxt = data.get("next")
         return Page(records, next_token=str(nxt) if nxt is not None else None)
 
     collect(result, paginate(fetch, "0", max_records=ctx.max_records), ctx=ctx,
             watermark=ctx.today(), secrets=client.http.policy.secrets)
-    return result, pmcids
+    return result, _readable(result)
 
 
 def _harvest_seed(ctx: HarvestContext, clients: _Clients, finders: tuple[str, ...],
