@@ -327,11 +327,12 @@ def test_a_finder_whose_host_is_unreachable_fails_and_the_others_go_on(tmp_path)
     assert len(stored_statement_origins(db)) == 8
 
 
-def test_an_unknown_finder_is_a_profile_error_that_names_the_choices(tmp_path):
+def test_an_unknown_finder_fails_the_source_with_a_line_naming_the_choices(tmp_path):
     prof = profile("http://127.0.0.1:9", tmp_path, finders=("crossref",))
-    with pytest.raises(Exception, match="use one or more of europepmc, openalex, "
-                                        "semanticscholar"):
-        source_module(NAME).harvest(HarvestContext(profile=prof, settings=prof.sources[NAME]))
+    (result,) = run_source(NAME, HarvestContext(profile=prof, settings=prof.sources[NAME]))
+    assert result.status == SearchStatus.FAILED
+    assert result.error == (f"[sources.{NAME}] finders = ['crossref']: use one or more of "
+                            "europepmc, openalex, semanticscholar")
 
 
 def test_a_citing_work_cut_by_max_records_is_not_read(tmp_path):

@@ -34,7 +34,7 @@ from typing import Any
 import httpx
 
 from litrev.extract import jats
-from litrev.extract.errors import HostUnreachable, ParseError, ProfileError, SourceError
+from litrev.extract.errors import HostUnreachable, ParseError, SourceError, SourceFailed
 from litrev.extract.http import HttpSource, decode_json
 from litrev.extract.profile import DEFAULT_RATE_PER_SECOND
 from litrev.extract.records import Excerpt, SourceRecord, Work
@@ -174,13 +174,17 @@ def pmcid_of(value: object) -> str | None:
 
 
 def finders_of(ctx: HarvestContext) -> tuple[str, ...]:
-    """The profile's ``finders`` option, checked: which services list the citing works."""
+    """The profile's ``finders`` option, checked: which services list the citing works.
+
+    A wrong name fails this source's run (one failed search with the line below), not the
+    harvest of the other sources.
+    """
     chosen = ctx.option("finders", list(FINDERS))
     if isinstance(chosen, str):
         chosen = [chosen]
     unknown = [f for f in chosen if f not in FINDERS]
     if unknown or not chosen:
-        raise ProfileError(f"[sources.{NAME}] finders = {chosen!r}: use one or more of "
+        raise SourceFailed(f"[sources.{NAME}] finders = {chosen!r}: use one or more of "
                            f"{', '.join(FINDERS)}")
     return tuple(f for f in FINDERS if f in chosen)
 
