@@ -35,6 +35,7 @@ DOCTEST_MODULES = [
     "litrev.extract.normalize",
     "litrev.extract.records",
     "litrev.extract.sources._text",
+    "litrev.extract.sources.europepmc_fulltext",
     "litrev.extract.sources.openalex",
     "litrev.extract.stemming",
     "litrev.extract.themes",

@@ -8,19 +8,23 @@ the real JATS files of tests/fixtures/jats as ``/{PMCID}/fullTextXML``.
 
 from __future__ import annotations
 
+import socket
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from litrev.extract.profile import Profile, load_profile
 from litrev.extract.sources import HarvestContext, run_source, source_module
+from litrev.flows.harvest_tasks import ledger_entries
 from litrev.store.db import read_session, write_session
 from litrev.store.errors import DatabaseMissing
+from litrev.store.ledger import classify_searches, open_run, record_searches
 from litrev.store.load import load_batch, records_to_batch
 from litrev.store.state import load_state, save_watermarks
-from litrev.vocabulary import SearchStatus
+from litrev.vocabulary import SearchStatus, Trigger
 from tests.loopback import LoopbackServer, Reply, Request
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -50,19 +54,25 @@ def europepmc_route(request: Request) -> Reply:
     return Reply(404, b"", {"Content-Type": "text/plain"})
 
 
-def profile(base_url: str, folder: Path) -> Profile:
+def profile(base_url: str, folder: Path, *, finders: tuple[str, ...] = ("europepmc",),
+            openalex_url: str | None = None, s2_url: str | None = None) -> Profile:
     path = folder / "review.toml"
+    extra = [f'finders = [{", ".join(repr(f).replace(chr(39), chr(34)) for f in finders)}]']
+    if openalex_url:
+        extra.append(f'openalex_base_url = "{openalex_url}"')
+    if s2_url:
+        extra.append(f'semanticscholar_base_url = "{s2_url}"')
     path.write_text("\n".join([
         "[review]", 'name = "Full text test"', 'target_language = "en"',
         'contact_email = "test@example.org"', 'database = "review.duckdb"', "",
         "[seeds]", f'dois = ["{SEED_DOI}"]', "",
         f"[sources.{NAME}]", f'base_url = "{base_url}"', "rate_per_second = 0",
-        "max_attempts = 1", ""]), encoding="utf-8")
+        "max_attempts = 1", *extra, ""]), encoding="utf-8")
     return load_profile(path)
 
 
-def harvest_once(server: LoopbackServer, db: Path) -> list:
-    prof = profile(server.url, db.parent)
+def harvest_once(server: LoopbackServer, db: Path, **finders: Any) -> list:
+    prof = profile(server.url, db.parent, **finders)
     try:
         with read_session(db) as con:
             state = load_state(con, NAME)
@@ -72,10 +82,16 @@ def harvest_once(server: LoopbackServer, db: Path) -> list:
         ctx = HarvestContext(profile=prof, settings=prof.sources[NAME], client=client,
                              state=state)
         results = run_source(NAME, ctx)
+    run_id = f"r{len(server.requests)}"
+    batch = records_to_batch(r for result in results for r in result.records)
+    entries = ledger_entries(results)
     with write_session(db) as con:
-        load_batch(con, records_to_batch(r for result in results for r in result.records),
-                   run_id=f"r{len(server.requests)}")
-        save_watermarks(con, results, run_id="r")
+        open_run(con, run_id=run_id, review_name=prof.name, trigger=Trigger.CLI)
+        counts = classify_searches(con, entries, batch.works)
+        load_batch(con, batch, run_id=run_id)
+        save_watermarks(con, [r for r in results if r.status == SearchStatus.SUCCEEDED],
+                        run_id=run_id)
+        record_searches(con, run_id, entries, counts)
     return results
 
 
@@ -212,3 +228,123 @@ def test_a_quota_stops_the_run_and_says_what_was_not_asked(tmp_path, caplog):
     assert "2 full texts citing 10.1534/genetics.108.098624 are left for the next run" \
         in caplog.text
     assert not db.exists()
+
+
+# --- OpenAlex and Semantic Scholar as further finders of citing works ------------------------
+# Their answers are real recorded bodies with one record pointed at the J05 full text
+# (tests/fixtures/europepmc_fulltext/PROVENANCE.md); Europe PMC serves the full texts.
+OPENALEX_SEED_ID = "W2785752813"
+
+
+def all_finders_route(request: Request) -> Reply:
+    """Europe PMC at ``/``, OpenAlex under ``/openalex``, Semantic Scholar under ``/s2``."""
+    def file(name: str) -> Reply:
+        return Reply(200, (FIXTURES / "europepmc_fulltext" / name).read_bytes(),
+                     {"Content-Type": "application/json"})
+
+    if request.path == f"/openalex/works/doi:{SEED_DOI}":
+        return file("openalex_seed_by_doi.json")
+    if request.path == "/openalex/works":
+        assert request.query["filter"] == f"cites:{OPENALEX_SEED_ID},is_oa:true"
+        return file("openalex_cites_oa_page.json")
+    if request.path == f"/s2/paper/DOI:{SEED_DOI}/citations":
+        assert request.query["fields"] == "externalIds,isOpenAccess,title,year"
+        return file("s2_citations_page.json")
+    return europepmc_route(request)
+
+
+def stored_statement_origins(db: Path) -> list[str]:
+    with read_session(db) as con:
+        return [row[0] for row in con.execute(
+            "SELECT origin FROM excerpts WHERE kind = 'citation_statement' ORDER BY origin"
+        ).fetchall()]
+
+
+@pytest.mark.parametrize("finder", ["openalex", "semanticscholar"])
+def test_a_citing_work_found_only_by_one_finder_has_its_statements_stored(tmp_path, finder):
+    db = tmp_path / "review.duckdb"
+    with LoopbackServer(all_finders_route) as server:
+        results = harvest_once(server, db, finders=(finder,),
+                               openalex_url=server.url + "/openalex", s2_url=server.url + "/s2")
+        assert full_text_requests(server) == ["/PMC3166277/fullTextXML"]
+    keys = {"openalex": f"openalex-cites:{SEED_DOI}", "semanticscholar":
+            f"s2-citations:{SEED_DOI}"}
+    assert [(r.query_key, r.status) for r in results] == [
+        (keys[finder], SearchStatus.SUCCEEDED), ("fulltext:PMC3166277", SearchStatus.SUCCEEDED)]
+    assert results[1].filters.endswith(f"listed by {finder}")
+    origins = stored_statement_origins(db)
+    assert len(origins) == 8
+    assert "PMC3166277#bibr-58" in origins
+    with read_session(db) as con:
+        edge = con.execute("SELECT count(*) FROM citations WHERE citing_work_id = $c AND "
+                           "cited_work_id = $s", {"c": "doi:10.1186/1471-2180-11-174",
+                                                  "s": f"doi:{SEED_DOI}"}).fetchone()
+    assert edge == (1,)
+
+
+def test_a_citing_work_listed_by_every_finder_is_fetched_once(tmp_path):
+    db = tmp_path / "review.duckdb"
+    with LoopbackServer(all_finders_route) as server:
+        results = harvest_once(server, db, finders=("europepmc", "openalex", "semanticscholar"),
+                               openalex_url=server.url + "/openalex", s2_url=server.url + "/s2")
+        assert sorted(full_text_requests(server)) == [
+            "/PMC12120539/fullTextXML", "/PMC13248948/fullTextXML", "/PMC3166277/fullTextXML"]
+    assert [(r.query_key, r.status, r.hits_reported) for r in results] == [
+        (f"cites:{SEED_DOI}", SearchStatus.SUCCEEDED, 3),
+        (f"openalex-cites:{SEED_DOI}", SearchStatus.SUCCEEDED, 3),
+        (f"s2-citations:{SEED_DOI}", SearchStatus.SUCCEEDED, None),
+        ("fulltext:PMC3166277", SearchStatus.SUCCEEDED, 1),
+        ("fulltext:PMC13248948", SearchStatus.SUCCEEDED, 1),
+        ("fulltext:PMC12120539", SearchStatus.SUCCEEDED, 0)]
+    assert [len(r.records) for r in results[:3]] == [3, 3, 1]  # each finder's own count
+    assert results[3].filters.endswith("listed by europepmc, openalex, semanticscholar")
+    assert len(stored_statement_origins(db)) == 8
+
+
+def test_a_finder_whose_host_is_unreachable_fails_and_the_others_go_on(tmp_path):
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    db = tmp_path / "review.duckdb"
+    with LoopbackServer(all_finders_route) as server:
+        results = harvest_once(server, db, finders=("openalex", "semanticscholar"),
+                               openalex_url=dead, s2_url=server.url + "/s2")
+        assert full_text_requests(server) == ["/PMC3166277/fullTextXML"]
+    failed, found, read = results
+    assert (failed.query_key, failed.status, failed.unreachable) == (
+        f"openalex-cites:{SEED_DOI}", SearchStatus.FAILED, True)
+    assert failed.watermark is None
+    assert (found.query_key, found.status) == (f"s2-citations:{SEED_DOI}",
+                                               SearchStatus.SUCCEEDED)
+    assert read.status == SearchStatus.SUCCEEDED and len(read.records[0].excerpts) == 8
+    with read_session(db) as con:
+        ledger = con.execute("SELECT query_key, status, error FROM search_log "
+                             "ORDER BY query_key").fetchall()
+    assert [row[:2] for row in ledger] == [
+        ("fulltext:PMC3166277", "succeeded"), (f"openalex-cites:{SEED_DOI}", "failed"),
+        (f"s2-citations:{SEED_DOI}", "succeeded")]
+    assert "connection refused" in ledger[1][2]
+    assert len(stored_statement_origins(db)) == 8
+
+
+def test_an_unknown_finder_fails_the_source_with_a_line_naming_the_choices(tmp_path):
+    prof = profile("http://127.0.0.1:9", tmp_path, finders=("crossref",))
+    (result,) = run_source(NAME, HarvestContext(profile=prof, settings=prof.sources[NAME]))
+    assert result.status == SearchStatus.FAILED
+    assert result.error == (f"[sources.{NAME}] finders = ['crossref']: use one or more of "
+                            "europepmc, openalex, semanticscholar")
+
+
+def test_a_citing_work_cut_by_max_records_is_not_read(tmp_path):
+    """The cap counts a finder's citing works; a PMCID past it waits for a larger cap."""
+    with LoopbackServer(all_finders_route) as server:
+        prof = profile(server.url, tmp_path, finders=("openalex",),
+                       openalex_url=server.url + "/openalex")
+        settings = replace(prof.sources[NAME], max_records=2)
+        with httpx.Client(timeout=10) as client:
+            results = run_source(NAME, HarvestContext(profile=prof, settings=settings,
+                                                      client=client))
+        assert full_text_requests(server) == []
+    (found,) = results
+    assert (found.status, found.hits_reported, len(found.records)) == (
+        SearchStatus.SUCCEEDED, 3, 2)

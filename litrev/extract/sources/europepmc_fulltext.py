@@ -1,42 +1,54 @@
 """Europe PMC full texts: citation statements of our own, from the open-access works citing a seed.
 
-For each seed DOI: the seed's Europe PMC id (``DOI:"..."``), the open-access works citing it
-(``CITES:<id>_<source> AND OPEN_ACCESS:y``, cursor-paged, ``resultType=core``), and for each of
-them with a PMCID its JATS full text (``/{PMCID}/fullTextXML``), read by :mod:`litrev.extract.jats`
-into ``citation_statement`` excerpts: the sentence, its section path and kind, neighbouring
-sentences, marked and clean text; stance stays empty (no stance model).
+For each seed DOI: the seed's Europe PMC record (``DOI:"..."``), the works citing it with a
+PMCID as each *finder* lists them (Europe PMC ``CITES:<id>_<source> AND OPEN_ACCESS:y``, OpenAlex
+``cites:<W id>,is_oa:true``, Semantic Scholar's ``/citations``), each finder its own search in
+the ledger and its own :class:`HttpSource` (a finder that fails leaves the others going), the
+PMCIDs merged so each JATS full text (``/{PMCID}/fullTextXML``) is fetched once and read by
+:mod:`litrev.extract.jats` into ``citation_statement`` excerpts: the sentence, its section path
+and kind, neighbouring sentences, marked and clean text; stance stays empty (no stance model).
 
 Incremental: each full text read is one search of its own in the ledger (``query_key``
 ``fulltext:<PMCID>``, 1 hit, 1 record: the citing work with its statements) whose watermark is
 the day it was read, so a later run skips it; a full
 text that failed is asked for again. A full text Europe PMC does not have (404) is recorded with
-0 hits and not asked for again. The list of citing works is asked for on every run (it is one
-cheap query per seed and brings new citers).
+0 hits and not asked for again. The lists of citing works are asked for on every run (one cheap
+query per seed and finder; it brings new citers).
 
-Profile options (``[sources.europepmc-fulltext]``): ``page_size`` (default 100),
-``base_url``. ``max_records`` caps the citing works per seed, and so the full texts per run.
+Profile options (``[sources.europepmc-fulltext]``): ``finders`` (default all three of
+:data:`FINDERS`), ``page_size`` (default 100), ``base_url`` (Europe PMC's),
+``openalex_base_url``, ``semanticscholar_base_url``. ``max_records`` caps the citing works
+per seed and finder, and so the full texts per run.
 
     $ litrev parse europepmc-fulltext PMC3166277.xml --cites 10.1534/genetics.108.098624
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from dataclasses import replace
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 
 from litrev.extract import jats
-from litrev.extract.errors import ParseError, QuotaExhausted, SourceError
-from litrev.extract.http import HttpSource
+from litrev.extract.errors import HostUnreachable, ParseError, SourceError, SourceFailed
+from litrev.extract.http import HttpSource, decode_json
+from litrev.extract.profile import DEFAULT_RATE_PER_SECOND
 from litrev.extract.records import Excerpt, SourceRecord, Work
 from litrev.extract.sources import (
     HarvestContext,
+    Page,
     SearchResult,
     collect,
     europepmc,
+    failure_status,
     mark_seeds,
+    openalex,
+    paginate,
+    semanticscholar,
 )
 from litrev.vocabulary import ExcerptKind, SearchStatus
 
@@ -143,12 +155,78 @@ class EuropePmcFullTextClient(europepmc.EuropePmcClient):
         return None if response.status_code == 404 else response.content
 
 
+FINDERS = ("europepmc", "openalex", "semanticscholar")
+S2_CITATION_FIELDS = "externalIds,isOpenAccess,title,year"
+
+
+def pmcid_of(value: object) -> str | None:
+    """A PMCID as Europe PMC's full-text endpoint takes it, from any finder's spelling.
+
+    >>> pmcid_of("https://www.ncbi.nlm.nih.gov/pmc/articles/PMC1234567")
+    'PMC1234567'
+    >>> pmcid_of("1234567"), pmcid_of("pmc1234567"), pmcid_of(None)
+    ('PMC1234567', 'PMC1234567', None)
+    """
+    if value is None:
+        return None
+    match = re.search(r"(?i)(?:PMC)?(\d+)/?$", str(value).strip())
+    return f"PMC{match.group(1)}" if match else None
+
+
+def finders_of(ctx: HarvestContext) -> tuple[str, ...]:
+    """The profile's ``finders`` option, checked: which services list the citing works.
+
+    A wrong name fails this source's run (one failed search with the line below), not the
+    harvest of the other sources.
+    """
+    chosen = ctx.option("finders", list(FINDERS))
+    if isinstance(chosen, str):
+        chosen = [chosen]
+    unknown = [f for f in chosen if f not in FINDERS]
+    if unknown or not chosen:
+        raise SourceFailed(f"[sources.{NAME}] finders = {chosen!r}: use one or more of "
+                           f"{', '.join(FINDERS)}")
+    return tuple(f for f in FINDERS if f in chosen)
+
+
+@dataclass
+class _Clients:
+    """One client per finder, each with its own :class:`HttpSource` (a quota one finder
+    meets stops that finder only); the full texts go through Europe PMC's."""
+
+    europepmc: EuropePmcFullTextClient
+    openalex: openalex.OpenAlexClient | None
+    semanticscholar: semanticscholar.SemanticScholarClient | None
+
+
 def harvest(ctx: HarvestContext) -> list[SearchResult]:
     """For each seed DOI: its open-access citing works and their statements about it."""
-    with ctx.session() as http:
-        client = EuropePmcFullTextClient(http.client, http,
-                                         base_url=ctx.option("base_url", BASE_URL),
-                                         page_size=int(ctx.option("page_size", PAGE_SIZE)))
+    finders = finders_of(ctx)
+    oa_key = ctx.profile.secret(openalex.NAME)
+    s2_key = ctx.profile.secret(semanticscholar.NAME)
+    with contextlib.ExitStack() as stack:
+        http = stack.enter_context(ctx.session())
+        clients = _Clients(
+            europepmc=EuropePmcFullTextClient(
+                http.client, http, base_url=ctx.option("base_url", BASE_URL),
+                page_size=int(ctx.option("page_size", PAGE_SIZE))),
+            openalex=None, semanticscholar=None)
+        if "openalex" in finders:
+            oa_http = stack.enter_context(ctx.session(
+                source=f"{NAME} (openalex finder)", secrets=(oa_key,) if oa_key else ()))
+            clients.openalex = openalex.OpenAlexClient(
+                oa_http.client, oa_http, contact_email=ctx.profile.contact_email,
+                api_key=oa_key, base_url=ctx.option("openalex_base_url", openalex.BASE_URL),
+                per_page=int(ctx.option("page_size", PAGE_SIZE)))
+        if "semanticscholar" in finders:
+            s2_http = stack.enter_context(ctx.session(
+                source=f"{NAME} (semanticscholar finder)", secrets=(s2_key,) if s2_key else (),
+                rate_per_second=DEFAULT_RATE_PER_SECOND[semanticscholar.NAME]
+                if ctx.settings.rate_per_second else 0.0))
+            clients.semanticscholar = semanticscholar.SemanticScholarClient(
+                s2_http.client, s2_http, api_key=s2_key,
+                base_url=ctx.option("semanticscholar_base_url", semanticscholar.BASE_URL),
+                page_size=int(ctx.option("page_size", PAGE_SIZE)))
         results: list[SearchResult] = []
         for doi in ctx.profile.seed_dois:
             if http.stopped_by is not None:  # the quota ended: say which seeds were not asked
@@ -157,55 +235,175 @@ def harvest(ctx: HarvestContext) -> list[SearchResult]:
                     platform=PLATFORM, status=SearchStatus.STOPPED,
                     error="not asked: the quota ended this run (see the stopped search before)"))
                 continue
-            results.extend(_harvest_seed(ctx, client, doi))
+            results.extend(_harvest_seed(ctx, clients, finders, doi))
         return results
 
 
 def _failed(result: SearchResult, exc: SourceError, http: HttpSource) -> SearchResult:
-    result.status = SearchStatus.STOPPED if isinstance(exc, QuotaExhausted) \
-        else SearchStatus.FAILED
+    result.status = failure_status(exc)
     result.error = http.redact(exc)
     result.watermark = None
+    result.unreachable = isinstance(exc, HostUnreachable)
     log.warning("%s", result.error)
     return result
 
 
-def _harvest_seed(ctx: HarvestContext, client: EuropePmcFullTextClient,
+def _citing(record: SourceRecord, seed: Work, pmcid: str | None, finder: str, *,
+            open_access: bool) -> SourceRecord:
+    """A finder's citing work as this source's record: linked to the seed, with its PMCID."""
+    return replace(record, source=NAME, related=(seed,),
+                   citations=((record.work.work_id, seed.work_id),),
+                   extra={**record.extra, "pmcid": pmcid, "finder": finder,
+                          "open_access": open_access})
+
+
+def _readable(result: SearchResult) -> list[str]:
+    """The PMCIDs of the open-access citing works a finder's search kept (after the cap)."""
+    return [r.extra["pmcid"] for r in result.records
+            if r.extra.get("pmcid") and r.extra.get("open_access")]
+
+
+def _europepmc_finder(ctx: HarvestContext, client: EuropePmcFullTextClient, doi: str,
+                      raw_seed: dict[str, Any], seed: Work) -> tuple[SearchResult, list[str]]:
+    """Europe PMC's ``CITES:`` search: the open-access citing works, and their PMCIDs."""
+    query = f"CITES:{raw_seed.get('id')}_{raw_seed.get('source')} AND OPEN_ACCESS:y"
+    result = SearchResult(source=NAME, query_key=f"cites:{doi}", query=query,
+                          platform=PLATFORM, limits=f"max_records={ctx.max_records}",
+                          filters="OPEN_ACCESS:y",
+                          query_url=str(httpx.URL(f"{client.base_url}/search", params={
+                              "query": query, "resultType": "core", "format": "json"})))
+    collect(result, client.iter_pages(query, max_records=ctx.max_records), ctx=ctx,
+            watermark=ctx.today())
+    result.records = [_citing(r, seed, r.extra.get("pmcid"), "europepmc",
+                              open_access=r.extra.get("isOpenAccess") == "Y")
+                      for r in result.records]
+    return result, _readable(result)
+
+
+def _openalex_finder(ctx: HarvestContext, client: openalex.OpenAlexClient, doi: str,
+                     seed: Work) -> tuple[SearchResult, list[str]]:
+    """OpenAlex ``cites:<W id>,is_oa:true``: the PMCID is ``ids.pmcid`` (a PMC URL)."""
+    result = SearchResult(source=NAME, query_key=f"openalex-cites:{doi}",
+                          query=f"works/doi:{doi}", platform=openalex.PLATFORM,
+                          limits=f"max_records={ctx.max_records}")
+    try:
+        raw_seed = client.work_by_doi(doi)
+    except SourceError as exc:
+        return _failed(result, exc, client.http), []
+    if raw_seed is None:
+        result.hits_reported = 0
+        result.watermark = ctx.today()
+        result.error = f"OpenAlex does not know the seed DOI {doi}"
+        return result, []
+    params = {"filter": f"cites:{openalex.to_record(raw_seed).work.openalex_id},is_oa:true"}
+    result.query = client.query_text(params)
+    result.filters = params["filter"]
+    result.query_url = str(httpx.URL(f"{client.base_url}/works", params=params))
+
+    def fetch(cursor: str | None) -> Page:
+        data = client.page(params, cursor)
+        records = [_citing(openalex.to_record(raw), seed,
+                           pmcid_of((raw.get("ids") or {}).get("pmcid")), "openalex",
+                           open_access=bool((raw.get("open_access") or {}).get("is_oa", True)))
+                   for raw in data.get("results") or []]
+        meta = data.get("meta") or {}
+        return Page(records, hits_reported=meta.get("count"),
+                    next_token=meta.get("next_cursor"))
+
+    collect(result, paginate(fetch, "*", max_records=ctx.max_records), ctx=ctx,
+            watermark=ctx.today(), secrets=client.http.policy.secrets)
+    return result, _readable(result)
+
+
+def _semanticscholar_finder(ctx: HarvestContext, client: semanticscholar.SemanticScholarClient,
+                            doi: str, seed: Work) -> tuple[SearchResult, list[str]]:
+    """Semantic Scholar's citations of the seed: the PMCID is ``externalIds.PubMedCentral``
+    (digits only), kept when the citing paper ``isOpenAccess``."""
+    query = f"paper/DOI:{doi}/citations?fields={S2_CITATION_FIELDS}"
+    result = SearchResult(source=NAME, query_key=f"s2-citations:{doi}", query=query,
+                          platform=semanticscholar.PLATFORM,
+                          limits=f"max_records={ctx.max_records}",
+                          filters="isOpenAccess, externalIds.PubMedCentral",
+                          query_url=f"{client.base_url}/{query}")
+    url = f"{client.base_url}/paper/DOI:{doi}/citations"
+
+    def fetch(offset: str | None) -> Page:
+        response = client.http.get(url, params={"fields": S2_CITATION_FIELDS,
+                                                "offset": int(offset or 0),
+                                                "limit": client.page_size},
+                                   headers=client.headers, ok_statuses=(404,))
+        if response.status_code == 404:
+            result.error = f"Semantic Scholar does not know the seed DOI {doi}"
+            return Page([], hits_reported=0)
+        data = decode_json(response, source=NAME, shown=url)
+        papers = [edge.get("citingPaper") or {} for edge in data.get("data") or []]
+        records = [_citing(semanticscholar.to_record(paper), seed,
+                           pmcid_of((paper.get("externalIds") or {}).get("PubMedCentral")),
+                           "semanticscholar", open_access=bool(paper.get("isOpenAccess")))
+                   for paper in papers]
+        nxt = data.get("next")
+        return Page(records, next_token=str(nxt) if nxt is not None else None)
+
+    collect(result, paginate(fetch, "0", max_records=ctx.max_records), ctx=ctx,
+            watermark=ctx.today(), secrets=client.http.policy.secrets)
+    return result, _readable(result)
+
+
+def _harvest_seed(ctx: HarvestContext, clients: _Clients, finders: tuple[str, ...],
                   doi: str) -> list[SearchResult]:
+    """Each finder's search for the works citing ``doi``, then each PMCID's full text once."""
     today = ctx.today()
-    result = SearchResult(source=NAME, query_key=f"cites:{doi}", query=f'DOI:"{doi}"',
+    client = clients.europepmc
+    results: list[SearchResult] = []
+    lookup = SearchResult(source=NAME, query_key=f"cites:{doi}", query=f'DOI:"{doi}"',
                           platform=PLATFORM, limits=f"max_records={ctx.max_records}")
     try:
         raw_seed = client.article_by_doi(doi)
     except SourceError as exc:
-        return [_failed(result, exc, client.http)]
-    if raw_seed is None:
-        result.hits_reported = 0
-        result.error = f"Europe PMC does not know the seed DOI {doi}"
-        result.watermark = today
-        return [result]
-    seed = mark_seeds([europepmc.to_record(raw_seed)], [doi])[0].work
-    query = f"CITES:{raw_seed.get('id')}_{raw_seed.get('source')} AND OPEN_ACCESS:y"
-    result.query = query
-    result.filters = "OPEN_ACCESS:y"
-    result.query_url = str(httpx.URL(f"{client.base_url}/search", params={
-        "query": query, "resultType": "core", "format": "json"}))
-    collect(result, client.iter_pages(query, max_records=ctx.max_records), ctx=ctx,
-            watermark=today)
-    citing = [replace(r, related=(seed,), citations=((r.work.work_id, seed.work_id),))
-              for r in result.records]
-    result.records = citing
-    results = [result]
+        _failed(lookup, exc, client.http)
+        if client.http.stopped_by is not None:
+            return [lookup]
+        raw_seed = None
+        if "europepmc" in finders:
+            results.append(lookup)
+    if raw_seed is not None:
+        seed = mark_seeds([europepmc.to_record(raw_seed)], [doi])[0].work
+    else:  # Europe PMC cannot describe it: the DOI alone still finds its reference
+        seed = mark_seeds([SourceRecord(source=NAME, source_record_id=doi,
+                                        work=Work.create(doi=doi))], [doi])[0].work
+        if lookup.status == SearchStatus.SUCCEEDED and "europepmc" in finders:
+            lookup.hits_reported = 0
+            lookup.error = f"Europe PMC does not know the seed DOI {doi}"
+            lookup.watermark = today
+            results.append(lookup)
+    found_by: dict[str, list[str]] = {}  # PMCID -> the finders that listed it, in order
+    citing_of: dict[str, Work] = {}
+
+    def note(result: SearchResult, pmcids: list[str], finder: str) -> None:
+        results.append(result)
+        works = {r.extra.get("pmcid"): r.work for r in result.records}
+        for pmcid in pmcids:
+            if finder not in found_by.setdefault(pmcid, []):
+                found_by[pmcid].append(finder)
+            citing_of.setdefault(pmcid, works[pmcid])
+
+    if "europepmc" in finders and raw_seed is not None:
+        note(*_europepmc_finder(ctx, client, doi, raw_seed, seed), "europepmc")
+    if clients.openalex is not None:
+        note(*_openalex_finder(ctx, clients.openalex, doi, seed), "openalex")
+    if clients.semanticscholar is not None:
+        note(*_semanticscholar_finder(ctx, clients.semanticscholar, doi, seed),
+             "semanticscholar")
     skipped = 0
-    to_read = [r for r in citing
-               if r.extra.get("pmcid") and r.extra.get("isOpenAccess") == "Y"]
-    for done, record in enumerate(to_read):
-        pmcid = record.extra["pmcid"]
+    to_read = list(found_by)
+    for done, pmcid in enumerate(to_read):
         if ctx.state.get(f"fulltext:{pmcid}"):
             skipped += 1
             continue
-        results.append(_read_full_text(ctx, client, pmcid, citing=record.work, cited=seed,
-                                       today=today))
+        read = _read_full_text(ctx, client, pmcid, citing=citing_of[pmcid], cited=seed,
+                               today=today)
+        read.filters = f"{read.filters}; listed by {', '.join(found_by[pmcid])}"
+        results.append(read)
         if client.http.stopped_by is not None:
             left = len(to_read) - done - 1
             if left:
