@@ -94,3 +94,26 @@ def test_clean_text_collapses_every_kind_of_whitespace_in_ascii_and_other_text()
     assert clean_text(" Peer  <p>support</p>&amp; work\r\n") == "Peer support & work"
     tidy = "Kokemusasiantuntijat ovat mukana hoidossa."
     assert clean_text(tidy) is tidy  # tidy text is returned as it is
+
+
+def test_angle_brackets_of_prose_are_text_and_markup_is_removed():
+    """A statistics sentence keeps its comparisons: only markup-shaped tags are removed."""
+    from litrev.extract.records import Excerpt
+
+    prose = {
+        "1 < 2 > 0": "1 < 2 > 0",
+        "effect (p<0.05 and n>30) in peers": "effect (p<0.05 and n>30) in peers",
+        "a <b and c> d": "a <b and c> d",
+        "x <= y >= z": "x <= y >= z",
+    }
+    markup = {
+        "<jats:p>Aims</jats:p> To <i>assess</i>": "Aims To assess",
+        '<xref ref-type="bibr" rid="B1">12</xref> peers': "12 peers",
+        "<mml:math><mml:mi>x</mml:mi></mml:math> z": "x z",
+        '<foo bar="1">kept</foo> text': "kept text",
+        "<!-- note --> vertaistuki<sup>2</sup>": "vertaistuki2",
+    }
+    for given, expected in {**prose, **markup}.items():
+        assert clean_text(given) == expected, given
+    excerpt = Excerpt.create(work_id="w1", kind="abstract", text="Ratio 1 < 2 > 0 held.")
+    assert excerpt.text == "Ratio 1 < 2 > 0 held."

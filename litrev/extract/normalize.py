@@ -24,7 +24,26 @@ _DOI_SHAPE = re.compile(r"^10\.\d+(?:\.\d+)*/\S.*$")
 _BROKEN_AFTER_HYPHEN = re.compile(r"-\s+")
 # A DOI inside a text; a break after a hyphen (PDF line ends) is bridged.
 _DOI_IN_TEXT = re.compile(r"\b10\.\d{4,9}(?:\.\d+)*/(?:[^\s]*-\s+)*[^\s]*[^\s.;,)\]]")
-_TAG = re.compile(r"<[^>]+>")
+# Markup, not prose: a comment, a processing instruction, CDATA brackets, a closing tag, or an
+# opening tag whose name is a known HTML/JATS/MathML element or carries a namespace prefix
+# ("jats:p", "mml:mi") and whose attributes, if any, are name=value pairs, or any element with
+# at least one name=value attribute. Angle brackets of prose ("1 < 2 > 0", "p<0.05 and q>3",
+# "a <b and c> d") are text and stay.
+_MARKUP_NAMES = (
+    "a|abbr|abstract|abstracttext|addr-line|aff|alt-title|article-title|b|bdi|bdo|big|blockquote|"
+    "bold|br|caption|center|chem-struct|cite|code|col|colgroup|dd|del|dfn|disp-formula|disp-quote|"
+    "div|dl|dt|em|email|ext-link|fn|font|h[1-6]|hr|i|img|inline-formula|inline-graphic|ins|italic|"
+    "kbd|label|li|list|list-item|mark|math|mi|mn|mo|monospace|mrow|ms|msub|msup|mtext|named-content|"
+    "ol|overline|p|pre|q|roman|ruby|s|samp|sans-serif|sc|sec|small|span|strike|strong|styled-content|"
+    "sub|sup|table|tbody|td|tex-math|tfoot|th|thead|title|tr|tt|u|ul|underline|uri|var|wbr|xref"
+)
+_ATTRIBUTE = r"""\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+)"""
+_TAG = re.compile(
+    r"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[|\]\]>|</[A-Za-z][\w:.-]*\s*>"
+    rf"|<(?:{_MARKUP_NAMES}|[A-Za-z][\w.-]*:[A-Za-z][\w.-]*)(?:{_ATTRIBUTE})*\s*/?>"
+    rf"|<[A-Za-z][\w:.-]*(?:{_ATTRIBUTE})+\s*/?>",
+    re.IGNORECASE | re.DOTALL,
+)
 _SPACE = re.compile(r"\s+")
 # what a title fingerprint drops: everything but letters and digits. After NFKD, accents are
 # combining marks, which are not alphanumeric, so one pass removes them with the punctuation
