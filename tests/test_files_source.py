@@ -221,6 +221,18 @@ def test_missing_folder_is_a_failed_search_with_what_to_do(tmp_path):
     assert "does not exist; create it" in result.error
 
 
+def test_empty_folder_is_one_search_that_says_where_files_go(tmp_path):
+    """A folder with nothing in it (or only hidden files) still leaves a ledger row: the
+    reviewer sees the folder was read and held nothing, not a source that silently vanished."""
+    imports = tmp_path / "imports"
+    imports.mkdir()
+    (imports / ".DS_Store").write_bytes(b"\x00\x01")
+    profile = profile_for(imports)
+    [result] = run_source("files", HarvestContext(profile, profile.sources["files"]))
+    assert (result.status, result.records, result.hits_reported) == ("succeeded", [], 0)
+    assert result.error.startswith(f"the import folder {imports} holds no files: drop RIS")
+
+
 @pytest.mark.parametrize("name,body,fmt", [
     ("x.txt", b"TY  - JOUR\nTI  - A\nER  - \n", "ris"),
     ("x.txt", b"@article{k, title={A}}", "bibtex"),

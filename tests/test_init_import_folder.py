@@ -17,7 +17,9 @@ def test_init_creates_the_import_folder_and_the_files_source_can_run(tmp_path, c
     assert f"created the import folder {imports}" in out
 
     profile = load_profile(profile_path)
-    # an empty folder: no file, so no search, and no failure ("the import folder does not exist")
-    assert run_source("files", HarvestContext(profile, profile.sources["files"])) == []
+    # an empty folder: one search with no records that says where the files go, no failure
+    [search] = run_source("files", HarvestContext(profile, profile.sources["files"]))
+    assert (search.status, search.records) == ("succeeded", [])
+    assert "holds no files" in search.error
     assert main(["--profile", str(profile_path), "init"]) == 0
     assert "import folder" not in capsys.readouterr().out  # an existing folder is kept as is

@@ -45,6 +45,7 @@ from litrev.vocabulary import SearchStatus
 NAME = "files"
 PLATFORM = "local import folder"
 MAX_PROBLEMS_SHOWN = 20
+EMPTY_FOLDER_KEY = "(empty folder)"
 
 
 def content_watermark(body: bytes) -> str:
@@ -113,8 +114,18 @@ def _summary(report: ImportResult) -> str | None:
 
 def harvest(ctx: HarvestContext) -> list[SearchResult]:
     folder = _folder(ctx)
+    paths = import_files(folder)
+    if not paths:
+        # an empty folder is one search with no records, so the ledger and the run's summary
+        # say the folder was read and held nothing (and where the files should go)
+        return [SearchResult(
+            source=NAME, query_key=EMPTY_FOLDER_KEY, query=f"import folder {folder} (no files)",
+            platform=PLATFORM, update_method="incremental", hits_reported=0,
+            query_url=str(folder),
+            error=f"the import folder {folder} holds no files: drop RIS, BibTeX, CSV, PubMed, "
+                  "Web of Science or JSONL exports there")]
     results = []
-    for path in import_files(folder):
+    for path in paths:
         body = path.read_bytes()
         watermark = content_watermark(body)
         result = SearchResult(source=NAME, query_key=path.name, query=f"import {path.name}",
