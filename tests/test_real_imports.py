@@ -171,6 +171,29 @@ def test_scopus_csv_language_of_original_document_and_embase_csv_authors():
     assert all(r.work.authors for r in embase)
 
 
+def test_embase_csv_original_abstract_is_a_second_abstract_excerpt():
+    """Embase gives a non-English article's own abstract in "Original Abstract": for a
+    multilingual review it is the text that matters, so it is kept beside the English one.
+    The real export's header and first row, with the two "Original" cells filled in (the real
+    file's rows are all English)."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(
+        (FIXTURES / "C01_asreview_embase.csv").read_text(encoding="utf-8-sig"))))
+    header, row = rows[0], list(rows[1])
+    german = ("Peer-Begleiter arbeiten in psychiatrischen Teams mit Betroffenen und "
+              "Mitarbeitenden zusammen.")
+    row[header.index("Original Title")] = "Peer-Begleitung in der Psychiatrie"
+    row[header.index("Original Abstract")] = german
+    out = io.StringIO()
+    csv.writer(out).writerows([header, row])
+    [record] = read_file(out.getvalue().encode("utf-8"), "embase-original.csv").records
+    texts = [e.text for e in record.excerpts]
+    assert [str(e.kind) for e in record.excerpts] == ["abstract", "abstract"]
+    assert texts[1] == german and texts[0] == row[header.index("Abstract")].strip()
+
+
 def test_ebsco_copyright_notice_is_not_an_abstract():
     first = read("R17_synthesisr_asp_crlf.ris").records[0]
     assert [e.kind for e in first.excerpts] == ["abstract"]

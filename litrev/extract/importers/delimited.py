@@ -26,7 +26,8 @@ Language/Language of Original Document, URL, URN, ID. Two layouts are recognised
 
 - Embase CSV (``Author Names``, ``Source``, ``Open URL Link``): the year and venue come from
   ``Source`` ("Endoscopic Ultrasound (2014) 3:3 (152-160). Date of Publication: 2014"), the DOI
-  from the ``id=doi:`` of the Open URL link;
+  from the ``id=doi:`` of the Open URL link; an ``Original Abstract`` (the article's own
+  language) becomes a second abstract excerpt beside the English one;
 - Web of Science tab-delimited (two-letter tags as headers, ``PT AU ... TI ... UT``, a trailing
   tab on every row): UT (id), TI, AB, DI, PY, AF (full names; else AU), SO, LA, DT, PM.
 
@@ -76,6 +77,9 @@ WORK_COLUMNS = {
     "id": ("id", "recordid", "key"),
     "title": ("title", "articletitle", "documenttitle"),
     "abstract": ("abstract", "summary", "abstracttext"),
+    # Embase's "Original Abstract": the abstract in the article's own language (German,
+    # Finnish, ...) beside the English one; kept as a second abstract excerpt
+    "original_abstract": ("originalabstract",),
     "doi": ("doi",),
     "year": ("year", "publicationyear", "pubyear", "date", "publicationdate"),
     "authors": ("authors", "author", "authornames", "creators"),
@@ -196,7 +200,8 @@ def _work(values: dict[str, str], name: str, line: int, seen: set[str]) -> Sourc
                          "<suffix>)")
     return entry_record(
         SOURCE, unique_id(values.get("id"), seen, name, line), title=values.get("title"),
-        abstracts=[(values["abstract"], None)] if values.get("abstract") else [],
+        abstracts=[(values[key], None) for key in ("abstract", "original_abstract")
+                   if values.get(key)],
         authors=split_authors(values.get("authors")), year=values.get("year"),
         venue=values.get("venue"), doi=values.get("doi"), url=values.get("url"),
         language=values.get("language"), urn=values.get("urn"), pmid=values.get("pmid"),
