@@ -194,6 +194,17 @@ def test_embase_csv_original_abstract_is_a_second_abstract_excerpt():
     assert texts[1] == german and texts[0] == row[header.index("Abstract")].strip()
 
 
+def test_biblatex_crossref_gives_a_chapter_its_collection_year_and_title():
+    """@InCollection{westfahl:space, crossref = {westfahl:frontier}} names no year or book of its
+    own: both come from the @Collection defined 960 lines later, as biber reads them."""
+    records = {r.source_record_id: r for r in read(
+        "B02_bibtexparser_biber_examples.bib").records}
+    chapter = records["westfahl:space"].work
+    assert (chapter.title, chapter.year, chapter.venue) == (
+        "The True Frontier", 2000, "Space and Beyond")
+    assert chapter.doi is None
+
+
 def test_ebsco_copyright_notice_is_not_an_abstract():
     first = read("R17_synthesisr_asp_crlf.ris").records[0]
     assert [e.kind for e in first.excerpts] == ["abstract"]

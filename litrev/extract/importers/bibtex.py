@@ -14,7 +14,9 @@ An entry that still cannot be read is reported with bibtexparser's own reason an
 
 Fields used: title, author (split on ``and`` between any whitespace, so a name list wrapped
 across lines stays one person per name), year/date, abstract, doi, journal/journaltitle/
-booktitle, language/langid, url, urn; the entry key is the record id.
+booktitle, language/langid, url, urn; the entry key is the record id. An entry with a
+``crossref`` (a chapter of a ``@collection``, a paper of ``@proceedings``) takes the year,
+language and venue it lacks from the entry it names, as BibTeX and biber do.
 """
 
 from __future__ import annotations
@@ -63,6 +65,38 @@ def _separate_names(raw: str) -> str:
         inner = text[1:-1]
         return text[0] + _NAME_SEPARATOR.join(split_bibtex_names(inner)) + text[-1]
     return raw
+
+
+# what an entry takes from the entry its ``crossref`` names, when it lacks them: the year and
+# language, and as its venue the parent's journal or book title (a chapter of a @collection,
+# a paper of @proceedings). Never a DOI, URL or title: those are the parent's own.
+_INHERITED = ("year", "date", "language", "langid", "journal", "journaltitle", "booktitle")
+
+
+def _with_crossref(fields: dict[str, str], by_key: dict[str, dict[str, str]]) -> dict[str, str]:
+    """An entry's fields with what it inherits through ``crossref`` (BibTeX and biblatex).
+
+        parent = {"title": "Space and Beyond", "year": "2000"}
+        _with_crossref({"title": "The True Frontier", "crossref": "frontier"},
+                       {"frontier": parent})
+        # -> {"title": "The True Frontier", "crossref": "frontier", "year": "2000",
+        #     "booktitle": "Space and Beyond"}
+    """
+    key = fields.get("crossref")
+    if not key:
+        return fields
+    parent = by_key.get(key) or next(
+        (f for k, f in by_key.items() if k.casefold() == key.casefold()), None)
+    if parent is None:
+        return fields
+    merged = dict(fields)
+    for name in _INHERITED:
+        if name in parent and not merged.get(name):
+            merged[name] = parent[name]
+    if not (merged.get("journal") or merged.get("journaltitle") or merged.get("booktitle")) \
+            and parent.get("title"):
+        merged["booktitle"] = parent["title"]
+    return merged
 
 
 def _line(block_start: int | None, raw: str | None) -> int:
@@ -149,8 +183,10 @@ def read_bibtex(text: str, name: str) -> ImportResult:
                                                                    Entry):
             entries.append(failed.ignore_error_block)
     entries.sort(key=lambda e: e.start_line or 0)
+    own_fields = {entry.key: {k.lower(): str(f.value).strip()
+                              for k, f in entry.fields_dict.items()} for entry in entries}
     for entry in entries:
-        fields = {k.lower(): str(f.value).strip() for k, f in entry.fields_dict.items()}
+        fields = _with_crossref(own_fields[entry.key], own_fields)
         line = _line(entry.start_line, entry.raw)
         kind = entry.entry_type.lower()
         if kind in _CONTAINERS:
