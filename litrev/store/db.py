@@ -202,17 +202,28 @@ def _shared_instance() -> duckdb.DuckDBPyConnection:
         return _instance[1]
 
 
-def connect(location: StoreLocation, *, read_only: bool,
-            snapshot: int | None = None) -> duckdb.DuckDBPyConnection:
+def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = None,
+            shared: bool = True) -> duckdb.DuckDBPyConnection:
     """A connection with the lake attached under an alias of its own (``lake_<n>``) and in use
-    (``USE``), so the store's SQL names tables unqualified. Close it with :func:`close`."""
-    base = _shared_instance()
+    (``USE``), so the store's SQL names tables unqualified. Close it with :func:`close`.
+
+    ``shared=False`` gives a connection of a DuckDB instance of its own, which a plain
+    ``con.close()`` releases entirely (for scripts and tests that open the lake by hand)."""
+    if shared:
+        base = _shared_instance()
+        name = f":memory:litrev-{os.getpid()}"
+    else:
+        name = ":memory:"
+        base = duckdb.connect(name)
+        load_extension(base, "ducklake")
+        if not _loaded(base, "parquet"):
+            load_extension(base, "parquet")
     with _INSTANCE_LOCK:
         load_extension(base, _CATALOG_EXTENSION[location.backend])
         if location.needs_httpfs:
             load_extension(base, "httpfs")
     alias = f"{LAKE}_{next(_session_numbers)}"
-    con = duckdb.connect(f":memory:litrev-{os.getpid()}")
+    con = duckdb.connect(name) if shared else base
     try:
         con.execute("ATTACH '" + _literal(location.uri) + "' AS " + alias + " ("
                     + ", ".join(_attach_options(location, read_only, snapshot)) + ")")
