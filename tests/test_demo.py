@@ -118,6 +118,19 @@ def test_running_twice_gives_the_same_database_contents(demo):
     assert new[0] == 0
 
 
+def test_two_demo_runs_leave_every_natural_key_unique(demo):
+    """The lake cannot declare keys: after the whole pipeline ran twice (harvest, detection,
+    translation, coding, ledger) no keyed table holds a duplicate."""
+    from tests.test_lake import KEYS, duplicates
+
+    con = lake_reader(str(demo["db"]))
+    try:
+        found = duplicates(con)
+    finally:
+        con.close()
+    assert found == dict.fromkeys(KEYS, 0)
+
+
 def _xlsx_rows(path: Path) -> list[dict]:
     book = load_workbook(path, read_only=True)
     try:

@@ -62,6 +62,14 @@ def add_command(subparsers, name: str, *, help: str, example: str, **kwargs
         formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
 
 
+def add_as_of(p: argparse.ArgumentParser) -> None:
+    """``--as-of RUN_ID``: answer from the corpus as it stood after that harvest run."""
+    p.add_argument("--as-of", metavar="RUN_ID", default=None,
+                   help="read the corpus as it stood after this harvest run (its lake "
+                        "snapshot; `litrev status` shows run ids), to reproduce a reported "
+                        "search or count")
+
+
 def parse_params(pairs: list[str]) -> dict[str, str]:
     params: dict[str, str] = {}
     for pair in pairs or []:
@@ -188,7 +196,7 @@ def cmd_query_run(args, ctx: Context) -> int:
 
     query = get_query(args.name)
     params = parse_params(args.param)
-    with read_session(ctx.db_path) as con:
+    with read_session(ctx.db_path, as_of=args.as_of) as con:
         result = run_saved(con, query, params)
     write_frame(result, args.format)
     return 0
@@ -199,7 +207,7 @@ def cmd_query_sql(args, ctx: Context) -> int:
     from litrev.store.queries import check_read_only, run_sql
 
     check_read_only(args.sql)  # refuse before even opening the database
-    with read_session(ctx.db_path) as con:
+    with read_session(ctx.db_path, as_of=args.as_of) as con:
         result = run_sql(con, args.sql, parse_params(args.param) or None)
     write_frame(result, args.format)
     return 0
@@ -275,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a parameter of the query; repeat for several")
     p.add_argument("--format", choices=FORMATS, default="table",
                    help="how to print the rows")
+    add_as_of(p)
     p.set_defaults(func=cmd_query_run)
     p = add_command(qsub, "sql", help="run one read-only SQL statement",
                     example="litrev query sql \"SELECT kind, count(*) FROM excerpts GROUP BY 1\" "
@@ -284,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a value for a $KEY placeholder; repeat for several")
     p.add_argument("--format", choices=FORMATS, default="table",
                    help="how to print the rows")
+    add_as_of(p)
     p.set_defaults(func=cmd_query_sql)
 
     for module in COMMAND_MODULES:

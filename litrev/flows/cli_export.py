@@ -10,7 +10,7 @@ import argparse
 import datetime as dt
 import sys
 
-from litrev.flows.cli import add_command, parse_params
+from litrev.flows.cli import add_as_of, add_command, parse_params
 from litrev.flows.context import Context
 from litrev.flows.errors import UsageError
 from litrev.vocabulary import ExcerptKind
@@ -54,7 +54,7 @@ def cmd_export_excerpts(args, ctx: Context) -> int:
                          "applies to --format csv")
     since = _date(args.since) if args.since else None
     profile = ctx.profile(required=False)
-    with read_session(ctx.db_path) as con:
+    with read_session(ctx.db_path, as_of=args.as_of) as con:
         ids = ids_from_saved_query(con, args.query, parse_params(args.param)) \
             if args.query else None
         count = export_excerpts(
@@ -83,7 +83,7 @@ def cmd_export_qdpx(args: argparse.Namespace, ctx: Context) -> int:
     since = _date(args.since) if args.since else None
     profile = ctx.profile(required=False)
     summary = QdpxSummary()
-    with read_session(ctx.db_path) as con:
+    with read_session(ctx.db_path, as_of=args.as_of) as con:
         ids = ids_from_saved_query(con, args.query, parse_params(args.param)) \
             if args.query else None
         count = write_qdpx(
@@ -153,6 +153,7 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
     p.add_argument("--excel", action="store_true",
                    help="CSV only: start with a byte-order mark so Excel reads UTF-8 correctly")
+    add_as_of(p)
     p.set_defaults(func=cmd_export_excerpts)
 
     p = add_command(esub, "qdpx", help="export the coded excerpts as a REFI-QDA project "
@@ -160,6 +161,7 @@ def register(subparsers) -> None:
     _add_filters(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE.qdpx",
                    help="the project file to write")
+    add_as_of(p)
     p.set_defaults(func=cmd_export_qdpx)
 
     p = add_command(subparsers, "import-reviews", help="read decisions, notes and corrected "

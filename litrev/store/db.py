@@ -180,26 +180,31 @@ def writer_lock(location: StoreLocation) -> WriterLock:
 # -- attaching ------------------------------------------------------------------------------
 
 _INSTANCE_LOCK = threading.Lock()
-_instance: tuple[int, duckdb.DuckDBPyConnection] | None = None
+_instance: tuple[int, str, duckdb.DuckDBPyConnection] | None = None
 _session_numbers = itertools.count(1)
+_instance_numbers = itertools.count(1)
 
 
-def _shared_instance() -> duckdb.DuckDBPyConnection:
+def _shared_instance() -> tuple[str, duckdb.DuckDBPyConnection]:
     """This process's one in-memory DuckDB instance, with the lake extensions loaded.
 
     Why shared: loading ducklake and sqlite costs about 0.3 s per new DuckDB instance, and a
     harvest opens dozens of sessions. Every session is a new connection to this instance (a
     named in-memory database is shared within a process) with its own attach of the lake under
-    its own alias; a process that forked gets its own instance."""
+    its own alias; a process that forked gets its own instance, and so do the sessions after
+    one that locked the instance down for a user's SQL (``store.queries.prepare_reader`` turns
+    external access off, a setting of the whole instance)."""
     global _instance
     with _INSTANCE_LOCK:
-        if _instance is None or _instance[0] != os.getpid():
-            base = duckdb.connect(f":memory:litrev-{os.getpid()}")
+        if _instance is None or _instance[0] != os.getpid() or \
+                one_row(_instance[2], "SELECT current_setting('lock_configuration')")[0]:
+            name = f":memory:litrev-{os.getpid()}-{next(_instance_numbers)}"
+            base = duckdb.connect(name)
             load_extension(base, "ducklake")
             if not _loaded(base, "parquet"):
                 load_extension(base, "parquet")
-            _instance = (os.getpid(), base)
-        return _instance[1]
+            _instance = (os.getpid(), name, base)
+        return _instance[1], _instance[2]
 
 
 def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = None,
@@ -210,8 +215,7 @@ def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = 
     ``shared=False`` gives a connection of a DuckDB instance of its own, which a plain
     ``con.close()`` releases entirely (for scripts and tests that open the lake by hand)."""
     if shared:
-        base = _shared_instance()
-        name = f":memory:litrev-{os.getpid()}"
+        name, base = _shared_instance()
     else:
         name = ":memory:"
         base = duckdb.connect(name)
@@ -228,7 +232,7 @@ def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = 
         con.execute("ATTACH '" + _literal(location.uri) + "' AS " + alias + " ("
                     + ", ".join(_attach_options(location, read_only, snapshot)) + ")")
         con.execute("USE " + alias)
-        _CACHE_DIRS[alias] = location.cache_dir
+        _LOCATIONS[alias] = location
     except duckdb.Error as exc:
         close(con)
         reason = str(exc).splitlines()[0]
@@ -242,8 +246,8 @@ def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = 
     return con
 
 
-# alias -> the store's local cache folder (store.search keeps the full-text index there)
-_CACHE_DIRS: dict[str, Path] = {}
+# alias -> the store a session attached (its data path, its local cache folder)
+_LOCATIONS: dict[str, StoreLocation] = {}
 
 
 def lake_name(con: duckdb.DuckDBPyConnection) -> str:
@@ -251,11 +255,25 @@ def lake_name(con: duckdb.DuckDBPyConnection) -> str:
     return str(one_row(con, "SELECT current_database()")[0])
 
 
-def cache_dir_of(con: duckdb.DuckDBPyConnection) -> Path:
+def location_in(con: duckdb.DuckDBPyConnection) -> StoreLocation:
+    """The store this session attached."""
     try:
-        return _CACHE_DIRS[lake_name(con)]
+        return _LOCATIONS[lake_name(con)]
     except KeyError:
         raise StoreError("this connection is not a litrev store session") from None
+
+
+def cache_dir_of(con: duckdb.DuckDBPyConnection) -> Path:
+    """The store's local cache folder (store.search keeps the full-text index there)."""
+    return location_in(con).cache_dir
+
+
+def data_directory(con: duckdb.DuckDBPyConnection) -> str:
+    """The folder (or object-storage prefix) the session's lake reads its files from."""
+    location = location_in(con)
+    if location.local_path is not None:
+        return str(Path(location.data_path).resolve()) + "/"
+    return location.data_path
 
 
 def close(con: duckdb.DuckDBPyConnection) -> None:
@@ -269,7 +287,7 @@ def close(con: duckdb.DuckDBPyConnection) -> None:
                     "SELECT database_name FROM duckdb_databases() WHERE database_name = $a "
                     "OR starts_with(database_name, $a || '_')", {"a": alias}).fetchall():
                 con.execute("DETACH " + name)
-            _CACHE_DIRS.pop(alias, None)
+            _LOCATIONS.pop(alias, None)
     except duckdb.Error:
         pass  # a connection broken mid-statement: closing it is all that is left to do
     finally:
