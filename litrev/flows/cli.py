@@ -140,6 +140,27 @@ def close_abandoned(db: Path) -> list[str]:
         return []
 
 
+def cmd_migrate(args, ctx: Context) -> int:
+    from litrev.store.migrate import migrate_file
+
+    report = migrate_file(args.source, args.to)
+    print(f"migrated {args.source} into {report.target}:")
+    width = max((len(t.table) for t in report.tables), default=0)
+    for t in report.tables:
+        verdict = "equal" if t.ok else "DIFFERENT"
+        print(f"  {t.table:<{width}}  {t.rows} -> {t.copied_rows} rows  md5 {t.digest} -> "
+              f"{t.copied_digest}  {verdict}")
+    for table in report.missing:
+        print(f"  {table:<{width}}  not in {args.source} (left empty)")
+    if not report.ok:
+        bad = ", ".join(t.table for t in report.tables if not t.ok)
+        raise FlowError(f"the copy differs from {args.source} in {bad}; keep using the old "
+                        f"file and report this (the new lake {report.target} can be deleted)")
+    print(f"all {len(report.tables)} tables equal; use --db {args.to} from now on "
+          f"(the old file is unchanged)")
+    return 0
+
+
 def cmd_status(args, ctx: Context) -> int:
     from litrev.store.db import read_session
     from litrev.store.export import default_target_language
@@ -259,6 +280,17 @@ def build_parser() -> argparse.ArgumentParser:
                     example="litrev init --db review.ducklake --profile review.toml")
     p.add_argument("--force", action="store_true", help="overwrite an existing profile")
     p.set_defaults(func=cmd_init)
+
+    p = add_command(sub, "migrate", help="move a review from a DuckDB file of an earlier "
+                    "litrev into a new lake, checking row counts and content hashes per table",
+                    example="litrev migrate review.duckdb --to review.ducklake\n"
+                            "litrev migrate review.duckdb --to postgresql://me@db/review "
+                            "--data-path /shared/review/")
+    p.add_argument("source", help="the DuckDB file an earlier litrev wrote (left unchanged)")
+    p.add_argument("--to", required=True, metavar="CATALOG",
+                   help="the new lake: a catalog file path, or a postgresql:// URL (with "
+                        "--data-path); it must be new or empty")
+    p.set_defaults(func=cmd_migrate)
 
     p = add_command(sub, "status", help="counts of works, excerpts, languages, translations "
                     "and the last runs", example="litrev status --json")
