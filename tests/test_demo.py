@@ -314,3 +314,29 @@ def test_a_duckdb_file_of_the_earlier_schema_moves_into_a_lake_without_loss(demo
     assert status.stderr == (f"litrev: error: {legacy} is a DuckDB database of an earlier "
                              f"litrev, not a lake; move it with `litrev migrate {legacy} --to "
                              f"{tmp_path / 'review.ducklake'}` and use that\n")
+
+
+LEDGER_TABLES = {"harvest_runs", "search_log", "source_state"}
+
+
+def test_the_second_demo_run_rewrites_nothing_of_the_corpus(demo):
+    """A quiet night: the second run finds nothing new, so its commits touch the ledger only
+    (the run, its searches, the watermarks): no corpus table gets a new file or row version."""
+    from litrev.store.db import snapshots
+
+    con = lake_reader(str(demo["db"]))
+    try:
+        names = {str(r[0]): r[1] for r in con.execute(
+            "SELECT table_id, table_name FROM ducklake_table_info(current_database())"
+        ).fetchall()}
+        snaps = snapshots(con)
+    finally:
+        con.close()
+    runs = [s for s in snaps if s["author"] == "litrev" and s["commit_message"]
+            and s["commit_message"][:8].isdigit()]
+    assert len(runs) == 2  # one named snapshot per demo run
+    second_run = [s for s in snaps if s["snapshot_id"] > runs[0]["snapshot_id"]]
+    assert second_run
+    touched = {names.get(table, table) for s in second_run for _kind, tables in s["changes"]
+               for table in tables}
+    assert touched <= LEDGER_TABLES, touched - LEDGER_TABLES

@@ -157,3 +157,18 @@ def test_store_locations(tmp_path, monkeypatch):
     assert "secret" not in str(shared) and "secret" not in str(shared.cache_dir)
     assert StoreLocation.parse("ducklake:postgres:dbname=review host=db").uri == \
         "ducklake:postgres:dbname=review host=db"
+
+
+def test_many_small_files_are_merged_and_earlier_runs_still_read(tmp_path):
+    db = tmp_path / "review.ducklake"
+    for n in range(1, 4):  # batches past the inlining limit: one Parquet file each
+        harvest_run(db, f"run-{n}", [one_work(100 * n + i) for i in range(12)])
+    with write_session(db) as con:
+        files = dbmod.data_files(con)
+        assert files["works"] == 3
+        assert not dbmod.compact(con, min_files=4)  # few files: nothing to do
+        assert dbmod.compact(con, min_files=3)
+        assert dbmod.data_files(con)["works"] == 1
+        assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 36
+    with read_session(db, as_of="run-1") as con:
+        assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 12

@@ -460,6 +460,30 @@ def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(row and row[0] == "ducklake")
 
 
+COMPACT_MIN_FILES = 16
+
+
+def data_files(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Parquet data files per table of the lake as of this session (small inserts are inlined
+    in the catalog and have none)."""
+    return {str(r[0]): int(r[1] or 0) for r in con.execute(
+        "SELECT table_name, file_count FROM ducklake_table_info($lake) ORDER BY table_name",
+        {"lake": lake_name(con)}).fetchall()}
+
+
+def compact(con: duckdb.DuckDBPyConnection, *, min_files: int = COMPACT_MIN_FILES) -> bool:
+    """Merge the small data files of the lake when some table has ``min_files`` or more.
+
+    Every write of a batch bigger than the inlining limit adds one Parquet file per table, so a
+    year of nightly runs leaves hundreds of small files that every query opens. Merging keeps
+    the old files for the snapshots that list them (``--as-of`` still works); it runs at the end
+    of a harvest, after the run's named commit. Returns whether it merged."""
+    if max(data_files(con).values(), default=0) < min_files:
+        return False
+    con.execute("CALL ducklake_merge_adjacent_files($lake)", {"lake": lake_name(con)})
+    return True
+
+
 def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
     """The snapshot this session reads (the latest, or the one it was opened at)."""
     return int(one_row(con, "SELECT id FROM ducklake_current_snapshot($lake)",
