@@ -172,3 +172,24 @@ def test_many_small_files_are_merged_and_earlier_runs_still_read(tmp_path):
         assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 36
     with read_session(db, as_of="run-1") as con:
         assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 12
+
+
+def test_export_duckdb_writes_a_plain_duckdb_file_of_the_corpus_as_of_a_run(tmp_path, capsys):
+    import duckdb
+
+    db = tmp_path / "review.ducklake"
+    harvest_run(db, "run-1", [one_work(1)])
+    harvest_run(db, "run-2", [one_work(2)])
+    out = tmp_path / "as-reported.duckdb"
+    assert main(["--db", str(db), "export", "duckdb", "-o", str(out), "--as-of", "run-1"]) == 0
+    assert capsys.readouterr().out == (f"exported 16 tables to {out} (a plain DuckDB file: "
+                                       "1 works, 1 excerpts; as of run run-1)\n")
+    con = duckdb.connect(str(out), read_only=True)  # any DuckDB client, no extension needed
+    try:
+        assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 1
+        assert con.execute("SELECT count(*) FROM v_excerpts").fetchone()[0] == 1
+        assert con.execute("SELECT run_id FROM harvest_runs").fetchall() == [("run-1",)]
+    finally:
+        con.close()
+    assert main(["--db", str(db), "export", "duckdb", "-o", str(out)]) == 1
+    assert "exists; choose a new file name" in capsys.readouterr().err

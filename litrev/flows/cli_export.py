@@ -137,6 +137,18 @@ def cmd_import_reviews(args, ctx: Context) -> int:
     return 0
 
 
+def cmd_export_duckdb(args: argparse.Namespace, ctx: Context) -> int:
+    from litrev.store.db import read_session
+    from litrev.store.migrate import export_duckdb
+
+    with read_session(ctx.db_path, as_of=args.as_of) as con:
+        counts = export_duckdb(con, args.output)
+    print(f"exported {len(counts)} tables to {args.output} (a plain DuckDB file: "
+          f"{counts.get('works', 0)} works, {counts.get('excerpts', 0)} excerpts"
+          + (f"; as of run {args.as_of}" if args.as_of else "") + ")")
+    return 0
+
+
 def register(subparsers) -> None:
     # The formats are checked when the command runs (store.export.format_for, with the list in
     # its error): importing store.export here would load DuckDB for every `litrev -h`.
@@ -163,6 +175,15 @@ def register(subparsers) -> None:
                    help="the project file to write")
     add_as_of(p)
     p.set_defaults(func=cmd_export_qdpx)
+
+    p = add_command(esub, "duckdb", help="copy the corpus (every table and view, as of now or "
+                    "--as-of a run) into a new plain DuckDB file, for tools that read DuckDB "
+                    "files but not lakes", example="litrev export duckdb -o corpus.duckdb\n"
+                    "litrev export duckdb -o as-reported.duckdb --as-of 20261201T020000Z-3f2a1c")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.duckdb",
+                   help="the DuckDB file to write (must not exist)")
+    add_as_of(p)
+    p.set_defaults(func=cmd_export_duckdb)
 
     p = add_command(subparsers, "import-reviews", help="read decisions, notes and corrected "
                     "translations back from a reviewed .xlsx or .csv export",

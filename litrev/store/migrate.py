@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from litrev.store.db import (
     StorePath,
     lake_name,
@@ -122,3 +124,36 @@ def migrate_file(source: str | os.PathLike, target: StorePath) -> MigrationRepor
             report.tables.append(TableCheck(table, int(before[0]), int(after[0]),
                                             str(before[1]), str(after[1])))
     return report
+
+
+def export_duckdb(con: duckdb.DuckDBPyConnection, out: str | os.PathLike) -> dict[str, int]:
+    """Copy every table and view of the lake session ``con`` (at its snapshot) into a new plain
+    DuckDB file, for an analyst's tool that reads DuckDB files but not lakes; returns rows per
+    table. Refuses an existing file (nothing is overwritten)."""
+    path = Path(out)
+    if path.exists():
+        raise StoreError(f"{path} exists; choose a new file name (an export never overwrites)")
+    lake = _ident(lake_name(con))
+    alias = _ident(lake + "_export")
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_catalog = "
+        "current_database() AND table_type = 'BASE TABLE' ORDER BY table_name").fetchall()]
+    views = [r[0] for r in con.execute(
+        "SELECT sql FROM duckdb_views() WHERE database_name = current_database() "
+        "AND NOT internal ORDER BY view_name").fetchall()]
+    con.execute("ATTACH '" + str(path.resolve()).replace("'", "''") + "' AS " + alias)
+    counts = {}
+    try:
+        for table in tables:
+            con.execute(_fill("export_copy_table", out=alias, table=_ident(table)))
+            counts[table] = int(one_row(
+                con, f"SELECT count(*) FROM {alias}.main.{_ident(table)}")[0])  # noqa: S608
+        con.execute("USE " + alias)
+        try:
+            for sql in views:  # the views name tables unqualified: the same in the copy
+                con.execute(sql)
+        finally:
+            con.execute("USE " + lake)
+    finally:
+        con.execute("DETACH " + alias)
+    return counts
