@@ -277,8 +277,9 @@ def data_directory(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def close(con: duckdb.DuckDBPyConnection) -> None:
-    """Detach what the session attached (its lake and cache files) and close it; the aliases
-    live in the shared instance, so they must not outlive the session."""
+    """Detach what the session attached under its alias (its lake, a migration's or an
+    export's file) and close it: attachments belong to the shared instance, so they must not
+    outlive the session. (The search cache's immutable files stay attached for reuse.)"""
     try:
         alias = lake_name(con)
         if alias.startswith(LAKE + "_"):
