@@ -31,6 +31,7 @@ a fixed list of stemmer names (:data:`FTS_STEMMERS`) and checked, never taken fr
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -128,7 +129,19 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def _manifest_path(con: duckdb.DuckDBPyConnection) -> Path:
-    return cache_dir_of(con) / f"manifest-{content_snapshot(con)}.json"
+    return _cache_folder(con) / f"manifest-{content_snapshot(con)}.json"
+
+
+def _cache_folder(con: duckdb.DuckDBPyConnection) -> Path:
+    """The cache beside the catalog; an analyst who may read the review's folder but not write
+    it gets one in the user's cache folder instead (the index is derived: any copy will do)."""
+    folder = cache_dir_of(con)
+    existing = folder if folder.exists() else folder.parent
+    if os.access(existing, os.W_OK):
+        return folder
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "litrev" / "search" / hashlib.sha256(str(folder.resolve()).encode()
+                                                        ).hexdigest()[:16]
 
 
 def _manifest(con: duckdb.DuckDBPyConnection, *, build: bool = False
