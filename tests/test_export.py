@@ -1,5 +1,6 @@
 """`litrev export excerpts`: every format opens and holds the expected rows, filters work,
-formula-like cells are inert in CSV and XLSX, HTML is escaped, and exports read the last commit while a writer works."""
+formula-like cells are inert in CSV and XLSX, HTML is escaped, and exports read the last commit
+while a writer works."""
 
 from __future__ import annotations
 
