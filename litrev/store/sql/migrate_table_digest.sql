@@ -4,4 +4,4 @@
 --   means the same rows. {source} is a table, qualified or not, and {columns} its checked
 --   column names, filled in by store.migrate.
 SELECT count(*) AS rows, md5(coalesce(string_agg(r, chr(10) ORDER BY r), '')) AS digest
-FROM (SELECT CAST(({columns},) AS VARCHAR) AS r FROM {source})
+FROM (SELECT CAST(row({columns}) AS VARCHAR) AS r FROM {source})
