@@ -22,8 +22,8 @@ def _isolated_env(monkeypatch, tmp_path):
 
 @pytest.fixture
 def corpus_db(tmp_path) -> Path:
-    """A DuckDB file holding :mod:`tests.corpus`, with its snapshot published."""
-    db = tmp_path / "corpus.duckdb"
+    """A lake holding :mod:`tests.corpus`."""
+    db = tmp_path / "corpus.ducklake"
     with write_session(db) as con:
         corpus.build(con)
     return db

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litrev.flows.cli import add_command
+from litrev.flows.cli import add_as_of, add_command
 from litrev.flows.context import Context
 
 
@@ -13,7 +13,7 @@ def cmd_report(args, ctx: Context) -> int:
     out = write_report(
         ctx.db_path, args.output,
         target_language=profile.target_language if profile else None,
-        title=f"{profile.name}: run report" if profile else None)
+        title=f"{profile.name}: run report" if profile else None, as_of=args.as_of)
     print(f"wrote {out} (one HTML file with its charts embedded; open it in any browser, "
           "no network needed)")
     return 0
@@ -24,7 +24,8 @@ def register(subparsers) -> None:
                     help="write the run report: one HTML file with charts (themes by language, "
                          "years, seed stances, PRISMA flow, translation status) and the records",
                     example="litrev report -o report.html\n"
-                            "litrev --db litrev-demo.duckdb report -o litrev-out/report.html")
+                            "litrev --db litrev-demo.ducklake report -o litrev-out/report.html")
     p.add_argument("-o", "--output", default="report.html",
                    help="where to write the HTML file (default: report.html)")
+    add_as_of(p)
     p.set_defaults(func=cmd_report)
