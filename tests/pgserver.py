@@ -59,7 +59,7 @@ def find_bindir(override: str | None = BINDIR_OVERRIDE) -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -153,7 +153,7 @@ class PostgresServer:
                 str(self.bindir / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
                 "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"])
             for attempt in range(attempts):
-                self.port = _free_port()
+                self.port = free_port()
                 if self._launch():
                     return self
                 if attempt == attempts - 1:
