@@ -23,7 +23,8 @@ from tests.pglake import attach
 STATEMENTS = {
     # the upsert every litrev table uses: a natural key, update when present, insert when not
     "merge": ("MERGE INTO {table} AS t USING (SELECT $k AS k, $v AS v) AS s ON t.k = s.k "
-              "WHEN MATCHED THEN UPDATE SET v = s.v WHEN NOT MATCHED THEN INSERT VALUES (s.k, s.v)"),
+              "WHEN MATCHED THEN UPDATE SET v = s.v "
+              "WHEN NOT MATCHED THEN INSERT VALUES (s.k, s.v)"),
     "insert": "INSERT INTO {table} VALUES ($k, $v)",
 }
 
@@ -46,6 +47,8 @@ def main() -> None:
     p.add_argument("--barrier")
     args = p.parse_args()
     con = attach(args.conninfo, args.data_path)
+    if args.table not in ("a", "b"):
+        raise SystemExit("table must be a or b")
     sql = STATEMENTS[args.op].format(table=args.table)
     lock = PostgresWriterLock(args.conninfo) if args.lock else None
     committed, errors = 0, []

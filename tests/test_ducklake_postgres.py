@@ -26,6 +26,11 @@ from tests.pglake import attach
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFLICT = "Transaction conflict"
+TABLES = ("a", "b")
+COUNT_ROWS = {"a": "SELECT count(*), count(DISTINCT k) FROM a",
+              "b": "SELECT count(*), count(DISTINCT k) FROM b"}
+PRELOAD = {"a": "INSERT INTO a SELECT 'k' || i, -1 FROM range($n) r(i)",
+           "b": "INSERT INTO b SELECT 'k' || i, -1 FROM range($n) r(i)"}
 
 
 @pytest.fixture
@@ -33,8 +38,8 @@ def lake(postgres_db, tmp_path):
     """(conninfo, data path) of a new lake with tables a and b (k VARCHAR, v INTEGER)."""
     data = str(tmp_path / "lake-data") + "/"
     con = attach(postgres_db.conninfo, data)
-    for table in ("a", "b"):
-        con.execute(f"CREATE TABLE {table} (k VARCHAR NOT NULL, v INTEGER)")
+    for table in TABLES:
+        con.execute("CREATE TABLE " + table + " (k VARCHAR NOT NULL, v INTEGER)")
     con.close()
     return postgres_db.conninfo, data
 
@@ -63,7 +68,7 @@ def _write_at_once(lake, tmp_path, op: str, tables: tuple[str, str], *, barrier:
 def _rows(lake, table: str) -> tuple[int, int]:
     con = attach(*lake, read_only=True)
     try:
-        row = con.execute(f"SELECT count(*), count(DISTINCT k) FROM {table}").fetchone()
+        row = con.execute(COUNT_ROWS[table]).fetchone()
     finally:
         con.close()
     assert row is not None
@@ -72,7 +77,7 @@ def _rows(lake, table: str) -> tuple[int, int]:
 
 def _preload(lake, table: str, keys: int) -> None:
     con = attach(*lake)
-    con.execute(f"INSERT INTO {table} SELECT 'k' || i, -1 FROM range({keys}) r(i)")
+    con.execute(PRELOAD[table], {"n": keys})
     con.close()
 
 
