@@ -124,3 +124,21 @@ def test_an_unreachable_catalog_is_one_line_without_the_password():
     assert message.startswith("cannot reach the PostgreSQL catalog dbname=nowhere to take the "
                               "writer's turn (")
     assert not lock.held
+
+
+def test_a_run_on_a_shared_catalog_is_live_exactly_while_its_process_holds_it(postgres_db,
+                                                                              tmp_path,
+                                                                              monkeypatch):
+    """Runs of other machines are in a shared catalog's ledger; their lock files are not here.
+    The run's liveness lock lives in the catalog, so any machine can tell a live run from one
+    a killed process left ``running``."""
+    from litrev.flows.runlog import run_files, run_is_live
+
+    monkeypatch.setenv("LITREV_DATA_PATH", str(tmp_path / "lake-data"))
+    elsewhere = tmp_path / "another-machine"
+    elsewhere.mkdir()
+    with run_files(postgres_db.url, "run-1"):
+        monkeypatch.chdir(elsewhere)  # no lock file of run-1 here
+        assert run_is_live(postgres_db.url, "run-1")
+        assert not run_is_live(postgres_db.url, "run-2")
+    assert not run_is_live(postgres_db.url, "run-1")

@@ -37,9 +37,14 @@ from psycopg import conninfo as pg_conninfo
 
 from litrev.store.errors import DatabaseBusy, StoreError
 
-# One key per catalog database: 64 bits of a fixed name (advisory locks are per database, and
-# a litrev lake owns its catalog database).
-LOCK_KEY = int.from_bytes(hashlib.sha256(b"litrev writer lock").digest()[:8], "big", signed=True)
+
+def lock_key(name: str) -> int:
+    """The advisory lock key of ``name``: 64 bits of its SHA-256 (advisory locks are per
+    database, and a litrev lake owns its catalog database)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+LOCK_KEY = lock_key("litrev writer lock")
 APPLICATION_NAME = "litrev writer"
 CONNECT_TIMEOUT_SECONDS = 10
 # The server drops a silent peer (a machine that lost power) after idle + interval * count
@@ -71,9 +76,12 @@ class PostgresWriterLock:
     ``label`` names the catalog in messages (without a password).
     """
 
-    def __init__(self, conninfo: str, *, label: str | None = None) -> None:
+    def __init__(self, conninfo: str, *, label: str | None = None, key: int = LOCK_KEY,
+                 purpose: str = APPLICATION_NAME) -> None:
         self.conninfo = conninfo
         self.label = label or "the PostgreSQL catalog"
+        self.key = key
+        self.purpose = purpose
         self._con: psycopg.Connection | None = None
 
     @property
@@ -87,7 +95,7 @@ class PostgresWriterLock:
         try:
             return psycopg.connect(
                 self.conninfo, autocommit=True, options=options,
-                application_name=f"{APPLICATION_NAME} pid {os.getpid()} on {socket.gethostname()}",
+                application_name=f"{self.purpose} pid {os.getpid()} on {socket.gethostname()}",
                 connect_timeout=CONNECT_TIMEOUT_SECONDS, keepalives=1,
                 keepalives_idle=KEEPALIVE_IDLE, keepalives_interval=KEEPALIVE_INTERVAL,
                 keepalives_count=KEEPALIVE_COUNT)
@@ -101,11 +109,11 @@ class PostgresWriterLock:
             raise StoreError(f"the writer lock of {self.label} is already held by this process")
         con = self._connect()
         try:
-            row = con.execute("SELECT pg_try_advisory_lock(%(key)s)", {"key": LOCK_KEY}).fetchone()
+            row = con.execute("SELECT pg_try_advisory_lock(%(key)s)", {"key": self.key}).fetchone()
             if row is not None and row[0]:
                 self._con = con
                 return
-            holder = con.execute(_HOLDER_SQL, {"key": LOCK_KEY}).fetchone()
+            holder = con.execute(_HOLDER_SQL, {"key": self.key}).fetchone()
         except psycopg.Error as exc:
             con.close()
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
@@ -127,7 +135,7 @@ class PostgresWriterLock:
             return
         try:
             if not con.closed:
-                con.execute("SELECT pg_advisory_unlock(%(key)s)", {"key": LOCK_KEY})
+                con.execute("SELECT pg_advisory_unlock(%(key)s)", {"key": self.key})
         except psycopg.Error:
             pass
         finally:
@@ -140,3 +148,11 @@ class PostgresWriterLock:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.release()
+
+
+def run_lock(conninfo: str, run_id: str, *, label: str | None = None) -> PostgresWriterLock:
+    """The liveness lock of harvest run ``run_id`` on a shared catalog: held by the run's
+    process for the whole run, so a run that another machine sees ``running`` is live exactly
+    while this lock is taken (litrev/flows/runlog.py; a local lake uses an flock'd file)."""
+    return PostgresWriterLock(conninfo, label=label, key=lock_key("litrev run " + run_id),
+                              purpose="litrev run")
