@@ -68,7 +68,7 @@ class StoreLocation:
             raise StoreError(f"unsupported catalog {text.split(':')[1]!r}; use a path (local "
                              "lake) or a postgresql:// URL")
         path = Path(text)
-        if _is_duckdb_file(path):
+        if is_duckdb_file(path):
             raise LegacyDatabase(
                 f"{path} is a DuckDB database of an earlier litrev, not a lake; move it with "
                 f"`litrev migrate {path} --to {path.with_suffix('.ducklake')}` and use that")
@@ -122,7 +122,7 @@ def _folder(path: str) -> str:
     return path if path.endswith("/") else path + "/"
 
 
-def _is_duckdb_file(path: Path) -> bool:
+def is_duckdb_file(path: Path) -> bool:
     try:
         with open(path, "rb") as f:
             head = f.read(12)
