@@ -1,27 +1,18 @@
-"""Attach a DuckLake whose catalog is a PostgreSQL database (extensions from their wheels)."""
+"""Open a lake whose catalog is a PostgreSQL database by hand, with litrev's own attach.
+
+A connection of its own DuckDB instance (``shared=False``): a plain ``con.close()`` releases it,
+so each writer process of tests/test_ducklake_postgres.py is exactly one DuckLake client.
+"""
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
-
 import duckdb
 
-
-def load_from_wheel(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    module = importlib.import_module(f"duckdb_extension_{name}")
-    path = (Path(module.__file__).parent / "extensions" / f"v{duckdb.__version__}"  # type: ignore[arg-type]
-            / f"{name}.duckdb_extension")
-    con.execute(f"INSTALL '{path}'")
-    con.execute(f"LOAD {name}")
+from litrev.store.db import connect
+from litrev.store.location import StoreLocation
 
 
 def attach(conninfo: str, data_path: str, *, read_only: bool = False
            ) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    for name in ("parquet", "postgres", "ducklake"):
-        load_from_wheel(con, name)
-    options = f"DATA_PATH '{data_path}'" + (", READ_ONLY" if read_only else "")
-    con.execute(f"ATTACH 'ducklake:postgres:{conninfo}' AS lake ({options})")
-    con.execute("USE lake")
-    return con
+    location = StoreLocation.parse("ducklake:postgres:" + conninfo, data_path=data_path)
+    return connect(location, read_only=read_only, shared=False)
