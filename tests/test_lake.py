@@ -159,6 +159,11 @@ def test_store_locations(tmp_path, monkeypatch):
     assert "secret" not in str(shared) and "secret" not in str(shared.cache_dir)
     assert StoreLocation.parse("ducklake:postgres:dbname=review host=db").uri == \
         "ducklake:postgres:dbname=review host=db"
+    assert StoreLocation.parse("ducklake:sqlite:r/review.ducklake") == \
+        StoreLocation.parse("r/review.ducklake")
+    assert StoreLocation.parse("r/review.ducklake").data_path == "r/review.ducklake.files/"
+    with pytest.raises(StoreError, match="unsupported catalog 'mysql'"):
+        StoreLocation.parse("ducklake:mysql:db=review")
 
 
 def test_many_small_files_are_merged_and_earlier_runs_still_read(tmp_path):

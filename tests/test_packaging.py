@@ -55,7 +55,7 @@ def test_the_wheel_installs_one_import_name_litrev(installed_wheel: Path) -> Non
     assert len(dist_info) == 1 and tops - dist_info == {"litrev"}, sorted(tops)
     assert (dist.read_text("top_level.txt") or "").split() == ["litrev"]
     packaged = {str(f) for f in dist.files or []}
-    assert "litrev/store/migrations/001_initial.sql" in packaged  # data files travel too
+    assert "litrev/store/migrations/001_lake.sql" in packaged  # data files travel too
     assert "litrev/flows/demo/profile.toml" in packaged
 
 

@@ -431,7 +431,7 @@ def read_session(path: StorePath, *, as_of: str | None = None
     snapshot). ``as_of`` (a harvest run id) reads the corpus as it stood after that run."""
     location = location_of(path)
     if not location.exists:
-        raise DatabaseMissing(f"no lake at {location}; create it with `litrev init --db "
+        raise DatabaseMissing(f"no database at {location}; create it with `litrev init --db "
                               f"{location}` or pass --db / set LITREV_DB")
     snapshot = None
     if as_of is not None:
@@ -521,7 +521,7 @@ def snapshot_of_run(path: StorePath, run_id: str) -> int:
     has not finished."""
     location = location_of(path)
     if not location.exists:
-        raise DatabaseMissing(f"no lake at {location}; create it with `litrev init --db "
+        raise DatabaseMissing(f"no database at {location}; create it with `litrev init --db "
                               f"{location}` or pass --db / set LITREV_DB")
     con = connect(location, read_only=True)
     try:

@@ -64,7 +64,9 @@ class StoreLocation:
                                  f"--data-path FOLDER (or set {DATA_PATH_ENV}), e.g. a shared "
                                  "folder or s3://bucket/review/")
             return cls(Backend.POSTGRES, conninfo, _folder(data))
-        if text.startswith("ducklake:"):
+        if text.startswith("ducklake:sqlite:"):
+            text = text.removeprefix("ducklake:sqlite:")  # the local lake, spelled as ATTACH does
+        elif text.startswith("ducklake:"):
             raise StoreError(f"unsupported catalog {text.split(':')[1]!r}; use a path (local "
                              "lake) or a postgresql:// URL")
         path = Path(text)
@@ -72,7 +74,8 @@ class StoreLocation:
             raise LegacyDatabase(
                 f"{path} is a DuckDB database of an earlier litrev, not a lake; move it with "
                 f"`litrev migrate {path} --to {path.with_suffix('.ducklake')}` and use that")
-        return cls(Backend.LOCAL, str(path), _folder(data or str(path) + DATA_SUFFIX))
+        # A local lake's files are always beside it (--data-path is for a shared catalog).
+        return cls(Backend.LOCAL, str(path), _folder(str(path) + DATA_SUFFIX))
 
     @property
     def uri(self) -> str:
