@@ -248,7 +248,7 @@ def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = 
         if read_only and "creating a new DuckLake is explicitly disabled" in reason:
             # a shared catalog's database exists before its lake does (location.exists
             # cannot tell): reading it is reading a store that was never written
-            raise DatabaseMissing(f"no lake in {location} yet; `litrev init` or a harvest "
+            raise DatabaseMissing(f"no database at {location} yet; `litrev init` or a harvest "
                                   "with this --db and --data-path creates it") from None
         if "lock" in reason.lower():
             raise DatabaseBusy(f"{location} is busy ({reason}); try again in a moment") from None
