@@ -14,6 +14,7 @@ from litrev.store.ledger import finish_run, open_run
 from litrev.store.load import load_batch, records_to_batch
 from litrev.store.location import Backend, StoreLocation
 from litrev.vocabulary import RunStatus, Trigger
+from tests.conftest import cli_db_args
 
 
 def one_work(n: int) -> SourceRecord:
@@ -31,18 +32,19 @@ def harvest_run(db, run_id: str, records: list[SourceRecord]) -> None:
         finish_run(con, run_id, status=RunStatus.SUCCEEDED, summary={"run": run_id})
 
 
-def test_a_query_as_of_the_first_of_three_runs_answers_as_after_the_first(tmp_path, capsys):
-    db = tmp_path / "review.ducklake"
+def test_a_query_as_of_the_first_of_three_runs_answers_as_after_the_first(store, tmp_path,
+                                                                          capsys):
+    db = store
     harvest_run(db, "run-1", [one_work(1)])
     sql = "SELECT count(*) AS works, max(year) AS newest FROM works"
-    assert main(["--db", str(db), "query", "sql", sql, "--format", "csv"]) == 0
+    assert main([*cli_db_args(db), "query", "sql", sql, "--format", "csv"]) == 0
     after_first = capsys.readouterr().out
     harvest_run(db, "run-2", [one_work(2), one_work(3)])
     harvest_run(db, "run-3", [one_work(4)])
 
-    assert main(["--db", str(db), "query", "sql", sql, "--format", "csv"]) == 0
+    assert main([*cli_db_args(db), "query", "sql", sql, "--format", "csv"]) == 0
     assert capsys.readouterr().out == "works,newest\n4,2024\n"
-    assert main(["--db", str(db), "query", "sql", sql, "--format", "csv",
+    assert main([*cli_db_args(db), "query", "sql", sql, "--format", "csv",
                  "--as-of", "run-1"]) == 0
     assert capsys.readouterr().out == after_first == "works,newest\n1,2021\n"
     # The ledger as of run 2 knows runs 1 and 2 only, and run 2 as finished.
@@ -50,14 +52,14 @@ def test_a_query_as_of_the_first_of_three_runs_answers_as_after_the_first(tmp_pa
         assert con.execute("SELECT run_id, status FROM harvest_runs ORDER BY run_id"
                            ).fetchall() == [("run-1", "succeeded"), ("run-2", "succeeded")]
     # Saved queries, search and export answer from the same snapshot.
-    assert main(["--db", str(db), "query", "run", "excerpts_by_language", "--format", "csv",
+    assert main([*cli_db_args(db), "query", "run", "excerpts_by_language", "--format", "csv",
                  "--as-of", "run-2"]) == 0
     assert capsys.readouterr().out.splitlines()[1].endswith(",3")
-    assert main(["--db", str(db), "search", "peer support", "--as-of", "run-1",
+    assert main([*cli_db_args(db), "search", "peer support", "--as-of", "run-1",
                  "--format", "csv"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2  # header and the one excerpt
     out = tmp_path / "first.csv"
-    assert main(["--db", str(db), "export", "excerpts", "-o", str(out), "--as-of", "run-1"]) == 0
+    assert main([*cli_db_args(db), "export", "excerpts", "-o", str(out), "--as-of", "run-1"]) == 0
     assert "study 1 " in out.read_text(encoding="utf-8")
     assert "study 2 " not in out.read_text(encoding="utf-8")
     # The snapshots are named after the runs.
@@ -117,14 +119,14 @@ def duplicates(con) -> dict[str, int]:
     return out
 
 
-def test_loading_the_same_batch_and_ledger_twice_duplicates_no_key(tmp_path):
+def test_loading_the_same_batch_and_ledger_twice_duplicates_no_key(store):
     """The harvest's own statements (batch merge, ledger, watermarks), run twice with the same
     rows, leave every natural key unique (tests/test_demo.py checks every table after the
     demo's two full runs)."""
     from litrev.store.ledger import SearchCounts, SearchEntry, record_searches
     from litrev.store.sqlfiles import internal
 
-    db = tmp_path / "twice.ducklake"
+    db = store
     records = [one_work(1), one_work(2)]
     with write_session(db) as con:
         for _ in range(2):

@@ -117,17 +117,19 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
     from litrev.extract.profile import load_profile
     from litrev.faults import pause_at
     from litrev.flows.runlog import run_files
-    from litrev.store.db import create_database
+    from litrev.store.db import create_database, location_of
 
     hooks = hooks or HarvestHooks()
     profile = load_profile(profile_path)
-    db = Path(db_path) if db_path else profile.database_path
+    # a catalog URL stays text (a Path would fold the '//' of postgresql://)
+    db: Path | str = (db_path if ":" in db_path.split("/", 1)[0] else Path(db_path)) \
+        if db_path else profile.database_path
     if trigger == Trigger.DEPLOYMENT and _auto_scheduled():
         trigger = Trigger.SCHEDULE
     names = select_sources(profile, sources)
     started = dt.datetime.now(dt.UTC)
     run_id = run_id or new_run_id(started)
-    if not db.exists():
+    if not location_of(db).exists:
         create_database(db)
     with run_files(db, run_id, verbose=hooks.verbose) as files:
         open_run_task(db, run_id, profile.name, trigger, flow_run.get_id(), since, limit)
