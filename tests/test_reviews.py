@@ -29,7 +29,7 @@ CORRECTED = "About 5 to 10% of adults say that they feel lonely quite often or v
 
 @pytest.fixture
 def review_db(tmp_path) -> Path:
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     with write_session(db) as con:
         corpus_review.build(con)
     return db

@@ -168,7 +168,7 @@ def test_cli_prints_snippet_translation_and_themes(searchable, capsys):
 
 
 def test_without_an_index_search_says_how_to_build_it(tmp_path, capsys):
-    db = create_database(tmp_path / "empty.duckdb")
+    db = create_database(tmp_path / "empty.ducklake")
     with read_session(db) as con, pytest.raises(SearchIndexMissing):
         search(con, "peer")
     assert main(["--db", str(db), "search", "peer"]) == 1
