@@ -26,7 +26,7 @@ name = "Deploy test"
 target_language = "en"
 candidate_languages = ["en", "de"]
 contact_email = "test@example.org"
-database = "review.duckdb"
+database = "review.ducklake"
 
 [search.terms]
 en = ["peer review"]
@@ -79,14 +79,15 @@ def test_process_pool_file_is_complete_and_holds_references_only(review, capsys)
     for dep in (nightly, per_source):
         assert dep.work_pool.name == "reviews"
         assert dep.work_pool.job_variables == {"env": {
-            "LITREV_DB": "{{ $LITREV_DB }}", "LITREV_DATA_PATH": "{{ $LITREV_DATA_PATH }}",
+            "LITREV_DB": "{{ $LITREV_DB }}", "LITREV_REVIEW_DIR": "{{ $LITREV_REVIEW_DIR }}",
             "LITREV_OPENALEX_API_KEY": "{{ prefect.blocks.secret.litrev-openalex-api-key }}"}}
     assert model.pull == [{"prefect.deployments.steps.set_working_directory": {
-        "directory": "{{ $LITREV_DATA_PATH }}"}}]
+        "directory": "{{ $LITREV_REVIEW_DIR }}"}}]
     said = capsys.readouterr().out
     assert "prefect work-pool create reviews --type process" in said
     assert "litrev-openalex-api-key" in said and KEY not in said
-    assert f"LITREV_DB={review / 'review.duckdb'}" in said
+    assert f"LITREV_DB={review / 'review.ducklake'} LITREV_REVIEW_DIR={review} prefect deploy" \
+        in said
 
 
 def test_docker_pool_with_a_git_pull_step(review):
@@ -101,8 +102,30 @@ def test_docker_pool_with_a_git_pull_step(review):
         "branch": "main", "access_token": "{{ prefect.blocks.secret.review-repo-token }}"}}]
     variables = model.deployments[0].work_pool.job_variables
     assert variables["image"] == "registry.example.org/litrev:1"
-    assert variables["volumes"] == ["{{ $LITREV_DATA_PATH }}:{{ $LITREV_DATA_PATH }}"]
+    assert "volumes" not in variables and "LITREV_REVIEW_DIR" not in variables["env"]
     assert model.deployments[0].parameters["profile_path"] == "reviews/review.toml"
+
+
+def test_docker_pool_mounts_the_shared_review_folder_at_its_own_path(review):
+    code, text = deploy(review, "--type", "docker", "--force")
+    variables = PrefectYamlModel.model_validate(yaml.safe_load(text)).deployments[0] \
+        .work_pool.job_variables
+    assert code == 0 and variables["image"] == "litrev:latest"
+    assert variables["volumes"] == ["{{ $LITREV_REVIEW_DIR }}:{{ $LITREV_REVIEW_DIR }}"]
+
+
+def test_a_shared_catalog_url_goes_through_a_secret_block_with_its_data_path(review, capsys):
+    url = "postgresql://litrev:pg-pass-42@db.example.org/review"
+    code = main(["--profile", str(review / "review.toml"), "--db", url, "--data-path",
+                 "s3://bucket/review/", "deploy", "-o", str(review / "prefect.yaml"),
+                 "--db-block", "review-catalog"])
+    text = (review / "prefect.yaml").read_text(encoding="utf-8")
+    said = capsys.readouterr().out
+    assert code == 0 and "pg-pass-42" not in text + said
+    env = yaml.safe_load(text)["deployments"][0]["work_pool"]["job_variables"]["env"]
+    assert env["LITREV_DB"] == "{{ prefect.blocks.secret.review-catalog }}"
+    assert env["LITREV_DATA_PATH"] == "{{ $LITREV_DATA_PATH }}"
+    assert "LITREV_DATA_PATH=s3://bucket/review/ LITREV_REVIEW_DIR=" in said
 
 
 def test_keys_from_the_workers_environment_and_all_sources_in_one_run(review):
@@ -112,7 +135,7 @@ def test_keys_from_the_workers_environment_and_all_sources_in_one_run(review):
     (nightly,) = PrefectYamlModel.model_validate(yaml.safe_load(text)).deployments
     assert nightly.parameters["fan_out"] is False
     assert nightly.work_pool.job_variables["env"] == {
-        "LITREV_DB": "{{ $LITREV_DB }}", "LITREV_DATA_PATH": "{{ $LITREV_DATA_PATH }}"}
+        "LITREV_DB": "{{ $LITREV_DB }}", "LITREV_REVIEW_DIR": "{{ $LITREV_REVIEW_DIR }}"}
 
 
 def test_an_existing_file_is_kept_without_force(review, capsys):

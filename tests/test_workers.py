@@ -21,11 +21,11 @@ import threading
 import time
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 
 from litrev.flows.rate_limits import limit_name
+from litrev.store.db import read_session
 from tests.loopback import LoopbackServer, Reply, Request
 from tests.prefect_server import prefect_env, prefect_server  # noqa: F401 - fixture
 from tests.recorded_api import openalex_route
@@ -71,7 +71,7 @@ name = "Workers test"
 target_language = "en"
 candidate_languages = ["en", "de"]
 contact_email = "test@example.org"
-database = "review.duckdb"
+database = "review.ducklake"
 
 [search.terms]
 en = {TERMS}
@@ -129,10 +129,10 @@ def test_two_workers_share_the_sources_and_keep_the_host_rate(prefect_server, tm
     api = RecordingApi()
     with LoopbackServer(api) as server:
         profile = write_profile(tmp_path, server.url)
-        db = tmp_path / "review.duckdb"
+        db = tmp_path / "review.ducklake"
         env = prefect_env(prefect_server, tmp_path / "prefect-home",
                           PREFECT_WORKER_QUERY_SECONDS="1", LITREV_DB=str(db),
-                          LITREV_DATA_PATH=str(tmp_path))
+                          LITREV_REVIEW_DIR=str(tmp_path))
         # The commands docs/workers.md gives, as a team would run them.
         # The API key reaches the workers through a Prefect Secret block, never the file.
         run([sys.executable, "-c", "import os; from prefect.blocks.system import Secret; "
@@ -181,14 +181,11 @@ def test_two_workers_share_the_sources_and_keep_the_host_rate(prefect_server, tm
         assert f"started by process {worker.pid}" in log, log
 
     # One store: both sources' records loaded once, the ledger written once.
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        searches = con.execute("SELECT source, status FROM search_log WHERE run_id = ? "
-                               "ORDER BY source", [run_id]).fetchall()
+    with read_session(db) as con:
+        searches = con.execute("SELECT source, status FROM search_log WHERE run_id = $run "
+                               "ORDER BY source", {"run": run_id}).fetchall()
         works, distinct = con.execute(
             "SELECT count(*), count(DISTINCT work_id) FROM works").fetchone()
-    finally:
-        con.close()
     assert {s for s, _ in searches} == {"europepmc", "openalex"}
     assert all(st == "succeeded" for _, st in searches), searches
     assert works == distinct and works >= 25 + 25

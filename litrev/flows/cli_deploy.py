@@ -6,6 +6,7 @@ to overwrite a file without ``--force`` and says what to run next.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from litrev.flows.cli import add_command
@@ -21,6 +22,8 @@ def cmd_deploy(args, ctx) -> int:
         DeploySettings,
         prefect_yaml,
         profile_in_folder,
+        reference_help,
+        save_secret_command,
         secret_block_name,
         secret_envs,
     )
@@ -33,17 +36,19 @@ def cmd_deploy(args, ctx) -> int:
     if args.pull == "git" and not args.repo:
         raise UsageError("--pull git needs --repo URL (the repository that holds the "
                          "review's profile)")
-    folder = Path(args.data_path).resolve() if args.data_path else profile_path.parent
+    folder = Path(args.review_dir).resolve() if args.review_dir else profile_path.parent
+    db = ctx.db_path
+    shared = isinstance(db, str)  # a catalog URL
     settings = DeploySettings(
         work_pool=args.pool, work_queue=args.queue, pool_type=args.type, image=args.image,
         pull=args.pull, repository=args.repo, branch=args.branch,
         git_token_block=args.git_token_block, secrets=args.secrets,
         profile_in_folder=args.profile_in_repo if args.pull == "git" and args.profile_in_repo
         else profile_in_folder(profile_path, folder),
-        fan_out=not args.one_run)
+        fan_out=not args.one_run, db_block=args.db_block,
+        data_path=shared or bool(os.environ.get("LITREV_DATA_PATH")))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(prefect_yaml(profile, settings), encoding="utf-8")
-    db = Path(ctx.db_path).resolve()
     print(f"wrote {out}: deployment {profile.name!r} on {profile.schedule.cron!r} "
           f"({profile.schedule.timezone}), {args.type} work pool {args.pool!r}, "
           + ("one run per source" if settings.fan_out else "all sources in one run"))
@@ -51,10 +56,16 @@ def cmd_deploy(args, ctx) -> int:
     envs = secret_envs(profile)
     if envs and args.secrets == "block":
         for env in envs:
-            print(f"      prefect block create secret   (once: name {secret_block_name(env)}, "
-                  f"the value of {env})")
-    print(f"      LITREV_DB={db} LITREV_DATA_PATH={folder} prefect deploy --all "
-          f"--prefect-file {out}")
+            print(f"      {save_secret_command(secret_block_name(env), env)}   (once, with "
+                  f"{env} set)")
+    values = {"LITREV_DB": "<the catalog URL>" if shared else str(Path(db).resolve()),
+              "LITREV_DATA_PATH": os.environ.get("LITREV_DATA_PATH", "<the data path>"),
+              "LITREV_REVIEW_DIR": str(folder)}
+    if args.db_block:
+        print(f"      {save_secret_command(args.db_block, 'LITREV_DB')}   (once, with "
+              "LITREV_DB set to the store's URL)")
+    refs = " ".join(f"{name}={values[name]}" for name, _ in reference_help(settings))
+    print(f"      {refs} prefect deploy --all --prefect-file {out}")
     print(f"      prefect worker start --pool {args.pool}   (on each machine)")
     if envs and args.secrets == "env":
         print(f"      each worker's environment needs {', '.join(envs)}")
@@ -86,9 +97,12 @@ def register(sub) -> None:
     p.add_argument("--profile-in-repo", metavar="PATH",
                    help="the profile's path inside the repository (--pull git; default: its "
                         "path inside the review folder)")
-    p.add_argument("--data-path", metavar="DIR",
-                   help="the shared review folder shown for LITREV_DATA_PATH (default: the "
-                        "profile's folder)")
+    p.add_argument("--review-dir", metavar="DIR",
+                   help="the shared review folder a run enters (LITREV_REVIEW_DIR; default: "
+                        "the profile's folder)")
+    p.add_argument("--db-block", metavar="NAME",
+                   help="a Prefect Secret block holding the store's location (a catalog URL "
+                        "with a password) instead of the LITREV_DB reference")
     p.add_argument("--secrets", choices=SECRET_KINDS, default="block",
                    help="API keys as Prefect Secret block references (block, default) or from "
                         "the workers' environment (env)")

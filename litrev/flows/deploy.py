@@ -12,13 +12,15 @@ The file declares two deployments on one work pool (``process`` or ``docker``):
 - ``sources-<review>``: :func:`litrev.flows.source_run.source_run`, the per-source run, no
   schedule: the nightly run starts one per source and any worker of the pool takes it.
 
-Nothing secret and no machine's path is written into the file: the database and the shared
-folder are the job variables ``LITREV_DB`` and ``LITREV_DATA_PATH`` given as
-``{{ $LITREV_DB }}`` references (Prefect fills them from the environment of ``prefect
-deploy``); API keys are ``{{ prefect.blocks.secret.<name> }}`` references to Prefect Secret
-blocks (``secrets="block"``) or are left to the workers' environment (``secrets="env"``: the
-file names the variables in a comment). The pull step either enters the shared review folder
-(``set_working_directory``) or clones the review's repository (``git_clone``).
+Nothing secret and no machine's path is written into the file: the store, the shared review
+folder and (when the store has one) the lake's data path are the job variables ``LITREV_DB``,
+``LITREV_REVIEW_DIR`` and ``LITREV_DATA_PATH`` given as ``{{ $LITREV_DB }}`` references
+(Prefect fills them from the environment of ``prefect deploy``), or the store's URL is a Secret
+block (``db_block``: a PostgreSQL catalog URL may hold a password); API keys are ``{{
+prefect.blocks.secret.<name> }}`` references to Prefect Secret blocks (``secrets="block"``) or
+are left to the workers' environment (``secrets="env"``: the file names the variables in a
+comment). The pull step either enters the shared review folder (``set_working_directory``) or
+clones the review's repository (``git_clone``).
 
     text = prefect_yaml(profile, DeploySettings(work_pool="litrev"))
     yaml.safe_load(text)["deployments"][0]["name"]
@@ -41,8 +43,7 @@ from litrev.flows.source_run import (
 from litrev.vocabulary import Trigger
 
 DEFAULT_IMAGE = "litrev:latest"
-# The job variables every run gets; values are references resolved by `prefect deploy`.
-PATH_ENV = ("LITREV_DB", "LITREV_DATA_PATH")
+REVIEW_DIR_ENV = "LITREV_REVIEW_DIR"
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class DeploySettings:
     secrets: str = "block"
     profile_in_folder: str = "litrev.toml"  # the profile's path inside the folder or repository
     fan_out: bool = True
+    data_path: bool = False  # the store has a data path of its own (LITREV_DATA_PATH)
+    db_block: str | None = None  # a Secret block holding the store's location
 
 
 def secret_block_name(env: str) -> str:
@@ -83,16 +86,27 @@ def _ref(env: str) -> str:
     return "{{ $" + env + " }}"
 
 
+def _block(name: str) -> str:
+    return "{{ prefect.blocks.secret." + name + " }}"
+
+
 def job_variables(profile: Any, settings: DeploySettings) -> dict[str, Any]:
-    env: dict[str, str] = {name: _ref(name) for name in PATH_ENV}
+    env: dict[str, str] = {
+        "LITREV_DB": _block(settings.db_block) if settings.db_block else _ref("LITREV_DB")}
+    if settings.data_path:
+        env["LITREV_DATA_PATH"] = _ref("LITREV_DATA_PATH")
+    if settings.pull == "directory":
+        env[REVIEW_DIR_ENV] = _ref(REVIEW_DIR_ENV)
     if settings.secrets == "block":
         for name in secret_envs(profile):
-            env[name] = "{{ prefect.blocks.secret." + secret_block_name(name) + " }}"
+            env[name] = _block(secret_block_name(name))
     variables: dict[str, Any] = {"env": env}
     if settings.pool_type == "docker":
-        data = _ref("LITREV_DATA_PATH")
-        # the shared folder at the same path inside the container: paths in the ledger agree
-        variables.update(image=settings.image, volumes=[f"{data}:{data}"])
+        variables["image"] = settings.image
+        if settings.pull == "directory":
+            # the review folder at the same path inside the container: paths agree everywhere
+            folder = _ref(REVIEW_DIR_ENV)
+            variables["volumes"] = [f"{folder}:{folder}"]
     return variables
 
 
@@ -107,15 +121,17 @@ def pull_steps(settings: DeploySettings) -> list[dict[str, Any]]:
         if settings.branch:
             step["branch"] = settings.branch
         if settings.git_token_block:
-            step["access_token"] = "{{ prefect.blocks.secret." + settings.git_token_block + " }}"
+            step["access_token"] = _block(settings.git_token_block)
         return [{"prefect.deployments.steps.git_clone": {"id": "clone", **step}}]
     return [{"prefect.deployments.steps.set_working_directory": {
-        "directory": _ref("LITREV_DATA_PATH")}}]
+        "directory": _ref(REVIEW_DIR_ENV)}}]
 
 
 def deployments(profile: Any, settings: DeploySettings) -> list[dict[str, Any]]:
-    pool = {"name": settings.work_pool, "work_queue_name": settings.work_queue,
-            "job_variables": job_variables(profile, settings)}
+    def pool() -> dict[str, Any]:  # a copy each: no YAML anchors in the written file
+        return {"name": settings.work_pool, "work_queue_name": settings.work_queue,
+                "job_variables": job_variables(profile, settings)}
+
     nightly = {
         "name": deployment_name(profile),
         "description": f"litrev nightly harvest of the review {profile.name!r}",
@@ -127,7 +143,7 @@ def deployments(profile: Any, settings: DeploySettings) -> list[dict[str, Any]]:
         "schedules": [{"cron": profile.schedule.cron, "timezone": profile.schedule.timezone,
                        "active": True}],
         "concurrency_limit": 1,
-        "work_pool": pool,
+        "work_pool": pool(),
     }
     per_source = {
         "name": source_deployment_name(profile),
@@ -137,7 +153,7 @@ def deployments(profile: Any, settings: DeploySettings) -> list[dict[str, Any]]:
         "tags": ["litrev"],
         "parameters": {},
         "schedules": [],
-        "work_pool": pool,
+        "work_pool": pool(),
     }
     return [nightly, per_source] if settings.fan_out else [nightly]
 
@@ -146,8 +162,8 @@ def header(profile: Any, settings: DeploySettings) -> list[str]:
     lines = [
         "Written by `litrev deploy`: the nightly harvest of " + repr(profile.name) + ".",
         "Register (from the folder of this file, with the references set):",
-        "  LITREV_DB=<the database> LITREV_DATA_PATH=<the shared review folder> "
-        "prefect deploy --all",
+        "  " + " ".join(f"{name}=<{what}>" for name, what in reference_help(settings))
+        + " prefect deploy --all",
         f"Workers: prefect worker start --pool {settings.work_pool}"
         f"   (pool type {settings.pool_type})",
     ]
@@ -173,8 +189,29 @@ def prefect_yaml(profile: Any, settings: DeploySettings) -> str:
         "pull": pull_steps(settings),
         "deployments": deployments(profile, settings),
     }
-    body = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    body = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, default_flow_style=False,
+                          width=1000)
     return "".join(f"# {line}\n" for line in header(profile, settings)) + body
+
+
+def save_secret_command(block: str, env: str) -> str:
+    """The command that saves the value of ``env`` (in the caller's environment) as a Secret block.
+
+    >>> save_secret_command("litrev-openalex-api-key", "LITREV_OPENALEX_API_KEY")[:46]
+    'python -c "import os; from prefect.blocks.syst'
+    """
+    return ('python -c "import os; from prefect.blocks.system import Secret; '
+            f"Secret(value=os.environ['{env}']).save('{block}', overwrite=True)\"")
+
+
+def reference_help(settings: DeploySettings) -> list[tuple[str, str]]:
+    """The environment ``prefect deploy`` needs for the file's ``{{ $NAME }}`` references."""
+    out = [] if settings.db_block else [("LITREV_DB", "the store")]
+    if settings.data_path:
+        out.append(("LITREV_DATA_PATH", "the lake's data path"))
+    if settings.pull == "directory":
+        out.append((REVIEW_DIR_ENV, "the shared review folder"))
+    return out
 
 
 def profile_in_folder(profile_path: Path, folder: Path | None) -> str:

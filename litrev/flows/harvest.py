@@ -122,6 +122,7 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
     from litrev.faults import pause_at
     from litrev.flows.runlog import run_files
     from litrev.store.db import create_database
+    from litrev.store.location import StoreLocation
 
     hooks = hooks or HarvestHooks()
     profile = load_profile(profile_path)
@@ -133,7 +134,7 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
     names = select_sources(profile, sources)
     started = dt.datetime.now(dt.UTC)
     run_id = run_id or new_run_id(started)
-    if not db.exists():
+    if not StoreLocation.parse(db).exists:
         create_database(db)
     with run_files(db, run_id, verbose=hooks.verbose) as files:
         open_run_task(db, run_id, profile.name, trigger, flow_run.get_id(), since, limit)

@@ -56,9 +56,14 @@ def full_source_deployment_name(profile: Any) -> str:
     return f"{SOURCE_FLOW_NAME}/{source_deployment_name(profile)}"
 
 
-def output_path(db: Path, run_id: str, source: str) -> Path:
-    """Where the run of ``source`` in the night ``run_id`` leaves its results."""
-    return Path(db).parent / RUNS_FOLDER / run_id / f"{source}.pickle"
+def output_path(db: Path | str, run_id: str, source: str) -> Path:
+    """Where the run of ``source`` in the night ``run_id`` leaves its results: beside a local
+    lake's catalog, or in the working folder (the review folder a worker's pull step enters)
+    for a shared catalog."""
+    from litrev.store.location import StoreLocation
+
+    home = StoreLocation.parse(db).home.resolve()
+    return home / RUNS_FOLDER / run_id / f"{source}.pickle"
 
 
 @dataclass(frozen=True)
@@ -76,19 +81,23 @@ class SourceRunOutput:
         return f"{self.host}, process {self.pid} started by process {self.worker_pid}"
 
 
-def database_path(db_path: str | None, profile: Any) -> Path:
-    """The database of a run on a worker: the parameter, else ``LITREV_DB``, else the profile's.
+def database_path(db_path: str | None, profile: Any) -> Path | str:
+    """The store of a run on a worker: the parameter, else ``LITREV_DB``, else the profile's.
 
-    Why the environment: ``litrev deploy`` passes the database as a job variable
-    (``LITREV_DB``), so the path can differ between machines and never sits in the file.
+    Why the environment: ``litrev deploy`` passes the store as a job variable (``LITREV_DB``),
+    so the path can differ between machines and never sits in the file. A catalog URL stays
+    text (a ``Path`` would fold the ``//`` of ``postgresql://``).
     """
+    from litrev.flows.context import store_path
     from litrev.flows.errors import UsageError
 
     value = db_path or os.environ.get("LITREV_DB") or ""
     if "{{" in value:
         raise UsageError(f"LITREV_DB is the unresolved template {value!r}: set LITREV_DB when "
                          "you run `prefect deploy`, or in the work pool's environment")
-    return Path(value) if value else profile.database_path
+    if not value:
+        return profile.database_path
+    return store_path(value)
 
 
 @flow(name=SOURCE_FLOW_NAME, flow_run_name="{run_id}-{source}", log_prints=False)
@@ -141,7 +150,7 @@ def _wait_final(flow_run_ids: dict[str, Any], poll_seconds: float) -> dict[str, 
     return states
 
 
-def harvest_on_workers(db: Path, names: list[str], profile: Any, profile_path: str,
+def harvest_on_workers(db: Path | str, names: list[str], profile: Any, profile_path: str,
                        run_id: str, *, since: dt.date | None = None, limit: int | None = None,
                        retries: int = 1, retry_delay_seconds: float = 30.0,
                        deployment: str | None = None, poll_seconds: float = 1.0) -> list[Any]:
