@@ -4,11 +4,10 @@ Why: a test that kills a process "at some moment" races the clock and proves not
 ``LITREV_FAULT_PAUSE=<stage>:<marker file>`` in its environment, the process that reaches
 ``<stage>`` writes the marker file and sleeps, and the test kills it then, exactly there::
 
-    LITREV_FAULT_PAUSE=snapshot:at-snapshot.marker litrev harvest   # test waits for the file
+    LITREV_FAULT_PAUSE=merged:at-merge.marker litrev harvest   # test waits for the file
 
-Stages: ``merged`` (the harvest's batch merged, not committed), ``committed`` (committed, not
-checkpointed), ``snapshot`` (the snapshot's temporary copy written, not yet renamed),
-``translation-saved`` and ``coding-saved`` (their rows written, not committed),
+Stages: ``merged`` (the harvest's batch merged, not committed), ``committed`` (committed, the
+run not closed yet), ``translation-saved`` and ``coding-saved`` (their rows written, not committed),
 ``reviews-saved`` (an import of reviewers' decisions written, not committed), ``harvesting``
 (the run opened, before any source answered). Without the variable nothing happens.
 

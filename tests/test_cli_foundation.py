@@ -55,7 +55,7 @@ def test_query_sql_refuses_writes_and_deletes_nothing(corpus_db, capsys, sql):
     code, out, err = run(capsys, "--db", str(corpus_db), "query", "sql", sql)
     assert code != 0
     assert len(err.strip().splitlines()) == 1 and err.startswith("litrev: error: refused")
-    with read_session(corpus_db, prefer_snapshot=False) as con:
+    with read_session(corpus_db) as con:
         assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 5
 
 

@@ -16,11 +16,11 @@ import xml.etree.ElementTree as ET
 from importlib import resources
 from pathlib import Path
 
-import duckdb
 import pytest
 from openpyxl import load_workbook
 
 from litrev.extract.normalize import clean_text
+from tests.lake import lake_reader
 
 SEED_DOI = "10.1177/0020764020904764"
 FINNISH_START = "Kokemusasiantuntijatoimintaan kohdistuneessa tutkimuksessa"
@@ -51,7 +51,7 @@ def corpus_contents(db: Path) -> dict[str, list[tuple]]:
         "excerpt_themes": "SELECT * FROM excerpt_themes",
         "source_state": "SELECT source, query_key, cursor, watermark FROM source_state",
     }
-    con = duckdb.connect(str(db), read_only=True)
+    con = lake_reader(str(db))
     try:
         return {name: sorted(con.execute(sql).fetchall(), key=repr)
                 for name, sql in queries.items()}
@@ -107,7 +107,7 @@ def test_running_twice_gives_the_same_database_contents(demo):
     assert demo["second"].returncode == 0, demo["second"].stderr[-2000:]
     assert demo["after_first"] is not None
     assert corpus_contents(demo["db"]) == demo["after_first"]
-    con = duckdb.connect(str(demo["db"]), read_only=True)
+    con = lake_reader(str(demo["db"]))
     try:
         runs = con.execute("SELECT count(*) FROM harvest_runs WHERE trigger = 'demo'").fetchone()
         new = con.execute("SELECT sum(new_records) FROM search_log WHERE run_id = "
@@ -165,7 +165,7 @@ def test_every_exported_row_carries_its_source_and_synthetic_rows_are_labelled(d
 
 
 def test_synthetic_works_are_flagged_in_the_database(demo):
-    con = duckdb.connect(str(demo["db"]), read_only=True)
+    con = lake_reader(str(demo["db"]))
     try:
         flagged = con.execute("SELECT doi, synthetic FROM works WHERE doi LIKE '10.5555/%' "
                               "ORDER BY doi").fetchall()

@@ -17,9 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from tests.lake import lake_reader
 from tests.prefect_server import prefect_env, prefect_server  # noqa: F401 - fixture
 
 LITREV = [sys.executable, "-m", "litrev.flows.cli"]
@@ -50,7 +50,7 @@ def offline_starter_profile(folder: Path, env: dict[str, str]) -> Path:
 
 
 def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = lake_reader(str(db))
     try:
         return con.execute(sql).fetchall()
     finally:

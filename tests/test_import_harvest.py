@@ -10,10 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from litrev.extract.importers import read_file
+from tests.lake import lake_reader
 from tests.prefect_server import prefect_env, prefect_server  # noqa: F401 - fixture
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "imports"
@@ -61,7 +61,7 @@ def fill_folder(imports: Path) -> dict[str, bytes]:
 
 
 def rows(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = lake_reader(str(db))
     try:
         return con.execute(sql).fetchall()
     finally:

@@ -15,10 +15,10 @@ import time
 import zoneinfo
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 
+from tests.lake import lake_reader
 from tests.prefect_server import prefect_env, prefect_server  # noqa: F401 - fixture
 
 FILES = Path(__file__).resolve().parent / "fixtures" / "files"
@@ -119,7 +119,7 @@ def test_served_deployment_has_cron_timezone_limit_and_runs_on_request(prefect_s
     finally:
         stop_serve(proc)
     db = tmp_path / "review.ducklake"
-    con = duckdb.connect(str(db), read_only=True)
+    con = lake_reader(str(db))
     try:
         assert con.execute("SELECT trigger, status, flow_run_id FROM harvest_runs").fetchall() \
             == [("deployment", "succeeded", str(run.id))]
@@ -142,7 +142,7 @@ def test_schedule_of_a_few_seconds_fires_by_itself(prefect_server, tmp_path):  #
     finally:
         stop_serve(proc)
     assert done[0]["auto_scheduled"] is True
-    con = duckdb.connect(str(tmp_path / "review.ducklake"), read_only=True)
+    con = lake_reader(str(tmp_path / "review.ducklake"))
     try:
         triggers = {r[0] for r in con.execute("SELECT trigger FROM harvest_runs").fetchall()}
     finally:

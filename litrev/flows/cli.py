@@ -117,11 +117,9 @@ def close_abandoned(db: Path) -> list[str]:
     """Mark runs that a killed harvest left ``running`` as ``interrupted``, when the database
     can be written at once; while another process writes, that writer's next run marks them."""
     from litrev.flows.runlog import close_abandoned_runs, run_is_live
-    from litrev.store.db import read_session, write_session
+    from litrev.store.db import location_of, read_session, write_session
     from litrev.store.errors import DatabaseBusy
     from litrev.store.ledger import running_runs
-
-    from litrev.store.db import location_of
 
     if not location_of(db).exists:
         return []  # read_session says what to do

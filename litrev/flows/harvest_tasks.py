@@ -187,7 +187,7 @@ def write_batch(db: Path, run_id: str, results: list[Any], batch: Any) -> Writte
                 run_id=run_id)
             record_searches(con, run_id, entries, counts)
             con.execute("COMMIT")
-            pause_at("committed")  # committed in the WAL, not yet checkpointed
+            pause_at("committed")  # committed (a snapshot), the run not closed yet
         except Exception:
             con.execute("ROLLBACK")
             raise

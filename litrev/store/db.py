@@ -13,8 +13,10 @@ the write transaction begins, so a writer always starts from the latest snapshot
     with read_session("litrev.ducklake") as con:     # never waits for a writer
         con.execute("SELECT count(*) FROM works").fetchone()
 
-Each session is an in-memory DuckDB connection with the lake attached as ``lake`` and made
-the default catalog (``USE lake``), so the store's SQL names tables unqualified.
+Each session is a connection to one in-memory DuckDB instance per process, with the lake
+attached under an alias of its own (``lake_<n>``) made the default catalog (``USE``), so the
+store's SQL names tables unqualified; :func:`lake_name` gives the alias for the few statements
+that must name it (``<alias>.snapshots()``).
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ import contextlib
 import datetime as dt
 import fcntl
 import importlib
+import itertools
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
@@ -175,32 +179,101 @@ def writer_lock(location: StoreLocation) -> WriterLock:
 
 # -- attaching ------------------------------------------------------------------------------
 
-def connect(location: StoreLocation, *, read_only: bool,
-            snapshot: int | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the lake attached as ``lake`` and in use."""
-    con = duckdb.connect(":memory:")
-    try:
-        load_extension(con, "ducklake")
-        load_extension(con, _CATALOG_EXTENSION[location.backend])
-        if not _loaded(con, "parquet"):
-            load_extension(con, "parquet")
+_INSTANCE_LOCK = threading.Lock()
+_instance: tuple[int, duckdb.DuckDBPyConnection] | None = None
+_session_numbers = itertools.count(1)
+
+
+def _shared_instance() -> duckdb.DuckDBPyConnection:
+    """This process's one in-memory DuckDB instance, with the lake extensions loaded.
+
+    Why shared: loading ducklake and sqlite costs about 0.3 s per new DuckDB instance, and a
+    harvest opens dozens of sessions. Every session is a new connection to this instance (a
+    named in-memory database is shared within a process) with its own attach of the lake under
+    its own alias; a process that forked gets its own instance."""
+    global _instance
+    with _INSTANCE_LOCK:
+        if _instance is None or _instance[0] != os.getpid():
+            base = duckdb.connect(f":memory:litrev-{os.getpid()}")
+            load_extension(base, "ducklake")
+            if not _loaded(base, "parquet"):
+                load_extension(base, "parquet")
+            _instance = (os.getpid(), base)
+        return _instance[1]
+
+
+def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = None,
+            shared: bool = True) -> duckdb.DuckDBPyConnection:
+    """A connection with the lake attached under an alias of its own (``lake_<n>``) and in use
+    (``USE``), so the store's SQL names tables unqualified. Close it with :func:`close`.
+
+    ``shared=False`` gives a connection of a DuckDB instance of its own, which a plain
+    ``con.close()`` releases entirely (for scripts and tests that open the lake by hand)."""
+    if shared:
+        base = _shared_instance()
+        name = f":memory:litrev-{os.getpid()}"
+    else:
+        name = ":memory:"
+        base = duckdb.connect(name)
+        load_extension(base, "ducklake")
+        if not _loaded(base, "parquet"):
+            load_extension(base, "parquet")
+    with _INSTANCE_LOCK:
+        load_extension(base, _CATALOG_EXTENSION[location.backend])
         if location.needs_httpfs:
-            load_extension(con, "httpfs")
-        con.execute("ATTACH '" + _literal(location.uri) + "' AS " + LAKE + " ("
+            load_extension(base, "httpfs")
+    alias = f"{LAKE}_{next(_session_numbers)}"
+    con = duckdb.connect(name) if shared else base
+    try:
+        con.execute("ATTACH '" + _literal(location.uri) + "' AS " + alias + " ("
                     + ", ".join(_attach_options(location, read_only, snapshot)) + ")")
-        con.execute("USE " + LAKE)
-        con.execute("SET VARIABLE litrev_cache_dir = $d", {"d": str(location.cache_dir)})
+        con.execute("USE " + alias)
+        _CACHE_DIRS[alias] = location.cache_dir
     except duckdb.Error as exc:
-        con.close()
+        close(con)
         reason = str(exc).splitlines()[0]
         if "lock" in reason.lower():
             raise DatabaseBusy(f"{location} is busy ({reason}); try again in a moment") from None
         raise StoreError(f"cannot open {location} as a litrev lake ({reason}); check --db "
                          "(and --data-path for a shared catalog)") from None
     except BaseException:
-        con.close()
+        close(con)
         raise
     return con
+
+
+# alias -> the store's local cache folder (store.search keeps the full-text index there)
+_CACHE_DIRS: dict[str, Path] = {}
+
+
+def lake_name(con: duckdb.DuckDBPyConnection) -> str:
+    """The alias this session's lake is attached under (its default catalog)."""
+    return str(one_row(con, "SELECT current_database()")[0])
+
+
+def cache_dir_of(con: duckdb.DuckDBPyConnection) -> Path:
+    try:
+        return _CACHE_DIRS[lake_name(con)]
+    except KeyError:
+        raise StoreError("this connection is not a litrev store session") from None
+
+
+def close(con: duckdb.DuckDBPyConnection) -> None:
+    """Detach what the session attached (its lake and cache files) and close it; the aliases
+    live in the shared instance, so they must not outlive the session."""
+    try:
+        alias = lake_name(con)
+        if alias.startswith(LAKE + "_"):
+            con.execute("USE memory")
+            for (name,) in con.execute(
+                    "SELECT database_name FROM duckdb_databases() WHERE database_name = $a "
+                    "OR starts_with(database_name, $a || '_')", {"a": alias}).fetchall():
+                con.execute("DETACH " + name)
+            _CACHE_DIRS.pop(alias, None)
+    except duckdb.Error:
+        pass  # a connection broken mid-statement: closing it is all that is left to do
+    finally:
+        con.close()
 
 
 def _loaded(con: duckdb.DuckDBPyConnection, name: str) -> bool:
@@ -287,7 +360,7 @@ def write_session(path: StorePath) -> Iterator[duckdb.DuckDBPyConnection]:
             migrate(con)
             yield con
         finally:
-            con.close()
+            close(con)
     finally:
         lock.release()
 
@@ -342,7 +415,7 @@ def read_session(path: StorePath, *, as_of: str | None = None
                              "migrate it")
         yield con
     finally:
-        con.close()
+        close(con)
 
 
 # -- snapshots --------------------------------------------------------------------------------
@@ -352,23 +425,35 @@ def name_snapshot(con: duckdb.DuckDBPyConnection, message: str,
     """Name the snapshot the open transaction will commit (``lake.snapshots()`` shows it).
 
     A harvest run's final write names its snapshot with the run id, which is how
-    :func:`snapshot_of_run` finds the corpus as it stood after that run."""
-    con.execute("CALL " + LAKE + ".set_commit_message($author, $message, extra_info => $extra)",
-                {"author": AUTHOR, "message": message,
+    :func:`snapshot_of_run` finds the corpus as it stood after that run. On a plain DuckDB
+    database (a test's in-memory one, an export) there are no snapshots: nothing to name."""
+    if not is_lake(con):
+        return
+    con.execute("CALL ducklake_set_commit_message($lake, $author, $message, "
+                "extra_info => $extra)",
+                {"lake": lake_name(con), "author": AUTHOR, "message": message,
                  "extra": json.dumps(dict(extra or {}), sort_keys=True)})
+
+
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's default catalog is the lake (not a plain DuckDB database)."""
+    row = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = "
+                      "current_database()").fetchone()
+    return bool(row and row[0] == "ducklake")
 
 
 def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
     """The snapshot this session reads (the latest, or the one it was opened at)."""
-    return int(one_row(con, "SELECT id FROM ducklake_current_snapshot('" + LAKE + "')")[0])
+    return int(one_row(con, "SELECT id FROM ducklake_current_snapshot($lake)",
+                       {"lake": lake_name(con)})[0])
 
 
 def snapshots(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every snapshot of the lake, oldest first (id, time, changes, author, message, extra).
 
     Read through Arrow: ``.df()`` would need pytz for the snapshot times."""
-    table = con.execute("SELECT * FROM " + LAKE + ".snapshots() ORDER BY snapshot_id"
-                        ).to_arrow_table()
+    table = con.execute("SELECT * FROM ducklake_snapshots($lake) ORDER BY snapshot_id",
+                        {"lake": lake_name(con)}).to_arrow_table()
     return list(table.to_pylist())
 
 
@@ -384,20 +469,20 @@ def snapshot_of_run(path: StorePath, run_id: str) -> int:
     con = connect(location, read_only=True)
     try:
         row = con.execute(
-            "SELECT max(snapshot_id) FROM " + LAKE + ".snapshots() "
+            "SELECT max(snapshot_id) FROM ducklake_snapshots($lake) "
             "WHERE author = $author AND commit_message = $run",
-            {"author": AUTHOR, "run": run_id}).fetchone()
+            {"lake": lake_name(con), "author": AUTHOR, "run": run_id}).fetchone()
         if row is None or row[0] is None:
             known = con.execute(
-                "SELECT commit_message FROM " + LAKE + ".snapshots() WHERE author = $author "
+                "SELECT commit_message FROM ducklake_snapshots($lake) WHERE author = $author "
                 "AND commit_message NOT LIKE 'schema %' ORDER BY snapshot_id DESC LIMIT 3",
-                {"author": AUTHOR}).fetchall()
+                {"lake": lake_name(con), "author": AUTHOR}).fetchall()
             hint = ", ".join(r[0] for r in known) or "none yet"
             raise StoreError(f"no finished harvest run {run_id!r} in {location}; "
-                             f"`litrev query run runs` lists the runs (latest: {hint})")
+                             f"`litrev status` shows the last runs (latest: {hint})")
         return int(row[0])
     finally:
-        con.close()
+        close(con)
 
 
 @contextlib.contextmanager

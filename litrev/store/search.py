@@ -41,7 +41,15 @@ import duckdb
 import pandas as pd
 
 from litrev.extract.stemming import SNOWBALL, Token, tokenize
-from litrev.store.db import current_snapshot, frame, load_fts, one_row, snapshots
+from litrev.store.db import (
+    cache_dir_of,
+    current_snapshot,
+    frame,
+    lake_name,
+    load_fts,
+    one_row,
+    snapshots,
+)
 from litrev.store.errors import StoreError
 from litrev.store.sqlfiles import internal
 
@@ -62,18 +70,26 @@ RESULT_COLUMNS = ["excerpt_id", "score", "matched_in", "language", "kind", "titl
 SEARCHED_TABLES = ("excerpts", "translations")
 KEEP_MANIFESTS = 20
 _IDENT = re.compile(r"^[a-z]+$")
+_DIGITS = re.compile(r"^[0-9]+$")
+_FILE = re.compile(r"^fts-([a-z]+)-([0-9]+)\.duckdb$")
 
 
 class SearchIndexMissing(StoreError):
     """The full-text index could not be found or built."""
 
 
-def index_alias(stemmer: str) -> str:
-    """The alias one stemmer's cache file is attached as, e.g. ``fts_finnish``."""
+def index_alias(stemmer: str, fingerprint: str) -> str:
+    """The alias one stemmer's cache file is attached as, e.g. ``fts_finnish_1234``.
+
+    The fts macros name the catalog they were built in, so a file is always attached under
+    the alias it was built with; it is immutable, so once attached (read-only) it stays attached
+    for every later session of the process."""
     if stemmer not in FTS_STEMMERS or not _IDENT.match(stemmer):
         raise StoreError(f"unknown stemmer {stemmer!r}; expected one of "
                          f"{', '.join(sorted(FTS_STEMMERS))}")
-    return f"fts_{stemmer}"
+    if not _DIGITS.match(fingerprint):
+        raise StoreError(f"not a fingerprint: {fingerprint!r}")
+    return f"fts_{stemmer}_{fingerprint}"
 
 
 def _template(name: str, **identifiers: str) -> str:
@@ -83,18 +99,13 @@ def _template(name: str, **identifiers: str) -> str:
     return sql
 
 
-def cache_dir(con: duckdb.DuckDBPyConnection) -> Path:
-    """The store's local cache folder (set on every session by :func:`litrev.store.db.connect`)."""
-    return Path(str(one_row(con, "SELECT getvariable('litrev_cache_dir')")[0]))
-
-
 def content_snapshot(con: duckdb.DuckDBPyConnection) -> int:
     """The latest snapshot, up to the one this session reads, that changed the searchable texts
     (or the schema): the index of any later snapshot is the same."""
     current = current_snapshot(con)
     ids = {str(r[0]) for r in con.execute(
-        "SELECT table_id FROM __ducklake_metadata_lake.ducklake_table "
-        "WHERE list_contains($names, table_name)", {"names": list(SEARCHED_TABLES)}).fetchall()}
+        "SELECT table_id FROM ducklake_table_info($lake) WHERE list_contains($names, table_name)",
+        {"lake": lake_name(con), "names": list(SEARCHED_TABLES)}).fetchall()}
     names = {f"main.{t}" for t in SEARCHED_TABLES}
     found = 0
     for snap in snapshots(con):
@@ -117,7 +128,7 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def _manifest_path(con: duckdb.DuckDBPyConnection) -> Path:
-    return cache_dir(con) / f"manifest-{content_snapshot(con)}.json"
+    return cache_dir_of(con) / f"manifest-{content_snapshot(con)}.json"
 
 
 def _manifest(con: duckdb.DuckDBPyConnection, *, build: bool = False
@@ -146,7 +157,7 @@ def _build(con: duckdb.DuckDBPyConnection, manifest: Path) -> dict[str, tuple[in
                   for r in con.execute(internal("search_stemmers").sql).fetchall()}
         files: dict[str, tuple[int, Path]] = {}
         for stemmer, (docs, fingerprint) in sorted(wanted.items()):
-            alias = index_alias(stemmer)
+            alias = index_alias(stemmer, fingerprint)
             target = folder / f"fts-{stemmer}-{fingerprint}.duckdb"
             files[stemmer] = (docs, target)
             if target.exists():
@@ -154,6 +165,7 @@ def _build(con: duckdb.DuckDBPyConnection, manifest: Path) -> dict[str, tuple[in
             tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+            con.execute("DETACH DATABASE IF EXISTS " + alias)  # its file was pruned
             con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS " + alias)
             try:
                 con.execute(_template("search_index_table", cache=alias),
@@ -192,17 +204,23 @@ def _prune(folder: Path, *, keep: Path) -> None:
                 f.unlink()
 
 
-def indexed_stemmers(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The stemmers of this snapshot's index, their files attached read-only to ``con``."""
+def attach_index(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Attach (read-only) the index files of this session's snapshot; returns their aliases."""
     files = _manifest(con)
     attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()"
                                           ).fetchall()}
+    aliases = []
     for stemmer, (_, path) in sorted(files.items()):
-        alias = index_alias(stemmer)
+        m = _FILE.match(path.name)
+        if m is None:
+            raise SearchIndexMissing(f"unexpected file {path} in the search cache; delete "
+                                     f"{path.parent} (it is rebuilt from the lake)")
+        alias = index_alias(stemmer, m.group(2))
         if alias not in attached:
-            con.execute("ATTACH '" + str(path).replace("'", "''") + "' AS " + alias
-                        + " (READ_ONLY)")
-    return sorted(files)
+            con.execute("ATTACH IF NOT EXISTS '" + str(path).replace("'", "''") + "' AS "
+                        + alias + " (READ_ONLY)")
+        aliases.append(alias)
+    return aliases
 
 
 def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
@@ -219,15 +237,15 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
     if limit <= 0:
         raise StoreError(f"--limit must be a positive number, got {limit}")
     load_fts(con)
-    stemmers = indexed_stemmers(con)
+    aliases = attach_index(con)
     if theme is not None:
         known = one_row(con, internal("search_theme_ids").sql)[0]
         if theme not in known:
             raise StoreError(f"unknown theme {theme!r}; the codebook has: "
                              f"{', '.join(known) or 'no themes yet (run litrev code)'}")
     text = unicodedata.normalize("NFC", text)
-    hits = [frame(con, _template("search_match", cache=index_alias(s)),
-                  internal("search_match").bind({"q": text})) for s in stemmers]
+    hits = [frame(con, _template("search_match", cache=alias),
+                  internal("search_match").bind({"q": text})) for alias in aliases]
     hits = [h for h in hits if not h.empty]
     if not hits:
         return pd.DataFrame(columns=RESULT_COLUMNS)
