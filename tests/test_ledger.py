@@ -23,14 +23,15 @@ from litrev.store.ledger import (
     run_searches,
 )
 from litrev.store.load import load_batch, records_to_batch
+from tests.conftest import cli_db_args
 
 
 def work(n: int, title: str | None = None) -> Work:
     return Work.create(doi=f"10.5555/ledger.{n}", title=title or f"Work {n}", year=2020 + n)
 
 
-def test_every_record_falls_in_exactly_one_count(tmp_path):
-    db = tmp_path / "l.ducklake"
+def test_every_record_falls_in_exactly_one_count(store):
+    db = store
     a, b, c, d, e = (work(i) for i in range(1, 6))
     with write_session(db) as con:
         load_batch(con, records_to_batch([SourceRecord("files", "a", a),
@@ -68,8 +69,8 @@ def test_every_record_falls_in_exactly_one_count(tmp_path):
     assert json.loads(run.iloc[0]["summary"]) == {"note": "test"}
 
 
-def test_prisma_counts_by_source_and_by_run(corpus_db):
-    with read_session(corpus_db) as con:
+def test_prisma_counts_by_source_and_by_run(corpus_store):
+    with read_session(corpus_store) as con:
         counts = prisma_counts(con)
         since = prisma_counts(con, since=pd.Timestamp("2026-11-10").date())
     by_source = counts.by_source.set_index("source")
@@ -83,8 +84,8 @@ def test_prisma_counts_by_source_and_by_run(corpus_db):
     assert since.by_source.set_index("source").loc["total", "records_identified"] == 5
 
 
-def test_an_interrupted_run_is_not_counted_as_a_run_but_its_committed_searches_are(corpus_db):
-    with write_session(corpus_db) as con:
+def test_an_interrupted_run_is_not_counted_as_a_run_but_its_committed_searches_are(corpus_store):
+    with write_session(corpus_store) as con:
         open_run(con, run_id="run-3", review_name="test", trigger="cli")
         record_searches(con, "run-3", [SearchEntry(source="openalex", query="q3")],
                         [SearchCounts(records_retrieved=7, new_records=7)])
@@ -101,23 +102,23 @@ def test_an_interrupted_run_is_not_counted_as_a_run_but_its_committed_searches_a
     assert by_source.loc["openalex", "records_identified"] == 105 + 7  # its records are stored
 
 
-def test_prisma_command_formats(corpus_db, capsys):
-    assert main(["--db", str(corpus_db), "prisma", "--format", "markdown"]) == 0
+def test_prisma_command_formats(corpus_store, capsys):
+    assert main([*cli_db_args(corpus_store), "prisma", "--format", "markdown"]) == 0
     out = capsys.readouterr().out
     assert "| openalex | api.openalex.org | 2 |" in out
     assert "Records identified: 155; removed before screening: duplicates 22" in out
 
-    assert main(["--db", str(corpus_db), "prisma", "--since", "2026-11-10", "--format",
+    assert main([*cli_db_args(corpus_store), "prisma", "--since", "2026-11-10", "--format",
                  "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["since"] == "2026-11-10"
     assert [r["run_id"] for r in data["by_run"]] == ["run-2"]
     assert data["by_run"][0]["failed_searches"] == 1
 
-    assert main(["--db", str(corpus_db), "prisma", "--format", "csv"]) == 0
+    assert main([*cli_db_args(corpus_store), "prisma", "--format", "csv"]) == 0
     table = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [r["source"] for r in table] == ["crossref", "openalex", "total"]
     assert table[2]["records_identified"] == "155"
 
-    assert main(["--db", str(corpus_db), "prisma", "--since", "26.11.2026"]) == 1
+    assert main([*cli_db_args(corpus_store), "prisma", "--since", "26.11.2026"]) == 1
     assert "YYYY-MM-DD" in capsys.readouterr().err

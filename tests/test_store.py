@@ -14,6 +14,7 @@ from litrev.store.db import read_session, write_session
 from litrev.store.errors import LoadError, SchemaTooNew
 from litrev.store.load import load_batch, records_to_batch
 from tests import corpus
+from tests.conftest import store_env
 
 TABLES = ("works", "work_sources", "citations", "excerpts", "excerpt_sources")
 
@@ -26,10 +27,10 @@ def snapshot_rows(con):
     return out
 
 
-def test_loading_the_same_batch_twice_gives_identical_rows_and_ids(tmp_path):
+def test_loading_the_same_batch_twice_gives_identical_rows_and_ids(store):
     """Nothing is rewritten when nothing changed: the second load leaves every row as it was
     (last_seen included) and commits no snapshot that touches a corpus table."""
-    db = tmp_path / "c.ducklake"
+    db = store
     with write_session(db) as con:
         first = load_batch(con, records_to_batch(corpus.seed_records()), run_id="r1")
         rows1 = snapshot_rows(con)
@@ -51,8 +52,8 @@ def test_loading_the_same_batch_twice_gives_identical_rows_and_ids(tmp_path):
     assert second.new_excerpts == 0
 
 
-def test_an_error_in_the_middle_of_a_load_leaves_no_partial_batch(tmp_path, monkeypatch):
-    db = tmp_path / "c.ducklake"
+def test_an_error_in_the_middle_of_a_load_leaves_no_partial_batch(store, monkeypatch):
+    db = store
     with write_session(db) as con:
         load_batch(con, records_to_batch(corpus.seed_records()[:2]), run_id="r1")
         before = snapshot_rows(con)
@@ -69,8 +70,8 @@ def test_an_error_in_the_middle_of_a_load_leaves_no_partial_batch(tmp_path, monk
         assert snapshot_rows(con) == before
 
 
-def test_a_constraint_violation_in_the_batch_rolls_everything_back(tmp_path):
-    db = tmp_path / "c.ducklake"
+def test_a_constraint_violation_in_the_batch_rolls_everything_back(store):
+    db = store
     good = corpus.seed_records()
     with write_session(db) as con:
         batch = records_to_batch(good)
@@ -80,14 +81,14 @@ def test_a_constraint_violation_in_the_batch_rolls_everything_back(tmp_path):
         assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 0
 
 
-def test_same_work_from_three_sources_with_different_dois_is_one_work(tmp_path):
+def test_same_work_from_three_sources_with_different_dois_is_one_work(store):
     variants = [("openalex", "https://doi.org/10.1177/0020764020904764"),
                 ("crossref", "10.1177/0020764020904764"),
                 ("semanticscholar", "DOI:10.1177/0020764020904764 ")]
     records = [SourceRecord(src, f"{src}-id", Work.create(doi=doi, title="Challenges",
                                                            year=2020))
                for src, doi in variants]
-    with write_session(tmp_path / "c.ducklake") as con:
+    with write_session(store) as con:
         counts = load_batch(con, records_to_batch(records), run_id="r1")
         assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 1
         assert con.execute("SELECT count(*), count(DISTINCT source) FROM work_sources"
@@ -95,7 +96,7 @@ def test_same_work_from_three_sources_with_different_dois_is_one_work(tmp_path):
     assert sum(c.duplicates_across for c in counts.by_source.values()) == 2
 
 
-def test_one_citation_context_from_two_sources_is_one_excerpt(tmp_path):
+def test_one_citation_context_from_two_sources_is_one_excerpt(store):
     seed = Work.create(doi=corpus.SEED_DOI, title="Seed")
     citing = Work.create(doi="10.5555/x", title="Citing")
     text = "Peer workers reported role ambiguity (Otte et al., 2020)."
@@ -104,7 +105,7 @@ def test_one_citation_context_from_two_sources_is_one_excerpt(tmp_path):
                                          text=text if src == "a" else "  " + text.upper(),
                                          cited_work_id=seed.work_id),), (seed,))
             for src in ("a", "b")]
-    with write_session(tmp_path / "c.ducklake") as con:
+    with write_session(store) as con:
         load_batch(con, records_to_batch(recs), run_id="r1")
         assert con.execute("SELECT count(*) FROM excerpts").fetchone()[0] == 1
         assert con.execute("SELECT count(*) FROM excerpt_sources").fetchone()[0] == 2
@@ -128,8 +129,8 @@ def test_a_database_from_a_newer_schema_is_refused_and_left_untouched(tmp_path):
     assert _file_digest(db) == digest and db.stat().st_mtime_ns == mtime
 
 
-def test_an_older_database_is_migrated_in_a_transaction(tmp_path, monkeypatch):
-    db = tmp_path / "old.ducklake"
+def test_an_older_database_is_migrated_in_a_transaction(store, monkeypatch):
+    db = store
     real = dbmod.migrations()
     with write_session(db) as con:  # today's load_batch needs today's schema: plain SQL here
         con.register("old_works", records_to_batch(corpus.seed_records()).works)
@@ -165,20 +166,23 @@ with read_session(sys.argv[1]) as con:
 """
 
 
-def test_a_reader_answers_while_another_process_holds_an_open_write_transaction(corpus_db):
+def test_a_reader_answers_while_another_process_holds_an_open_write_transaction(corpus_store):
     """Readers never wait for a writer: another process reads the last committed corpus while
     this one holds the writer lock and an uncommitted transaction, then sees the commit."""
+    import os
     import subprocess
     import sys
 
     def read_in_other_process() -> str:
-        done = subprocess.run([sys.executable, "-c", READER, str(corpus_db)],
-                              capture_output=True, text=True, timeout=120)
+        target, extra_env = store_env(corpus_store)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LITREV_")}
+        done = subprocess.run([sys.executable, "-c", READER, target], capture_output=True,
+                              text=True, timeout=120, env={**env, **extra_env})
         assert done.returncode == 0, done.stderr
         return done.stdout.strip()
 
     extra = SourceRecord("files", "x", Work.create(doi="10.5555/extra", title="Extra"))
-    with write_session(corpus_db) as con:
+    with write_session(corpus_store) as con:
         con.execute("BEGIN TRANSACTION")
         load_batch(con, records_to_batch([extra]), run_id="r9", transaction=False)
         assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 6
@@ -187,17 +191,17 @@ def test_a_reader_answers_while_another_process_holds_an_open_write_transaction(
         assert read_in_other_process() == "6"  # the commit is, while the writer still holds on
 
 
-def test_a_second_writer_is_refused_at_once_and_the_waiting_one_takes_its_turn(corpus_db):
+def test_a_second_writer_is_refused_at_once_and_the_waiting_one_takes_its_turn(corpus_store):
     from litrev.store.errors import DatabaseBusy
 
-    with write_session(corpus_db):
+    with write_session(corpus_store):
         with pytest.raises(DatabaseBusy, match="reading meanwhile works"):
-            with write_session(corpus_db):
+            with write_session(corpus_store):
                 pass
         with pytest.raises(DatabaseBusy):
-            with dbmod.waiting_write_session(corpus_db, wait_seconds=0.2, poll_seconds=0.1):
+            with dbmod.waiting_write_session(corpus_store, wait_seconds=0.2, poll_seconds=0.1):
                 pass
-    with dbmod.waiting_write_session(corpus_db, wait_seconds=1) as con:
+    with dbmod.waiting_write_session(corpus_store, wait_seconds=1) as con:
         assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 5
 
 
@@ -210,12 +214,12 @@ def test_a_duckdb_file_of_an_earlier_litrev_is_refused_with_the_migrate_command(
                 pass
 
 
-def test_content_hash_does_not_depend_on_the_rest_of_the_batch(tmp_path):
+def test_content_hash_does_not_depend_on_the_rest_of_the_batch(store):
     """A work with a year is 'unchanged' whether or not another work in the batch lacks one
     (pandas would otherwise turn 2020 into 2020.0)."""
     with_year = SourceRecord("files", "a", Work.create(doi="10.5555/a", title="A", year=2020))
     no_year = SourceRecord("files", "b", Work.create(doi="10.5555/b", title="B"))
-    with write_session(tmp_path / "c.ducklake") as con:
+    with write_session(store) as con:
         load_batch(con, records_to_batch([with_year]), run_id="r1")
         counts = load_batch(con, records_to_batch([with_year, no_year]), run_id="r2")
     assert counts.by_source["files"].unchanged_records == 1
@@ -223,15 +227,15 @@ def test_content_hash_does_not_depend_on_the_rest_of_the_batch(tmp_path):
     assert counts.by_source["files"].updated_records == 0
 
 
-def test_load_inside_a_callers_transaction_rolls_back_with_it(tmp_path):
-    with write_session(tmp_path / "c.ducklake") as con:
+def test_load_inside_a_callers_transaction_rolls_back_with_it(store):
+    with write_session(store) as con:
         con.execute("BEGIN TRANSACTION")
         load_batch(con, records_to_batch(corpus.seed_records()), run_id="r1", transaction=False)
         con.execute("ROLLBACK")
         assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 0
 
 
-def test_a_cited_stub_read_first_does_not_erase_the_works_own_authors_or_flags(tmp_path):
+def test_a_cited_stub_read_first_does_not_erase_the_works_own_authors_or_flags(store):
     """Statements often arrive before the record of the work they cite: the stub has no
     authors and no synthetic flag; the work's own record has both."""
     stub = Work.create(doi="10.5555/cited", title="Cited")
@@ -241,7 +245,7 @@ def test_a_cited_stub_read_first_does_not_erase_the_works_own_authors_or_flags(t
     records = [SourceRecord("files", "s1", citing, (), (stub,), ((citing.work_id,
                                                                   stub.work_id),)),
                SourceRecord("files", "w1", own)]
-    with write_session(tmp_path / "c.ducklake") as con:
+    with write_session(store) as con:
         load_batch(con, records_to_batch(records), run_id="r1")
         load_batch(con, records_to_batch(records[:1]), run_id="r2")  # a later stub alone
         row = con.execute("SELECT authors, year, synthetic FROM works "
@@ -249,10 +253,10 @@ def test_a_cited_stub_read_first_does_not_erase_the_works_own_authors_or_flags(t
     assert row == (["Norton, M."], 2021, True)
 
 
-def test_a_title_language_detected_once_is_kept_when_a_later_batch_did_not_detect_it(tmp_path):
+def test_a_title_language_detected_once_is_kept_when_a_later_batch_did_not_detect_it(store):
     from litrev.extract.language import detect_records
 
-    db = tmp_path / "c.ducklake"
+    db = store
     detected = detect_records(corpus.seed_records())
     with write_session(db) as con:
         load_batch(con, records_to_batch(detected), run_id="r1")
@@ -267,11 +271,11 @@ def test_a_title_language_detected_once_is_kept_when_a_later_batch_did_not_detec
     assert again.by_source["files"].unchanged_records == 5  # not counted as updated
 
 
-def test_stored_detections_name_what_is_stored_with_its_language(tmp_path):
+def test_stored_detections_name_what_is_stored_with_its_language(store):
     from litrev.extract.language import detect_records, excerpt_ids, merged_titles
     from litrev.store.detections import StoredDetections, stored_detections
 
-    db = tmp_path / "c.ducklake"
+    db = store
     records = corpus.seed_records()
     assert stored_detections(db, excerpt_ids(records), merged_titles(records)) == \
         StoredDetections()  # no database yet: nothing stored

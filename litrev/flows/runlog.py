@@ -10,7 +10,10 @@ Why a lock: a run killed with SIGKILL, or a machine that lost power, cannot writ
 into the ledger. While a run is alive its process holds an ``flock`` on
 ``litrev-logs/<run id>.lock``; the kernel drops it when the process dies, however it dies. So
 "no live process holds this run" is exactly "its lock can be taken" (:func:`run_is_live`),
-with no pid that another process could reuse.
+with no pid that another process could reuse. On a shared (PostgreSQL) catalog the runs of
+other machines are in the ledger too, and their lock files are not here: there the run's
+process also holds a session advisory lock in the catalog (``store.pglock.run_lock``), which
+PostgreSQL drops with the session, and :func:`run_is_live` asks the catalog.
 
     with run_files(db, run_id) as files:       # the flow does this for every run
         log.warning("openalex: attempt 1/5 failed ...")   # into files.log_path
@@ -33,6 +36,8 @@ from litrev.flows.harvest_summary import for_people
 
 if TYPE_CHECKING:
     import duckdb
+
+    from litrev.store.pglock import PostgresWriterLock
 
 LOG_FOLDER = "litrev-logs"
 LOGGER = "litrev"
@@ -79,6 +84,18 @@ def _lock(path: Path) -> IO[str] | None:
     return handle
 
 
+def _shared_run_lock(db: Path | str, run_id: str) -> PostgresWriterLock | None:
+    """The run's liveness lock in a shared catalog, or None for a local lake."""
+    from litrev.store.location import Backend, StoreLocation
+
+    location = StoreLocation.parse(db)
+    if location.backend is not Backend.POSTGRES:
+        return None
+    from litrev.store.pglock import run_lock
+
+    return run_lock(location.catalog, run_id, label=str(location))
+
+
 @contextlib.contextmanager
 def run_files(db: Path, run_id: str, *, verbose: bool = False) -> Iterator[RunFiles]:
     """Hold the run's lock and send the ``litrev`` loggers to its log file while it runs.
@@ -90,6 +107,14 @@ def run_files(db: Path, run_id: str, *, verbose: bool = False) -> Iterator[RunFi
     folder.mkdir(parents=True, exist_ok=True)
     files = RunFiles(log_path(db, run_id), lock_path(db, run_id))
     lock = _lock(files.lock_path)
+    shared = _shared_run_lock(db, run_id)
+    if shared is not None:
+        try:
+            shared.acquire()
+        except BaseException:
+            if lock is not None:
+                lock.close()
+            raise
     logger = logging.getLogger(LOGGER)
     handlers: list[logging.Handler] = []
     to_file = logging.FileHandler(files.log_path, encoding="utf-8")
@@ -113,6 +138,8 @@ def run_files(db: Path, run_id: str, *, verbose: bool = False) -> Iterator[RunFi
             handler.close()
         logger.setLevel(was[0])
         logger.propagate = was[1]
+        if shared is not None:
+            shared.release()
         if lock is not None:
             with contextlib.suppress(FileNotFoundError):
                 files.lock_path.unlink()
@@ -121,7 +148,18 @@ def run_files(db: Path, run_id: str, *, verbose: bool = False) -> Iterator[RunFi
 
 def run_is_live(db: Path, run_id: str) -> bool:
     """Whether a live process holds the run (its lock cannot be taken). A run without a lock
-    file (killed before this version wrote one, or its files removed) is not live."""
+    file (killed before this version wrote one, or its files removed) is not live. On a shared
+    catalog the catalog's run lock answers (runs of other machines have no file here)."""
+    shared = _shared_run_lock(db, run_id)
+    if shared is not None:
+        from litrev.store.errors import DatabaseBusy
+
+        try:
+            shared.acquire()
+        except DatabaseBusy:
+            return True
+        shared.release()
+        return False
     path = lock_path(db, run_id)
     if fcntl is None:
         return path.exists()

@@ -163,8 +163,17 @@ class FileWriterLock:
 
 # Backend -> the lock class; the PostgreSQL catalog registers its own (a lock that lives in
 # the shared catalog, so writers on other machines take turns too).
+def _postgres_writer_lock(location: StoreLocation) -> WriterLock:
+    """A session advisory lock in the catalog database (litrev/store/pglock.py says why);
+    psycopg is imported only when a shared catalog is written."""
+    from litrev.store.pglock import PostgresWriterLock
+
+    return PostgresWriterLock(location.catalog, label=str(location))
+
+
 WRITER_LOCKS: dict[Backend, Callable[[StoreLocation], WriterLock]] = {
     Backend.LOCAL: FileWriterLock,
+    Backend.POSTGRES: _postgres_writer_lock,
 }
 
 
@@ -232,6 +241,11 @@ def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = 
     except duckdb.Error as exc:
         close(con)
         reason = str(exc).splitlines()[0]
+        if read_only and "creating a new DuckLake is explicitly disabled" in reason:
+            # a shared catalog's database exists before its lake does (location.exists
+            # cannot tell): reading it is reading a store that was never written
+            raise DatabaseMissing(f"no lake in {location} yet; `litrev init` or a harvest "
+                                  "with this --db and --data-path creates it") from None
         if "lock" in reason.lower():
             raise DatabaseBusy(f"{location} is busy ({reason}); try again in a moment") from None
         raise StoreError(f"cannot open {location} as a litrev lake ({reason}); check --db "
