@@ -26,6 +26,7 @@ import pytest
 
 from litrev.flows.rate_limits import limit_name
 from litrev.store.db import read_session
+from tests.conftest import store_env
 from tests.loopback import LoopbackServer, Reply, Request
 from tests.prefect_server import prefect_env, prefect_server  # noqa: F401 - fixture
 from tests.recorded_api import openalex_route
@@ -102,9 +103,9 @@ def run(cmd: list[str], folder: Path, env: dict[str, str], timeout: float = 180)
     return done.stdout
 
 
-def start_worker(folder: Path, env: dict[str, str], name: str) -> subprocess.Popen:
+def start_worker(folder: Path, env: dict[str, str], pool: str, name: str) -> subprocess.Popen:
     log = open(folder / f"{name}.log", "w")  # noqa: SIM115 - closed in stop_worker
-    proc = subprocess.Popen([*PREFECT, "worker", "start", "--pool", POOL, "--type", "process",
+    proc = subprocess.Popen([*PREFECT, "worker", "start", "--pool", pool, "--type", "process",
                              "--limit", "1", "--name", name], cwd=folder, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     proc.log = log
@@ -125,26 +126,30 @@ def stop_worker(proc: subprocess.Popen) -> None:
 
 
 @pytest.mark.slow
-def test_two_workers_share_the_sources_and_keep_the_host_rate(prefect_server, tmp_path):  # noqa: F811,E501
+def test_two_workers_share_the_sources_and_keep_the_host_rate(prefect_server, store,  # noqa: F811
+                                                              tmp_path):
+    """On each backend (``store``): the local lake, and a lake whose catalog is a database of
+    the test PostgreSQL server with its data in a shared folder."""
     api = RecordingApi()
+    pool = f"{POOL}-{'local' if isinstance(store, Path) else 'postgres'}"
+    db, store_vars = store_env(store)
     with LoopbackServer(api) as server:
         profile = write_profile(tmp_path, server.url)
-        db = tmp_path / "review.ducklake"
         env = prefect_env(prefect_server, tmp_path / "prefect-home",
-                          PREFECT_WORKER_QUERY_SECONDS="1", LITREV_DB=str(db),
-                          LITREV_REVIEW_DIR=str(tmp_path))
+                          PREFECT_WORKER_QUERY_SECONDS="1", LITREV_DB=db,
+                          LITREV_REVIEW_DIR=str(tmp_path), **store_vars)
         # The commands docs/workers.md gives, as a team would run them.
         # The API key reaches the workers through a Prefect Secret block, never the file.
         run([sys.executable, "-c", "import os; from prefect.blocks.system import Secret; "
              "Secret(value=os.environ['LITREV_OPENALEX_API_KEY'])"
              ".save('litrev-openalex-api-key', overwrite=True)"],
             tmp_path, {**env, "LITREV_OPENALEX_API_KEY": KEY})
-        run([*LITREV, "--profile", str(profile), "deploy", "--pool", POOL], tmp_path,
+        run([*LITREV, "--profile", str(profile), "deploy", "--pool", pool], tmp_path,
             {**env, "LITREV_OPENALEX_API_KEY": KEY})
         assert KEY not in (tmp_path / "prefect.yaml").read_text(encoding="utf-8")
-        run([*PREFECT, "work-pool", "create", POOL, "--type", "process"], tmp_path, env)
+        run([*PREFECT, "work-pool", "create", pool, "--type", "process"], tmp_path, env)
         run([*PREFECT, "--no-prompt", "deploy", "--all"], tmp_path, env)
-        workers = [start_worker(tmp_path, env, name) for name in ("worker-a", "worker-b")]
+        workers = [start_worker(tmp_path, env, pool, name) for name in ("worker-a", "worker-b")]
         try:
             # The nightly run, started here rather than on the pool so that each of the two
             # one-run workers takes one source's run.
@@ -181,7 +186,7 @@ def test_two_workers_share_the_sources_and_keep_the_host_rate(prefect_server, tm
         assert f"started by process {worker.pid}" in log, log
 
     # One store: both sources' records loaded once, the ledger written once.
-    with read_session(db) as con:
+    with read_session(store) as con:
         searches = con.execute("SELECT source, status FROM search_log WHERE run_id = $run "
                                "ORDER BY source", {"run": run_id}).fetchall()
         works, distinct = con.execute(
