@@ -200,3 +200,41 @@ def test_two_workers_share_the_sources_and_keep_the_host_rate(prefect_server, st
     with httpx.Client(base_url=prefect_server, timeout=10) as client:
         limit = client.get(f"/v2/concurrency_limits/{limit_name(host)}").json()
     assert (limit["limit"], limit["slot_decay_per_second"]) == (1, RATE)
+
+
+@pytest.mark.slow
+def test_no_deployment_is_one_line_and_a_pool_without_workers_fails_its_sources(
+        prefect_server, tmp_path):  # noqa: F811
+    """The nightly run's two ways to wait in vain: the per-source deployment was never
+    registered (one line saying what to run), or no worker takes its runs (each source failed
+    after the wait, saying why, instead of a night that never ends)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.deployments.runner import EntrypointType
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from litrev.flows.errors import FlowError
+    from litrev.flows.source_run import harvest_on_workers, source_run
+    from litrev.vocabulary import SearchStatus
+
+    db = tmp_path / "review.ducklake"
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server}):
+        with pytest.raises(FlowError) as raised:
+            harvest_on_workers(db, ["openalex"], None, "litrev.toml", "night-1",
+                               deployment="harvest-source/never-deployed")
+        assert str(raised.value) == (
+            "the per-source deployment 'harvest-source/never-deployed' is not registered on the "
+            "Prefect server: run `prefect deploy --all` with the prefect.yaml that `litrev "
+            "deploy` wrote")
+
+        with get_client(sync_client=True) as client:
+            client.create_work_pool(WorkPoolCreate(name="litrev-no-workers", type="process"))
+        source_run.to_deployment(name="no-workers", work_pool_name="litrev-no-workers",
+                                 entrypoint_type=EntrypointType.MODULE_PATH).apply()
+        results = harvest_on_workers(db, ["crossref", "openalex"], None, "litrev.toml",
+                                     "night-2", deployment="harvest-source/no-workers",
+                                     wait_seconds=3)
+    assert [(r.source, r.status) for r in results] == [
+        ("crossref", SearchStatus.FAILED), ("openalex", SearchStatus.FAILED)]
+    assert all("did not end within 3 s: is a worker of the pool running?" in r.error
+               for r in results)

@@ -42,6 +42,8 @@ from litrev.flows.harvest_tasks import HarvestHooks, failed_result, harvest_sour
 
 SOURCE_FLOW_NAME = "harvest-source"
 RUNS_FOLDER = "litrev-runs"
+# How long the nightly run waits for its sources' runs (a night, less the margin to the next).
+WAIT_SECONDS = 20 * 3600.0
 # a module path: works wherever litrev is installed
 SOURCE_ENTRYPOINT = "litrev.flows.source_run.source_run"
 
@@ -132,11 +134,14 @@ def source_run(profile_path: str, source: str, run_id: str, db_path: str | None 
     return str(out)
 
 
-def _wait_final(flow_run_ids: dict[str, Any], poll_seconds: float) -> dict[str, Any]:
-    """Each source's final flow-run state (polling the server until all are final)."""
+def _wait_final(flow_run_ids: dict[str, Any], poll_seconds: float, wait_seconds: float
+                ) -> dict[str, Any]:
+    """Each source's final flow-run state, polling the server; a run still not final after
+    ``wait_seconds`` (no worker took it, or it hangs) is left out."""
     from prefect.client.orchestration import get_client
 
     states: dict[str, Any] = {}
+    deadline = time.monotonic() + wait_seconds
     with get_client(sync_client=True) as client:
         while len(states) < len(flow_run_ids):
             for name, run_id in flow_run_ids.items():
@@ -146,6 +151,8 @@ def _wait_final(flow_run_ids: dict[str, Any], poll_seconds: float) -> dict[str, 
                 if state is not None and state.is_final():
                     states[name] = state
             if len(states) < len(flow_run_ids):
+                if time.monotonic() >= deadline:
+                    break
                 time.sleep(poll_seconds)
     return states
 
@@ -153,25 +160,45 @@ def _wait_final(flow_run_ids: dict[str, Any], poll_seconds: float) -> dict[str, 
 def harvest_on_workers(db: Path | str, names: list[str], profile: Any, profile_path: str,
                        run_id: str, *, since: dt.date | None = None, limit: int | None = None,
                        retries: int = 1, retry_delay_seconds: float = 30.0,
-                       deployment: str | None = None, poll_seconds: float = 1.0) -> list[Any]:
-    """Run each source as a run of the per-source deployment; the search results of all."""
+                       deployment: str | None = None, poll_seconds: float = 1.0,
+                       wait_seconds: float = WAIT_SECONDS) -> list[Any]:
+    """Run each source as a run of the per-source deployment; the search results of all.
+
+    A source whose run did not end within ``wait_seconds`` is recorded as failed (its run is
+    left to Prefect), so a pool without workers cannot hold the night's run, and with it every
+    later night's, forever.
+    """
     from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+
+    from litrev.flows.errors import FlowError
 
     deployment = deployment or full_source_deployment_name(profile)
     started = {}
     for name in names:
-        run = run_deployment(
-            deployment, timeout=0, flow_run_name=f"{run_id}-{name}",
-            parameters={"profile_path": str(profile_path), "source": name, "run_id": run_id,
-                        "db_path": str(db), "since": since.isoformat() if since else None,
-                        "limit": limit, "retries": retries,
-                        "retry_delay_seconds": retry_delay_seconds})
+        try:
+            run = run_deployment(
+                deployment, timeout=0, flow_run_name=f"{run_id}-{name}",
+                parameters={"profile_path": str(profile_path), "source": name,
+                            "run_id": run_id, "db_path": str(db),
+                            "since": since.isoformat() if since else None, "limit": limit,
+                            "retries": retries, "retry_delay_seconds": retry_delay_seconds})
+        except ObjectNotFound:
+            raise FlowError(f"the per-source deployment {deployment!r} is not registered on "
+                            "the Prefect server: run `prefect deploy --all` with the prefect.yaml "
+                            "that `litrev deploy` wrote") from None
         started[name] = run.id
-    states = _wait_final(started, poll_seconds)
+    states = _wait_final(started, poll_seconds, wait_seconds)
     results: list[Any] = []
     for name in names:
         path = output_path(db, run_id, name)
-        state = states[name]
+        state = states.get(name)
+        if state is None:
+            why = (f"its run {started[name]} did not end within {wait_seconds:.0f} s: is a "
+                   "worker of the pool running?")
+            log.error("%s: %s", name, why)
+            results.append(failed_result(name, why))
+            continue
         if not state.is_completed() or not path.exists():
             why = f"its run {started[name]} on a worker ended {state.name}" + (
                 f": {state.message}" if state.message else "")
