@@ -156,7 +156,7 @@ name = "litrev ingest bench"
 target_language = "en"
 candidate_languages = ["en", "fi", "sv", "de"]
 contact_email = "bench@example.org"
-database = "bench.duckdb"
+database = "bench.ducklake"
 codebook = "default"
 
 [sources.files]
@@ -176,13 +176,15 @@ def run_harvest(folder: Path, log: Path) -> RunFigures:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with log.open("a", encoding="utf-8") as out:
-        done = subprocess.run([str(litrev), "--profile", "profile.toml", "--db", "bench.duckdb",
+        done = subprocess.run([str(litrev), "--profile", "profile.toml", "--db", "bench.ducklake",
                                "harvest"], cwd=folder, env=env, stdout=out,
                               stderr=subprocess.STDOUT, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    size = sum(p.stat().st_size for p in folder.glob("bench.duckdb*") if p.is_file())
+    # the catalog, its data files and the search cache (a DuckDB file of old and its snapshot)
+    size = sum(p.stat().st_size for p in folder.glob("bench.duck*/**/*") if p.is_file()) + \
+        sum(p.stat().st_size for p in folder.glob("bench.duck*") if p.is_file())
     return RunFigures(wall, cpu, after.ru_maxrss / 1024, size / 1e6, done.returncode)
 
 
@@ -194,9 +196,10 @@ def main() -> int:
     args = parser.parse_args()
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="litrev-ingest-"))
-    if args.keep and folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    if args.keep:  # (mkdtemp has made a fresh folder already)
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
     try:
         start = time.perf_counter()
         excerpts = generate(folder / "imports", args.works, args.seed)

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from importlib import resources
 from pathlib import Path
 
+import duckdb
 import pytest
 from openpyxl import load_workbook
 
@@ -116,6 +117,19 @@ def test_running_twice_gives_the_same_database_contents(demo):
         con.close()
     assert runs[0] == 2
     assert new[0] == 0
+
+
+def test_two_demo_runs_leave_every_natural_key_unique(demo):
+    """The lake cannot declare keys: after the whole pipeline ran twice (harvest, detection,
+    translation, coding, ledger) no keyed table holds a duplicate."""
+    from tests.test_lake import KEYS, duplicates
+
+    con = lake_reader(str(demo["db"]))
+    try:
+        found = duplicates(con)
+    finally:
+        con.close()
+    assert found == dict.fromkeys(KEYS, 0)
 
 
 def _xlsx_rows(path: Path) -> list[dict]:
@@ -242,3 +256,87 @@ def test_seed_statements_are_the_four_of_the_scite_page():
     assert all(r["citing"]["doi"] is None and "not named on the page" in r["citing"]["title"]
                for r in rows)
     assert rows[3]["text"].startswith(FINNISH_START)
+
+
+LEGACY_SCHEMA = Path(__file__).resolve().parent / "fixtures" / "legacy_schema"
+
+
+def legacy_copy_of(lake: Path, target: Path) -> None:
+    """A DuckDB file of the earlier litrev's schema (its own migrations, keys and all) holding
+    the demo lake's corpus, as an earlier litrev's demo would have left it."""
+    from litrev.store.db import load_extension
+
+    con = duckdb.connect(str(target))
+    try:
+        con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR, "
+                    "applied_at TIMESTAMPTZ)")
+        for n, sql in enumerate(sorted(LEGACY_SCHEMA.glob("*.sql"))):
+            con.execute(sql.read_text(encoding="utf-8"))
+            con.execute("INSERT INTO schema_version VALUES ($v, $n, now())",
+                        {"v": (1, 3)[n], "n": sql.name})
+        for name in ("ducklake", "sqlite"):
+            load_extension(con, name)
+        con.execute(f"ATTACH 'ducklake:sqlite:{lake}' AS demo (DATA_PATH '{lake}.files/', "
+                    "OVERRIDE_DATA_PATH true, READ_ONLY)")
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'demo' "
+            "AND table_type = 'BASE TABLE' AND table_name <> 'schema_version'").fetchall()]
+        for table in tables:
+            con.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM demo.{table}")  # noqa: S608
+    finally:
+        con.close()
+
+
+def test_a_duckdb_file_of_the_earlier_schema_moves_into_a_lake_without_loss(demo, tmp_path):
+    legacy = tmp_path / "review.duckdb"
+    legacy_copy_of(demo["db"], legacy)
+    before = legacy.read_bytes()
+    moved = tmp_path / "review.ducklake"
+    done = run_litrev(tmp_path, "migrate", str(legacy), "--to", str(moved))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"migrated {legacy} into {moved}:"
+    table_lines = [line for line in lines[1:-1] if "rows" in line]
+    assert len(table_lines) == 15 and all(line.endswith("equal") for line in table_lines)
+    works = next(line for line in table_lines if line.split()[0] == "works")
+    assert works.split()[1] == works.split()[3] != "0"  # "works  N -> N rows"
+    assert lines[-1].startswith("all 15 tables equal; use --db ")
+    assert corpus_contents(moved) == corpus_contents(demo["db"])
+    assert legacy.read_bytes() == before  # the old file is left as it was
+    # A target that already holds a corpus is refused, and stays as it was.
+    again = run_litrev(tmp_path, "migrate", str(legacy), "--to", str(moved))
+    assert again.returncode == 1
+    assert again.stderr.startswith(f"litrev: error: {moved} is not empty (")
+    assert corpus_contents(moved) == corpus_contents(demo["db"])
+    # The old file itself is not opened as a store: one line says what to run.
+    status = run_litrev(tmp_path, "--db", str(legacy), "status")
+    assert status.returncode == 1
+    assert status.stderr == (f"litrev: error: {legacy} is a DuckDB database of an earlier "
+                             f"litrev, not a lake; move it with `litrev migrate {legacy} --to "
+                             f"{tmp_path / 'review.ducklake'}` and use that\n")
+
+
+LEDGER_TABLES = {"harvest_runs", "search_log", "source_state"}
+
+
+def test_the_second_demo_run_rewrites_nothing_of_the_corpus(demo):
+    """A quiet night: the second run finds nothing new, so its commits touch the ledger only
+    (the run, its searches, the watermarks): no corpus table gets a new file or row version."""
+    from litrev.store.db import snapshots
+
+    con = lake_reader(str(demo["db"]))
+    try:
+        names = {str(r[0]): r[1] for r in con.execute(
+            "SELECT table_id, table_name FROM ducklake_table_info(current_database())"
+        ).fetchall()}
+        snaps = snapshots(con)
+    finally:
+        con.close()
+    runs = [s for s in snaps if s["author"] == "litrev" and s["commit_message"]
+            and s["commit_message"][:8].isdigit()]
+    assert len(runs) == 2  # one named snapshot per demo run
+    second_run = [s for s in snaps if s["snapshot_id"] > runs[0]["snapshot_id"]]
+    assert second_run
+    touched = {names.get(table, table) for s in second_run for _kind, tables in s["changes"]
+               for table in tables}
+    assert touched <= LEDGER_TABLES, touched - LEDGER_TABLES

@@ -1,5 +1,6 @@
 """`litrev export excerpts`: every format opens and holds the expected rows, filters work,
-formula-like cells are inert in CSV and XLSX, HTML is escaped, and exports read the snapshot."""
+formula-like cells are inert in CSV and XLSX, HTML is escaped, and exports read the last commit
+while a writer works."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import datetime as dt
 from html.parser import HTMLParser
 from pathlib import Path
 
-import duckdb
 import pytest
 from openpyxl import load_workbook
 
@@ -324,16 +324,15 @@ def test_cli_export_formats_and_errors(review_db, tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_export_reads_the_snapshot_while_the_database_is_being_written(review_db, tmp_path):
-    writer = duckdb.connect(str(review_db))  # a harvest holding the database
-    try:
-        writer.execute("DELETE FROM excerpt_themes")  # not yet published
+def test_export_reads_the_last_commit_while_the_lake_is_being_written(review_db, tmp_path):
+    with write_session(review_db) as writer:  # a harvest holding the writer's turn
+        writer.execute("BEGIN TRANSACTION")
+        writer.execute("DELETE FROM excerpt_themes")  # not yet committed
         out = tmp_path / "during.csv"
         assert main(["--db", str(review_db), "export", "excerpts", "--theme", "role_clarity",
                      "-o", str(out)]) == 0
         assert len(csv_rows(out)) == 2
-    finally:
-        writer.close()
+        writer.execute("ROLLBACK")
 
 
 def test_a_failed_export_leaves_no_file(review_db, tmp_path, monkeypatch):

@@ -270,7 +270,7 @@ def test_query_answers_within_2s_while_a_harvest_holds_an_open_write(tmp_path, c
     try:
         assert holder.stdout.readline().strip() == "holding"
         # The command itself (timed in this process, so interpreter start-up on a busy CI
-        # machine does not count) answers from the snapshot.
+        # machine does not count) answers from the last commit.
         started = time.monotonic()
         code = main(["--db", str(db), "query", "run", "excerpts_by_language", "--format",
                      "csv"])

@@ -1,5 +1,5 @@
 """Full-text search: BM25 per language stemmer over originals and translations, snippets,
---lang and --theme filters, and searching the snapshot while a writer holds the database.
+--lang and --theme filters, and searching while another process holds an open write.
 Texts: tests/corpus.py (the seed page's statements) and tests/fixtures/themes (real abstracts
 copied from shared/, see its README)."""
 

@@ -63,6 +63,14 @@ def add_command(subparsers, name: str, *, help: str, example: str, **kwargs
         formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs)
 
 
+def add_as_of(p: argparse.ArgumentParser) -> None:
+    """``--as-of RUN_ID``: answer from the corpus as it stood after that harvest run."""
+    p.add_argument("--as-of", metavar="RUN_ID", default=None,
+                   help="read the corpus as it stood after this harvest run (its lake "
+                        "snapshot; `litrev status` shows run ids), to reproduce a reported "
+                        "search or count")
+
+
 def parse_params(pairs: list[str]) -> dict[str, str]:
     params: dict[str, str] = {}
     for pair in pairs or []:
@@ -133,6 +141,27 @@ def close_abandoned(db: Path) -> list[str]:
         return []
 
 
+def cmd_migrate(args, ctx: Context) -> int:
+    from litrev.store.migrate import migrate_file
+
+    report = migrate_file(args.source, args.to)
+    print(f"migrated {args.source} into {report.target}:")
+    width = max((len(t.table) for t in report.tables), default=0)
+    for t in report.tables:
+        verdict = "equal" if t.ok else "DIFFERENT"
+        print(f"  {t.table:<{width}}  {t.rows} -> {t.copied_rows} rows  md5 {t.digest} -> "
+              f"{t.copied_digest}  {verdict}")
+    for table in report.missing:
+        print(f"  {table:<{width}}  not in {args.source} (left empty)")
+    if not report.ok:
+        bad = ", ".join(t.table for t in report.tables if not t.ok)
+        raise FlowError(f"the copy differs from {args.source} in {bad}; keep using the old "
+                        f"file and report this (the new lake {report.target} can be deleted)")
+    print(f"all {len(report.tables)} tables equal; use --db {args.to} from now on "
+          f"(the old file is unchanged)")
+    return 0
+
+
 def cmd_status(args, ctx: Context) -> int:
     from litrev.store.db import read_session
     from litrev.store.export import default_target_language
@@ -189,7 +218,7 @@ def cmd_query_run(args, ctx: Context) -> int:
 
     query = get_query(args.name)
     params = parse_params(args.param)
-    with read_session(ctx.db_path) as con:
+    with read_session(ctx.db_path, as_of=args.as_of) as con:
         result = run_saved(con, query, params)
     write_frame(result, args.format)
     return 0
@@ -200,7 +229,7 @@ def cmd_query_sql(args, ctx: Context) -> int:
     from litrev.store.queries import check_read_only, run_sql
 
     check_read_only(args.sql)  # refuse before even opening the database
-    with read_session(ctx.db_path) as con:
+    with read_session(ctx.db_path, as_of=args.as_of) as con:
         result = run_sql(con, args.sql, parse_params(args.param) or None)
     write_frame(result, args.format)
     return 0
@@ -253,6 +282,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite an existing profile")
     p.set_defaults(func=cmd_init)
 
+    p = add_command(sub, "migrate", help="move a review from a DuckDB file of an earlier "
+                    "litrev into a new lake, checking row counts and content hashes per table",
+                    example="litrev migrate review.duckdb --to review.ducklake\n"
+                            "litrev migrate review.duckdb --to postgresql://me@db/review "
+                            "--data-path /shared/review/")
+    p.add_argument("source", help="the DuckDB file an earlier litrev wrote (left unchanged)")
+    p.add_argument("--to", required=True, metavar="CATALOG",
+                   help="the new lake: a catalog file path, or a postgresql:// URL (with "
+                        "--data-path); it must be new or empty")
+    p.set_defaults(func=cmd_migrate)
+
     p = add_command(sub, "status", help="counts of works, excerpts, languages, translations "
                     "and the last runs", example="litrev status --json")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
@@ -276,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a parameter of the query; repeat for several")
     p.add_argument("--format", choices=FORMATS, default="table",
                    help="how to print the rows")
+    add_as_of(p)
     p.set_defaults(func=cmd_query_run)
     p = add_command(qsub, "sql", help="run one read-only SQL statement",
                     example="litrev query sql \"SELECT kind, count(*) FROM excerpts GROUP BY 1\" "
@@ -285,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a value for a $KEY placeholder; repeat for several")
     p.add_argument("--format", choices=FORMATS, default="table",
                    help="how to print the rows")
+    add_as_of(p)
     p.set_defaults(func=cmd_query_sql)
 
     for module in COMMAND_MODULES:

@@ -10,7 +10,7 @@ import argparse
 import datetime as dt
 import sys
 
-from litrev.flows.cli import add_command, parse_params
+from litrev.flows.cli import add_as_of, add_command, parse_params
 from litrev.flows.context import Context
 from litrev.flows.errors import UsageError
 from litrev.vocabulary import ExcerptKind
@@ -54,7 +54,7 @@ def cmd_export_excerpts(args, ctx: Context) -> int:
                          "applies to --format csv")
     since = _date(args.since) if args.since else None
     profile = ctx.profile(required=False)
-    with read_session(ctx.db_path) as con:
+    with read_session(ctx.db_path, as_of=args.as_of) as con:
         ids = ids_from_saved_query(con, args.query, parse_params(args.param)) \
             if args.query else None
         count = export_excerpts(
@@ -83,7 +83,7 @@ def cmd_export_qdpx(args: argparse.Namespace, ctx: Context) -> int:
     since = _date(args.since) if args.since else None
     profile = ctx.profile(required=False)
     summary = QdpxSummary()
-    with read_session(ctx.db_path) as con:
+    with read_session(ctx.db_path, as_of=args.as_of) as con:
         ids = ids_from_saved_query(con, args.query, parse_params(args.param)) \
             if args.query else None
         count = write_qdpx(
@@ -137,6 +137,18 @@ def cmd_import_reviews(args, ctx: Context) -> int:
     return 0
 
 
+def cmd_export_duckdb(args: argparse.Namespace, ctx: Context) -> int:
+    from litrev.store.db import read_session
+    from litrev.store.migrate import export_duckdb
+
+    with read_session(ctx.db_path, as_of=args.as_of) as con:
+        counts = export_duckdb(con, args.output)
+    print(f"exported {len(counts)} tables to {args.output} (a plain DuckDB file: "
+          f"{counts.get('works', 0)} works, {counts.get('excerpts', 0)} excerpts"
+          + (f"; as of run {args.as_of}" if args.as_of else "") + ")")
+    return 0
+
+
 def register(subparsers) -> None:
     # The formats are checked when the command runs (store.export.format_for, with the list in
     # its error): importing store.export here would load DuckDB for every `litrev -h`.
@@ -153,6 +165,7 @@ def register(subparsers) -> None:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
     p.add_argument("--excel", action="store_true",
                    help="CSV only: start with a byte-order mark so Excel reads UTF-8 correctly")
+    add_as_of(p)
     p.set_defaults(func=cmd_export_excerpts)
 
     p = add_command(esub, "qdpx", help="export the coded excerpts as a REFI-QDA project "
@@ -160,7 +173,17 @@ def register(subparsers) -> None:
     _add_filters(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE.qdpx",
                    help="the project file to write")
+    add_as_of(p)
     p.set_defaults(func=cmd_export_qdpx)
+
+    p = add_command(esub, "duckdb", help="copy the corpus (every table and view, as of now or "
+                    "--as-of a run) into a new plain DuckDB file, for tools that read DuckDB "
+                    "files but not lakes", example="litrev export duckdb -o corpus.duckdb\n"
+                    "litrev export duckdb -o as-reported.duckdb --as-of 20261201T020000Z-3f2a1c")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.duckdb",
+                   help="the DuckDB file to write (must not exist)")
+    add_as_of(p)
+    p.set_defaults(func=cmd_export_duckdb)
 
     p = add_command(subparsers, "import-reviews", help="read decisions, notes and corrected "
                     "translations back from a reviewed .xlsx or .csv export",

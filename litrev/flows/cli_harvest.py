@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from litrev.flows.cli import add_command
+from litrev.flows.cli import add_as_of, add_command
 from litrev.flows.errors import FlowError, UsageError
 from litrev.flows.output import write_frame
 from litrev.vocabulary import Trigger
@@ -243,7 +243,7 @@ def cmd_prisma(args, ctx) -> int:
     from litrev.store.ledger import prisma_counts
 
     since = _date(args.since) if args.since else None
-    with read_session(ctx.db_path) as con:
+    with read_session(ctx.db_path, as_of=args.as_of) as con:
         counts = prisma_counts(con, since=since)
     by_source, by_run = counts.by_source, counts.by_run
     if args.format == "json":
@@ -351,6 +351,7 @@ def register(sub) -> None:
                    help="only runs since this date, and list each run (an updated review)")
     p.add_argument("--format", choices=("table", "markdown", "csv", "json"), default="table",
                    help="how to print the counts")
+    add_as_of(p)
     p.set_defaults(func=cmd_prisma)
 
     p = add_command(sub, "serve", help="serve the nightly harvest on the profile's schedule "

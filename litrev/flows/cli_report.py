@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litrev.flows.cli import add_command
+from litrev.flows.cli import add_as_of, add_command
 from litrev.flows.context import Context
 
 
@@ -13,7 +13,7 @@ def cmd_report(args, ctx: Context) -> int:
     out = write_report(
         ctx.db_path, args.output,
         target_language=profile.target_language if profile else None,
-        title=f"{profile.name}: run report" if profile else None)
+        title=f"{profile.name}: run report" if profile else None, as_of=args.as_of)
     print(f"wrote {out} (one HTML file with its charts embedded; open it in any browser, "
           "no network needed)")
     return 0
@@ -27,4 +27,5 @@ def register(subparsers) -> None:
                             "litrev --db litrev-demo.ducklake report -o litrev-out/report.html")
     p.add_argument("-o", "--output", default="report.html",
                    help="where to write the HTML file (default: report.html)")
+    add_as_of(p)
     p.set_defaults(func=cmd_report)

@@ -7,7 +7,7 @@ import math
 import sys
 import textwrap
 
-from litrev.flows.cli import add_command
+from litrev.flows.cli import add_as_of, add_command
 from litrev.flows.output import FORMATS, write_frame
 
 WRAP = 100
@@ -19,7 +19,7 @@ def cmd_search(args, ctx) -> int:
 
     profile = ctx.profile(required=False)
     target = profile.target_language if profile is not None else None
-    with read_session(ctx.db_path) as con:
+    with read_session(ctx.db_path, as_of=args.as_of) as con:
         hits = search(con, args.text, lang=args.lang, theme=args.theme, limit=args.limit,
                       target_language=target)
     if args.format != "text":
@@ -110,6 +110,7 @@ def register(sub) -> None:
                    "(default 20)")
     p.add_argument("--format", choices=("text", *FORMATS), default="text",
                    help="text (default, readable) or a table format with every column")
+    add_as_of(p)
     p.set_defaults(func=cmd_search)
 
     p = add_command(sub, "code", help="code the corpus against the codebook and rebuild the "

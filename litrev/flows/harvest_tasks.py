@@ -225,9 +225,10 @@ def coding_task(db: Path, profile: Any) -> Any:
 
 @task(name="finish-run", cache_policy=NO_CACHE)
 def finish_task(db: Path, run_id: str, status: str, summary: dict[str, Any]) -> None:
-    from litrev.store.db import waiting_write_session
+    from litrev.store.db import compact, waiting_write_session
     from litrev.store.ledger import finish_run
 
     with waiting_write_session(db) as con:
         finish_run(con, run_id, status=status, summary=summary)
+        compact(con)  # after the run's named commit: merges small files when there are many
 

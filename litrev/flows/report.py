@@ -433,15 +433,17 @@ def render_report(data: ReportData, *, title: str = "litrev run report",
 
 
 def write_report(db_path: str | os.PathLike, out_path: str | os.PathLike, *,
-                 target_language: str | None = None, title: str | None = None) -> Path:
-    """Read the corpus (its snapshot when there is one) and write the report to ``out_path``."""
+                 target_language: str | None = None, title: str | None = None,
+                 as_of: str | None = None) -> Path:
+    """Read the corpus (as it stood after run ``as_of``, if given) and write the report to
+    ``out_path``."""
     from litrev.store.db import read_session
     from litrev.store.report import report_data
 
-    with read_session(db_path) as con:
+    with read_session(db_path, as_of=as_of) as con:
         data = report_data(con, target_language=target_language)
     page = render_report(data, title=title or "litrev run report",
-                         database_name=Path(db_path).name)
+                         database_name=Path(str(db_path)).name)
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")

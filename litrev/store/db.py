@@ -189,26 +189,31 @@ def writer_lock(location: StoreLocation) -> WriterLock:
 # -- attaching ------------------------------------------------------------------------------
 
 _INSTANCE_LOCK = threading.Lock()
-_instance: tuple[int, duckdb.DuckDBPyConnection] | None = None
+_instance: tuple[int, str, duckdb.DuckDBPyConnection] | None = None
 _session_numbers = itertools.count(1)
+_instance_numbers = itertools.count(1)
 
 
-def _shared_instance() -> duckdb.DuckDBPyConnection:
+def _shared_instance() -> tuple[str, duckdb.DuckDBPyConnection]:
     """This process's one in-memory DuckDB instance, with the lake extensions loaded.
 
     Why shared: loading ducklake and sqlite costs about 0.3 s per new DuckDB instance, and a
     harvest opens dozens of sessions. Every session is a new connection to this instance (a
     named in-memory database is shared within a process) with its own attach of the lake under
-    its own alias; a process that forked gets its own instance."""
+    its own alias; a process that forked gets its own instance, and so do the sessions after
+    one that locked the instance down for a user's SQL (``store.queries.prepare_reader`` turns
+    external access off, a setting of the whole instance)."""
     global _instance
     with _INSTANCE_LOCK:
-        if _instance is None or _instance[0] != os.getpid():
-            base = duckdb.connect(f":memory:litrev-{os.getpid()}")
+        if _instance is None or _instance[0] != os.getpid() or \
+                one_row(_instance[2], "SELECT current_setting('lock_configuration')")[0]:
+            name = f":memory:litrev-{os.getpid()}-{next(_instance_numbers)}"
+            base = duckdb.connect(name)
             load_extension(base, "ducklake")
             if not _loaded(base, "parquet"):
                 load_extension(base, "parquet")
-            _instance = (os.getpid(), base)
-        return _instance[1]
+            _instance = (os.getpid(), name, base)
+        return _instance[1], _instance[2]
 
 
 def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = None,
@@ -219,8 +224,7 @@ def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = 
     ``shared=False`` gives a connection of a DuckDB instance of its own, which a plain
     ``con.close()`` releases entirely (for scripts and tests that open the lake by hand)."""
     if shared:
-        base = _shared_instance()
-        name = f":memory:litrev-{os.getpid()}"
+        name, base = _shared_instance()
     else:
         name = ":memory:"
         base = duckdb.connect(name)
@@ -237,7 +241,7 @@ def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = 
         con.execute("ATTACH '" + _literal(location.uri) + "' AS " + alias + " ("
                     + ", ".join(_attach_options(location, read_only, snapshot)) + ")")
         con.execute("USE " + alias)
-        _CACHE_DIRS[alias] = location.cache_dir
+        _LOCATIONS[alias] = location
     except duckdb.Error as exc:
         close(con)
         reason = str(exc).splitlines()[0]
@@ -256,8 +260,8 @@ def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = 
     return con
 
 
-# alias -> the store's local cache folder (store.search keeps the full-text index there)
-_CACHE_DIRS: dict[str, Path] = {}
+# alias -> the store a session attached (its data path, its local cache folder)
+_LOCATIONS: dict[str, StoreLocation] = {}
 
 
 def lake_name(con: duckdb.DuckDBPyConnection) -> str:
@@ -265,16 +269,31 @@ def lake_name(con: duckdb.DuckDBPyConnection) -> str:
     return str(one_row(con, "SELECT current_database()")[0])
 
 
-def cache_dir_of(con: duckdb.DuckDBPyConnection) -> Path:
+def location_in(con: duckdb.DuckDBPyConnection) -> StoreLocation:
+    """The store this session attached."""
     try:
-        return _CACHE_DIRS[lake_name(con)]
+        return _LOCATIONS[lake_name(con)]
     except KeyError:
         raise StoreError("this connection is not a litrev store session") from None
 
 
+def cache_dir_of(con: duckdb.DuckDBPyConnection) -> Path:
+    """The store's local cache folder (store.search keeps the full-text index there)."""
+    return location_in(con).cache_dir
+
+
+def data_directory(con: duckdb.DuckDBPyConnection) -> str:
+    """The folder (or object-storage prefix) the session's lake reads its files from."""
+    location = location_in(con)
+    if location.local_path is not None:
+        return str(Path(location.data_path).resolve()) + "/"
+    return location.data_path
+
+
 def close(con: duckdb.DuckDBPyConnection) -> None:
-    """Detach what the session attached (its lake and cache files) and close it; the aliases
-    live in the shared instance, so they must not outlive the session."""
+    """Detach what the session attached under its alias (its lake, a migration's or an
+    export's file) and close it: attachments belong to the shared instance, so they must not
+    outlive the session. (The search cache's immutable files stay attached for reuse.)"""
     try:
         alias = lake_name(con)
         if alias.startswith(LAKE + "_"):
@@ -283,7 +302,7 @@ def close(con: duckdb.DuckDBPyConnection) -> None:
                     "SELECT database_name FROM duckdb_databases() WHERE database_name = $a "
                     "OR starts_with(database_name, $a || '_')", {"a": alias}).fetchall():
                 con.execute("DETACH " + name)
-            _CACHE_DIRS.pop(alias, None)
+            _LOCATIONS.pop(alias, None)
     except duckdb.Error:
         pass  # a connection broken mid-statement: closing it is all that is left to do
     finally:
@@ -412,7 +431,7 @@ def read_session(path: StorePath, *, as_of: str | None = None
     snapshot). ``as_of`` (a harvest run id) reads the corpus as it stood after that run."""
     location = location_of(path)
     if not location.exists:
-        raise DatabaseMissing(f"no lake at {location}; create it with `litrev init --db "
+        raise DatabaseMissing(f"no database at {location}; create it with `litrev init --db "
                               f"{location}` or pass --db / set LITREV_DB")
     snapshot = None
     if as_of is not None:
@@ -456,6 +475,30 @@ def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(row and row[0] == "ducklake")
 
 
+COMPACT_MIN_FILES = 16
+
+
+def data_files(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Parquet data files per table of the lake as of this session (small inserts are inlined
+    in the catalog and have none)."""
+    return {str(r[0]): int(r[1] or 0) for r in con.execute(
+        "SELECT table_name, file_count FROM ducklake_table_info($lake) ORDER BY table_name",
+        {"lake": lake_name(con)}).fetchall()}
+
+
+def compact(con: duckdb.DuckDBPyConnection, *, min_files: int = COMPACT_MIN_FILES) -> bool:
+    """Merge the small data files of the lake when some table has ``min_files`` or more.
+
+    Every write of a batch bigger than the inlining limit adds one Parquet file per table, so a
+    year of nightly runs leaves hundreds of small files that every query opens. Merging keeps
+    the old files for the snapshots that list them (``--as-of`` still works); it runs at the end
+    of a harvest, after the run's named commit. Returns whether it merged."""
+    if max(data_files(con).values(), default=0) < min_files:
+        return False
+    con.execute("CALL ducklake_merge_adjacent_files($lake)", {"lake": lake_name(con)})
+    return True
+
+
 def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
     """The snapshot this session reads (the latest, or the one it was opened at)."""
     return int(one_row(con, "SELECT id FROM ducklake_current_snapshot($lake)",
@@ -478,7 +521,7 @@ def snapshot_of_run(path: StorePath, run_id: str) -> int:
     has not finished."""
     location = location_of(path)
     if not location.exists:
-        raise DatabaseMissing(f"no lake at {location}; create it with `litrev init --db "
+        raise DatabaseMissing(f"no database at {location}; create it with `litrev init --db "
                               f"{location}` or pass --db / set LITREV_DB")
     con = connect(location, read_only=True)
     try:

@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from litrev.store.db import frame
+from litrev.store.db import frame, name_snapshot, transaction
 from litrev.store.sqlfiles import internal
 from litrev.vocabulary import RunStatus, SearchStatus, Trigger
 
@@ -159,15 +159,20 @@ def record_searches(con: duckdb.DuckDBPyConnection, run_id: str, entries: list[S
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, *, status: RunStatus,
                summary: dict[str, Any], finished_at: dt.datetime | None = None) -> None:
-    """Close the run with its status and the summary (stored as JSON)."""
+    """Close the run with its status and the summary (stored as JSON), in one commit named
+    after the run: the lake snapshot ``--as-of RUN_ID`` reads (:func:`litrev.store.db.
+    snapshot_of_run`). It is the run's last write, after its translation and coding."""
     status = RunStatus(status)  # a plain string is checked: an unknown status raises ValueError
     if status in UNFINISHED:
         raise ValueError(f"a finished run's status is succeeded, partial or failed, got "
                          f"{status!r}")
     q = internal("ledger_finish_run")
-    con.execute(q.sql, q.bind({
-        "run_id": run_id, "status": status, "finished_at": finished_at or dt.datetime.now(dt.UTC),
-        "summary": json.dumps(summary, ensure_ascii=False, default=str)}))
+    with transaction(con):
+        con.execute(q.sql, q.bind({
+            "run_id": run_id, "status": status,
+            "finished_at": finished_at or dt.datetime.now(dt.UTC),
+            "summary": json.dumps(summary, ensure_ascii=False, default=str)}))
+        name_snapshot(con, run_id, {"run_id": run_id, "status": str(status)})
 
 
 def running_runs(con: duckdb.DuckDBPyConnection) -> list[str]:

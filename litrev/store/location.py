@@ -64,15 +64,18 @@ class StoreLocation:
                                  f"--data-path FOLDER (or set {DATA_PATH_ENV}), e.g. a shared "
                                  "folder or s3://bucket/review/")
             return cls(Backend.POSTGRES, conninfo, _folder(data))
-        if text.startswith("ducklake:"):
+        if text.startswith("ducklake:sqlite:"):
+            text = text.removeprefix("ducklake:sqlite:")  # the local lake, spelled as ATTACH does
+        elif text.startswith("ducklake:"):
             raise StoreError(f"unsupported catalog {text.split(':')[1]!r}; use a path (local "
                              "lake) or a postgresql:// URL")
         path = Path(text)
-        if _is_duckdb_file(path):
+        if is_duckdb_file(path):
             raise LegacyDatabase(
                 f"{path} is a DuckDB database of an earlier litrev, not a lake; move it with "
                 f"`litrev migrate {path} --to {path.with_suffix('.ducklake')}` and use that")
-        return cls(Backend.LOCAL, str(path), _folder(data or str(path) + DATA_SUFFIX))
+        # A local lake's files are always beside it (--data-path is for a shared catalog).
+        return cls(Backend.LOCAL, str(path), _folder(str(path) + DATA_SUFFIX))
 
     @property
     def uri(self) -> str:
@@ -122,7 +125,7 @@ def _folder(path: str) -> str:
     return path if path.endswith("/") else path + "/"
 
 
-def _is_duckdb_file(path: Path) -> bool:
+def is_duckdb_file(path: Path) -> bool:
     try:
         with open(path, "rb") as f:
             head = f.read(12)

@@ -16,7 +16,7 @@ from importlib import resources
 import duckdb
 import pandas as pd
 
-from litrev.store.db import load_fts, one_row
+from litrev.store.db import data_directory, is_lake, load_fts, one_row
 from litrev.store.errors import QueryError
 from litrev.store.sqlfiles import SqlFile, read_dir
 
@@ -73,13 +73,16 @@ def check_read_only(sql: str) -> None:
 
 
 def prepare_reader(con: duckdb.DuckDBPyConnection) -> None:
-    """Load fts (for match_bm25/stem in queries), then lock out file and network access."""
+    """Load fts (for match_bm25/stem in queries), then lock out file and network access
+    except to the lake's own data files (a user's SQL cannot read or write other files)."""
     if one_row(con, "SELECT current_setting('lock_configuration')")[0]:
         return  # already prepared
     try:
         load_fts(con)
     except Exception:  # noqa: BLE001 - search functions are optional for plain queries
         pass
+    if is_lake(con):
+        con.execute("SET allowed_directories = $dirs", {"dirs": [data_directory(con)]})
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 

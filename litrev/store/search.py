@@ -31,6 +31,7 @@ a fixed list of stemmer names (:data:`FTS_STEMMERS`) and checked, never taken fr
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -121,21 +122,34 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Make sure the index of this session's snapshot is in the cache; returns texts per stemmer.
 
     Building an fts index costs about a second per thousand texts, so a stemmer whose texts
-    are unchanged (same fingerprint of ids and contents) keeps its file. Run it after a commit
-    (it indexes what the session reads).
+    are unchanged (same fingerprint of ids and contents) keeps its file, and a snapshot whose
+    index is listed already costs nothing. Run it after a commit (it indexes what the session
+    reads).
     """
-    return {stemmer: docs for stemmer, (docs, _) in _manifest(con, build=True).items()}
+    return {stemmer: docs for stemmer, (docs, _) in _manifest(con).items()}
 
 
 def _manifest_path(con: duckdb.DuckDBPyConnection) -> Path:
-    return cache_dir_of(con) / f"manifest-{content_snapshot(con)}.json"
+    return _cache_folder(con) / f"manifest-{content_snapshot(con)}.json"
 
 
-def _manifest(con: duckdb.DuckDBPyConnection, *, build: bool = False
-              ) -> dict[str, tuple[int, Path]]:
-    """stemmer -> (texts, cache file) of this session's snapshot, built when missing."""
+def _cache_folder(con: duckdb.DuckDBPyConnection) -> Path:
+    """The cache beside the catalog; an analyst who may read the review's folder but not write
+    it gets one in the user's cache folder instead (the index is derived: any copy will do)."""
+    folder = cache_dir_of(con)
+    existing = folder if folder.exists() else folder.parent
+    if os.access(existing, os.W_OK):
+        return folder
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "litrev" / "search" / hashlib.sha256(str(folder.resolve()).encode()
+                                                        ).hexdigest()[:16]
+
+
+def _manifest(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, Path]]:
+    """stemmer -> (texts, cache file) of this session's snapshot, built when missing (a night
+    that changed no searchable text reads no text from the lake)."""
     path = _manifest_path(con)
-    if path.exists() and not build:
+    if path.exists():
         data = json.loads(path.read_text(encoding="utf-8"))
         files = {s: (int(v["docs"]), path.parent / v["file"]) for s, v in data.items()}
         if all(f.exists() for _, f in files.values()):

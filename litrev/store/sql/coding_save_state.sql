@@ -7,7 +7,9 @@ MERGE INTO excerpt_coding AS c
 USING (SELECT DISTINCT ON (excerpt_id) excerpt_id, language, translation_hash
        FROM coded_batch) AS b
 ON c.excerpt_id = b.excerpt_id
-WHEN MATCHED THEN UPDATE SET
+WHEN MATCHED AND (c.codebook_version IS DISTINCT FROM $version
+                  OR c.language IS DISTINCT FROM b.language
+                  OR c.translation_hash IS DISTINCT FROM b.translation_hash) THEN UPDATE SET
     codebook_version = $version,
     language = b.language,
     translation_hash = b.translation_hash,

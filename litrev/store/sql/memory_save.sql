@@ -1,14 +1,17 @@
 -- name: memory_save
 -- description: Store imported translation-memory entries (the registered relation
 --   memory_incoming); an entry for the same normalised source text and languages (the key,
---   kept unique by this MERGE) is replaced by the newer import.
+--   kept unique by this MERGE) is replaced by the newer import; an identical entry imported
+--   again is left as it is (imported_at: when the entry last changed).
 -- param: now text: the time of the import (a timestamp)
 MERGE INTO translation_memory AS m
 USING (SELECT DISTINCT ON (source_hash, source_language, target_language) *
        FROM memory_incoming) AS b
 ON m.source_hash = b.source_hash AND m.source_language = b.source_language
    AND m.target_language = b.target_language
-WHEN MATCHED THEN UPDATE SET
+WHEN MATCHED AND (m.source_text IS DISTINCT FROM b.source_text
+                  OR m.target_text IS DISTINCT FROM b.target_text
+                  OR m.origin IS DISTINCT FROM b.origin) THEN UPDATE SET
     source_text = b.source_text,
     target_text = b.target_text,
     origin = b.origin,

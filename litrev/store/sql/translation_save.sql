@@ -12,6 +12,12 @@ WHEN MATCHED
      AND (t.status <> 'human' OR b.status = 'human')
      AND (CASE b.status WHEN 'human' THEN 4 WHEN 'tm' THEN 3 WHEN 'machine' THEN 2 ELSE 1 END)
       >= (CASE t.status WHEN 'human' THEN 4 WHEN 'tm' THEN 3 WHEN 'machine' THEN 2 ELSE 1 END)
+     -- an identical answer (a text still pending, the same memory hit) rewrites nothing
+     AND (t.source_language IS DISTINCT FROM b.source_language
+          OR t.translated_text IS DISTINCT FROM b.translated_text
+          OR t.provider IS DISTINCT FROM b.provider OR t.status IS DISTINCT FROM b.status
+          OR t.error IS DISTINCT FROM b.error
+          OR t.numbers_mismatch IS DISTINCT FROM b.numbers_mismatch)
      THEN UPDATE SET
     source_language = b.source_language,
     translated_text = b.translated_text,

@@ -8,7 +8,7 @@ USING (SELECT DISTINCT ON (text_hash, source_language, target_language, provider
        FROM translation_new_cache) AS b
 ON c.text_hash = b.text_hash AND c.source_language = b.source_language
    AND c.target_language = b.target_language AND c.provider = b.provider
-WHEN MATCHED THEN UPDATE SET
+WHEN MATCHED AND c.translated_text IS DISTINCT FROM b.translated_text THEN UPDATE SET
     translated_text = b.translated_text,
     created_at = CAST($now AS TIMESTAMPTZ)
 WHEN NOT MATCHED THEN INSERT (text_hash, source_language, target_language, provider,
