@@ -193,8 +193,8 @@ ON_REVIEW_CORPUS = set(CHECKS) - {"excerpts_by_language", "citation_statements_o
 
 
 @pytest.fixture
-def review_db(tmp_path):
-    db = tmp_path / "review.ducklake"
+def review_db(store):
+    db = store
     with write_session(db) as con:
         corpus_review.build(con)
     return db
@@ -205,9 +205,9 @@ def test_every_saved_query_has_a_check():
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))
-def test_saved_query_result(request, name):
+def test_saved_query_result(request, name, store):  # store: run on each backend
     query = saved_queries()[name]
-    db = request.getfixturevalue("review_db" if name in ON_REVIEW_CORPUS else "corpus_db")
+    db = request.getfixturevalue("review_db" if name in ON_REVIEW_CORPUS else "corpus_store")
     with read_session(db) as con:
         CHECKS[name](lambda params: run_saved(con, query, params))
 

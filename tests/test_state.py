@@ -14,8 +14,8 @@ def result(source, key, status="succeeded", watermark="2026-11-25"):
                         watermark=watermark)
 
 
-def test_watermarks_saved_for_succeeded_searches_only_and_moved_forward(tmp_path):
-    db = tmp_path / "s.ducklake"
+def test_watermarks_saved_for_succeeded_searches_only_and_moved_forward(store):
+    db = store
     with write_session(db) as con:
         assert load_state(con, "oaipmh") == {}
         saved = save_watermarks(con, [

@@ -121,7 +121,7 @@ def _import_folder(profile_path: Path) -> Path | None:
 
 # --- status -------------------------------------------------------------------------------
 
-def close_abandoned(db: Path) -> list[str]:
+def close_abandoned(db: Path | str) -> list[str]:
     """Mark runs that a killed harvest left ``running`` as ``interrupted``, when the database
     can be written at once; while another process writes, that writer's next run marks them."""
     from litrev.flows.runlog import close_abandoned_runs, run_is_live
@@ -168,7 +168,7 @@ def cmd_status(args, ctx: Context) -> int:
     from litrev.store.status import corpus_status
 
     profile = ctx.profile(required=False)
-    close_abandoned(Path(ctx.db_path))
+    close_abandoned(ctx.db_path)  # a catalog URL stays text (Path folds its //)
     with read_session(ctx.db_path) as con:
         # Without a profile, the language most translations are into (as exports do).
         target = default_target_language(con, profile.target_language if profile else None)

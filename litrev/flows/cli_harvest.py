@@ -77,7 +77,8 @@ def cmd_harvest(args, ctx) -> int:
     quiet_prefect()
     profile = ctx.profile()
     profile_path = _profile_file(ctx)
-    db = Path(ctx.db_path).resolve()
+    db = ctx.db_path  # a catalog URL stays text: a Path would fold its '//'
+    db = db.resolve() if isinstance(db, Path) else db
     since = _date(args.since) if args.since else None
     if args.limit is not None and args.limit <= 0:
         raise UsageError(f"--limit expects a positive number of records, got {args.limit}")
@@ -111,8 +112,13 @@ def cmd_harvest(args, ctx) -> int:
     return exit_code(summary)
 
 
-def shown_path(path: Path) -> str:
-    """``path`` relative to the working directory when it is below it (shorter to read)."""
+def shown_path(path: Path | str) -> str:
+    """``path`` relative to the working directory when it is below it (shorter to read); a
+    shared catalog as the store names it (without a password)."""
+    if not isinstance(path, Path):
+        from litrev.store.location import StoreLocation
+
+        return str(StoreLocation.parse(path))
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:

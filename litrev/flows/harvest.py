@@ -121,20 +121,21 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
     from litrev.extract.profile import load_profile
     from litrev.faults import pause_at
     from litrev.flows.runlog import run_files
-    from litrev.store.db import create_database
-    from litrev.store.location import StoreLocation
+    from litrev.store.db import create_database, location_of
 
     hooks = hooks or HarvestHooks()
     profile = load_profile(profile_path)
     from litrev.flows.source_run import database_path, harvest_on_workers
 
+    # the parameter, else LITREV_DB (a deployment's job variable), else the profile's; a
+    # catalog URL stays text (a Path would fold the '//' of postgresql://)
     db = database_path(db_path, profile)
     if trigger == Trigger.DEPLOYMENT and _auto_scheduled():
         trigger = Trigger.SCHEDULE
     names = select_sources(profile, sources)
     started = dt.datetime.now(dt.UTC)
     run_id = run_id or new_run_id(started)
-    if not StoreLocation.parse(db).exists:
+    if not location_of(db).exists:
         create_database(db)
     with run_files(db, run_id, verbose=hooks.verbose) as files:
         open_run_task(db, run_id, profile.name, trigger, flow_run.get_id(), since, limit)
