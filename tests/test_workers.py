@@ -38,24 +38,33 @@ RATE = 2.0  # requests per second to the one host, for both sources together
 TOLERANCE = 0.1  # seconds: a slot taken on the server vs. the request's arrival here, under load
 POOL = "litrev-workers-test"
 KEY = "oa-test-key-7f3a9c"  # a made-up key
-# Europe PMC: two requests per term (the recorded page, then the end): about 6 s at the rate,
-# long enough for the OpenAlex run on the other worker to start meanwhile.
+# Europe PMC: two requests per term (the recorded page, then the end).
 TERMS = ["code quality", "peer review", "code review", "software quality", "pair programming",
          "refactoring"]
 
 
 class RecordingApi:
-    """OpenAlex and Europe PMC on one loopback host; remembers each request's arrival time."""
+    """OpenAlex and Europe PMC on one loopback host; remembers each request's arrival time.
+
+    The first answer to each source waits until the other source has sent its first request
+    too (at most a minute), so the two runs overlap in time however slowly either worker starts
+    on a loaded machine: the rate is then tested with both workers sending at once.
+    """
 
     def __init__(self) -> None:
         self.arrivals: list[tuple[float, str]] = []
         self.keys: list[str | None] = []
         self._lock = threading.Lock()
+        self._seen = {"europepmc": threading.Event(), "openalex": threading.Event()}
 
     def __call__(self, request: Request) -> Reply:
         with self._lock:
             self.arrivals.append((time.monotonic(), request.path))
             self.keys.append(request.query.get("api_key"))
+        source = "europepmc" if request.path == "/search" else "openalex"
+        self._seen[source].set()
+        other = "openalex" if source == "europepmc" else "europepmc"
+        self._seen[other].wait(timeout=60)
         if request.path == "/search":  # Europe PMC: one recorded page, then the end
             name = "search_core_cancer.json" if request.query.get("cursorMark", "*") == "*" \
                 else "search_no_results.json"
@@ -170,7 +179,8 @@ def test_two_workers_share_the_sources_and_keep_the_host_rate(prefect_server, st
     paths = [path for _, path in api.arrivals]
     assert "/search" in paths and "/works" in paths
     assert KEY in api.keys  # the worker's OpenAlex requests carried the block's key
-    # The two sources' requests overlapped in time (they ran at once on the two workers) ...
+    # The two sources' requests overlapped in time (they ran at once on the two workers; the
+    # API held each one's first answer until the other had asked) ...
     europepmc = [t for t, path in api.arrivals if path == "/search"]
     openalex = [t for t, path in api.arrivals if path != "/search"]
     assert min(openalex) < max(europepmc) and min(europepmc) < max(openalex)
