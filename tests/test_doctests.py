@@ -41,7 +41,9 @@ DOCTEST_MODULES = [
     "litrev.extract.themes",
     "litrev.extract.translate",
     "litrev.extract.translation_memory",
+    "litrev.flows.deploy",
     "litrev.flows.harvest_summary",
+    "litrev.flows.rate_limits",
     "litrev.store.cells",
 ]
 

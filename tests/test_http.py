@@ -182,6 +182,27 @@ def test_rate_limit_is_shared_by_all_clients_of_one_host():
     assert clock.t == pytest.approx(1.0)
 
 
+
+def test_every_attempt_waits_on_the_injected_limiter_with_host_and_rate():
+    """A harvest on workers passes a limiter shared across processes: each attempt (retries
+    included) asks it for the host's slot, and the process table is not used."""
+    asked: list[tuple[str, float]] = []
+
+    class Recording:
+        def acquire(self, host: str, rate_per_second: float) -> float:
+            asked.append((host, rate_per_second))
+            return 0.0
+
+    clock = FakeClock()
+    policy = RequestPolicy("testsource", "you@example.org", rate_per_second=4.0)
+    responses = [httpx.Response(503), ok({"n": 1})]
+    client = new_client(policy, transport=httpx.MockTransport(lambda r: responses.pop(0)))
+    source = HttpSource(client, policy, clock=clock, rng=random.Random(0), limiter=Recording())
+    assert source.get_json(URL + "?page=1") == {"n": 1}
+    assert asked == [("api.example.org", 4.0), ("api.example.org", 4.0)]
+    assert len(clock.sleeps) == 1  # the backoff only: the rate's waits are the limiter's
+
+
 @pytest.mark.parametrize(("response", "message"), [
     (httpx.Response(200, text="<html><body><h1>502 Bad Gateway</h1></body></html>",
                     headers={"content-type": "text/html"}), "HTML page instead of JSON"),

@@ -1,7 +1,7 @@
 """The nightly deployment on a REAL Prefect server: registered with the profile's cron and time
 zone and a concurrency limit of one; `run_deployment` runs it in the `litrev serve` process;
-a schedule of a few seconds fires by itself; daylight saving makes no duplicate run;
-`litrev deploy` writes a prefect.yaml that `prefect deploy` accepts.
+a schedule of a few seconds fires by itself; daylight saving makes no duplicate run.
+`litrev deploy` is tested in tests/test_deploy.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
 from tests.lake import lake_reader
 from tests.prefect_server import prefect_env, prefect_server  # noqa: F401 - fixture
@@ -173,40 +172,3 @@ def test_daylight_saving_change_makes_no_duplicate_run():
     # Before the change 03:30 is UTC+3, after it UTC+2: one run per local night.
     assert [d.utcoffset() for d in local] == [dt.timedelta(hours=3)] * 2 + \
         [dt.timedelta(hours=2)] * 2
-
-
-def test_deploy_writes_a_prefect_yaml(tmp_path):
-    from litrev.flows.cli import main
-
-    write_profile(tmp_path, "Deploy test", cron="0 2 * * 1-5", timezone="Europe/Berlin")
-    assert main(["--profile", str(tmp_path / "review.toml"), "deploy", "--pool", "reviews",
-                 "-o", str(tmp_path / "prefect.yaml")]) == 0
-    spec = yaml.safe_load((tmp_path / "prefect.yaml").read_text(encoding="utf-8"))
-    dep = spec["deployments"][0]
-    assert dep["name"] == "nightly-deploy-test"
-    assert dep["entrypoint"] == "litrev.flows.harvest.nightly_harvest"
-    assert dep["schedules"] == [{"cron": "0 2 * * 1-5", "timezone": "Europe/Berlin",
-                                 "active": True}]
-    assert dep["concurrency_limit"] == 1
-    assert dep["work_pool"]["name"] == "reviews"
-    assert dep["parameters"]["profile_path"] == str(tmp_path / "review.toml")
-    assert main(["--profile", str(tmp_path / "review.toml"), "deploy",
-                 "-o", str(tmp_path / "prefect.yaml")]) == 1  # exists: --force needed
-
-
-@pytest.mark.slow
-def test_prefect_deploy_accepts_the_written_yaml(prefect_server, tmp_path):  # noqa: F811
-    write_profile(tmp_path, "Yaml test")
-    env = prefect_env(prefect_server, tmp_path / "prefect-home")
-    subprocess.run([*LITREV, "--profile", str(tmp_path / "review.toml"), "deploy", "--pool",
-                    "litrev-test"], cwd=tmp_path, env=env, check=True, capture_output=True)
-    prefect = [sys.executable, "-m", "prefect"]
-    subprocess.run([*prefect, "work-pool", "create", "litrev-test", "--type", "process"],
-                   cwd=tmp_path, env=env, capture_output=True, timeout=120)
-    done = subprocess.run([*prefect, "--no-prompt", "deploy", "--all"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    with httpx.Client(base_url=prefect_server, timeout=10) as api:
-        dep = deployment(api, "nightly-yaml-test")
-    assert dep["schedules"][0]["schedule"]["timezone"] == "Europe/Helsinki"
-    assert dep["work_pool_name"] == "litrev-test"

@@ -5,8 +5,10 @@ credits. If each source retried on its own, retries would stack and rate limits 
 broken by the retries themselves. Here every request of every source goes through
 :class:`HttpSource`, which
 
-- waits for its host's rate limit (shared by all clients of one host in this process, across
-  threads);
+- waits for its host's rate limit through a :class:`RateLimiter`: by default the limit is
+  shared by all clients of one host in this process, across threads (:class:`ProcessRateLimiter`);
+  a harvest spread over several workers passes one that holds across processes and machines
+  (``litrev.flows.rate_limits.PrefectRateLimiter``, on Prefect global concurrency limits);
 - retries connection errors, timeouts, 429 and 5xx with exponential backoff and jitter,
   honouring ``Retry-After`` (seconds or an HTTP date); other 4xx are not retried;
 - recognises a quota-exhausted answer (a daily limit, used-up credits, or a ``Retry-After``
@@ -214,6 +216,29 @@ def host_limiter(url: str | httpx.URL, clock: Clock) -> HostLimiter:
         return limiter
 
 
+class RateLimiter(Protocol):
+    """Where a request waits for its host's rate limit before it is sent.
+
+    Why a protocol: the limit must hold wherever the requests to one host come from. In one
+    process the table of :class:`HostLimiter` does it; when the sources of one night run on
+    several workers, an implementation backed by a shared service does (the flows layer has one
+    on Prefect global concurrency limits; this module must not import Prefect). ``host`` is
+    :func:`host_of` the URL; ``rate_per_second`` 0 means no limit. Returns the seconds waited.
+    """
+
+    def acquire(self, host: str, rate_per_second: float) -> float: ...
+
+
+class ProcessRateLimiter:
+    """The default :class:`RateLimiter`: the process-wide :class:`HostLimiter` of each host."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def acquire(self, host: str, rate_per_second: float) -> float:
+        return host_limiter(f"http://{host}/", self._clock).acquire(rate_per_second)
+
+
 # --- per-host circuit breaker ---------------------------------------------------------------
 
 # Why a connection could not be made, as people read it, from the OS's or ssl's own words.
@@ -338,14 +363,17 @@ def quota_reason(response: httpx.Response) -> str | None:
 class HttpSource:
     """Requests for one source under one :class:`RequestPolicy`: the only retry layer.
 
-    ``rng`` seeds the jitter (tests pass ``random.Random(0)``).
+    ``rng`` seeds the jitter (tests pass ``random.Random(0)``); ``limiter`` is where each
+    attempt waits for its host's rate (default: this process's :class:`ProcessRateLimiter`).
     """
 
     def __init__(self, client: httpx.Client, policy: RequestPolicy, *,
-                 clock: Clock | None = None, rng: random.Random | None = None) -> None:
+                 clock: Clock | None = None, rng: random.Random | None = None,
+                 limiter: RateLimiter | None = None) -> None:
         self.client = client
         self.policy = policy
         self.clock = clock or SYSTEM_CLOCK
+        self.limiter: RateLimiter = limiter or ProcessRateLimiter(self.clock)
         self.rng = rng or random.Random()
         self.requests_sent = 0  # requests that left this process, retries included
         self.stopped_by: QuotaExhausted | None = None  # once set, no more requests this run
@@ -391,11 +419,10 @@ class HttpSource:
         down = circuit.open_reason()
         if down is not None:
             raise HostUnreachable(f"{host}: {down}", host=host, reason=down)
-        limiter = host_limiter(url, self.clock)
         last_error = "no attempt made"
         unreachable = 0
         for attempt in range(1, max(1, p.max_attempts) + 1):
-            limiter.acquire(p.rate_per_second)
+            self.limiter.acquire(host, p.rate_per_second)
             delay: float | None = None
             try:
                 self.requests_sent += 1

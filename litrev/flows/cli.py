@@ -29,6 +29,7 @@ from litrev.store.errors import StoreError
 # Modules that add subcommands; each has register(subparsers). Order = order in `litrev -h`.
 COMMAND_MODULES: list[str] = [
     "litrev.flows.cli_demo", "litrev.flows.cli_report", "litrev.flows.cli_harvest",
+    "litrev.flows.cli_deploy",
     "litrev.flows.cli_export", "litrev.flows.cli_detect", "litrev.flows.cli_parse",
     "litrev.flows.cli_search", "litrev.flows.cli_translate",
 ]

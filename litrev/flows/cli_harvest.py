@@ -1,4 +1,4 @@
-"""`litrev harvest`, `litrev prisma`, `litrev serve`, `litrev deploy`.
+"""`litrev harvest`, `litrev prisma`, `litrev serve` (`litrev deploy`: cli_deploy.py).
 
 Prefect is imported inside the command functions (it takes seconds), after
 :func:`quiet_prefect` has set the environment so that a successful run prints only litrev's
@@ -287,7 +287,7 @@ def cmd_prisma(args, ctx) -> int:
     return 0
 
 
-# --- serve and deploy ---------------------------------------------------------------------------
+# --- serve ------------------------------------------------------------------------------------
 
 def cmd_serve(args, ctx) -> int:
     quiet_prefect()
@@ -327,25 +327,6 @@ def cmd_serve(args, ctx) -> int:
         if server is not None:
             server.stop()
             print("stopped the local Prefect server", file=sys.stderr, flush=True)
-    return 0
-
-
-def cmd_deploy(args, ctx) -> int:
-    profile = ctx.profile()
-    profile_path = _profile_file(ctx)
-    db = Path(ctx.db_path).resolve()
-    from litrev.flows.schedule import prefect_yaml
-
-    out = Path(args.output)
-    if out.exists() and not args.force:
-        raise UsageError(f"{out} exists; pass --force to overwrite it or -o another path")
-    out.write_text(prefect_yaml(profile, profile_path, db, work_pool=args.pool,
-                                work_queue=args.queue), encoding="utf-8")
-    print(f"wrote {out}: deployment {profile.name!r} on {profile.schedule.cron!r} "
-          f"({profile.schedule.timezone}), work pool {args.pool!r}")
-    print(f"next: prefect work-pool create {args.pool} --type process   (once)")
-    print(f"      prefect deploy --all --prefect-file {out}")
-    print(f"      prefect worker start --pool {args.pool}")
     return 0
 
 
@@ -389,11 +370,3 @@ def register(sub) -> None:
                    help="PREFECT_HOME of the local server (default: .litrev-prefect beside "
                         "the database)")
     p.set_defaults(func=cmd_serve)
-
-    p = add_command(sub, "deploy", help="write a prefect.yaml for your own Prefect server "
-                    "and work pool", example="litrev deploy --pool litrev -o prefect.yaml")
-    p.add_argument("-o", "--output", default="prefect.yaml", help="where to write it")
-    p.add_argument("--pool", default="litrev", help="the work pool's name (default litrev)")
-    p.add_argument("--queue", help="the work queue (default: the pool's default queue)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing file")
-    p.set_defaults(func=cmd_deploy)

@@ -16,6 +16,12 @@ DEFAULT_DB = "litrev.ducklake"
 DEFAULT_PROFILE = "litrev.toml"
 
 
+def store_path(value: str) -> Path | str:
+    """``--db``/``LITREV_DB`` as the store takes it: a catalog URL stays text (a ``Path`` would
+    fold the ``//`` of ``postgresql://``), anything else is a path."""
+    return value if ":" in value.split("/", 1)[0] else Path(value)
+
+
 @dataclass(frozen=True)
 class Context:
     db_flag: str | None
@@ -46,7 +52,7 @@ class Context:
         would fold the ``//`` of ``postgresql://``)."""
         value = self.db_flag or os.environ.get("LITREV_DB")
         if value:
-            return value if ":" in value.split("/", 1)[0] else Path(value)
+            return store_path(value)
         path = self.profile_path
         if path is not None and path.exists():
             try:

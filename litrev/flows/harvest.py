@@ -106,11 +106,15 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
                     sources: list[str] | None = None, since: dt.date | None = None,
                     limit: int | None = None, trigger: str = Trigger.DEPLOYMENT,
                     source_retries: int = 1, source_retry_delay_seconds: float = 30.0,
-                    run_id: str | None = None, hooks: HarvestHooks | None = None
+                    run_id: str | None = None, hooks: HarvestHooks | None = None,
+                    fan_out: bool = False, source_deployment: str | None = None
                     ) -> HarvestSummary:
     """Harvest every enabled source once, load, translate, code; returns the run summary.
 
     ``run_id`` lets the caller name the run (and so its log file) before it starts.
+    ``fan_out`` runs each source as a run of the per-source deployment (``source_deployment``,
+    default ``harvest-source/sources-<review>``) on any worker of its pool
+    (:mod:`litrev.flows.source_run`); without it the sources run as threads of this process.
     """
     from prefect.runtime import flow_run
 
@@ -121,9 +125,11 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
 
     hooks = hooks or HarvestHooks()
     profile = load_profile(profile_path)
-    # a catalog URL stays text (a Path would fold the '//' of postgresql://)
-    db: Path | str = (db_path if ":" in db_path.split("/", 1)[0] else Path(db_path)) \
-        if db_path else profile.database_path
+    from litrev.flows.source_run import database_path, harvest_on_workers
+
+    # the parameter, else LITREV_DB (a deployment's job variable), else the profile's; a
+    # catalog URL stays text (a Path would fold the '//' of postgresql://)
+    db = database_path(db_path, profile)
     if trigger == Trigger.DEPLOYMENT and _auto_scheduled():
         trigger = Trigger.SCHEDULE
     names = select_sources(profile, sources)
@@ -136,8 +142,12 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
         pause_at("harvesting")
         try:
             try:
-                results = _harvest_sources(db, names, profile, since, limit, source_retries,
-                                           source_retry_delay_seconds, hooks)
+                results = harvest_on_workers(
+                    db, names, profile, profile_path, run_id, since=since, limit=limit,
+                    retries=source_retries, retry_delay_seconds=source_retry_delay_seconds,
+                    deployment=source_deployment) if fan_out else \
+                    _harvest_sources(db, names, profile, since, limit, source_retries,
+                                     source_retry_delay_seconds, hooks)
             finally:
                 if hooks.progress:
                     hooks.progress.close()

@@ -33,12 +33,14 @@ class HarvestHooks:
     ``client_factory(name, settings)`` gives a source's ``httpx.Client`` (``None``: the source
     builds its own), e.g. one with an ``httpx.MockTransport`` serving recorded responses;
     ``progress`` is a :class:`litrev.flows.progress.HarvestProgress`; ``verbose`` also shows
-    the run log's warnings on stderr.
+    the run log's warnings on stderr; ``limiter`` is where requests wait for their host's rate
+    (a :class:`litrev.extract.http.RateLimiter`; ``None``: this process's limiter table).
     """
 
     client_factory: Callable[[str, Any], Any] | None = None
     progress: Any = None
     verbose: bool = False
+    limiter: Any = None
 
 
 class SourceAttemptFailed(Exception):
@@ -126,7 +128,8 @@ def harvest_source(name: str, profile: Any, state: dict[str, str], since: dt.dat
     client = hooks.client_factory(name, settings) if hooks.client_factory else None
     on_progress = hooks.progress.callback(name) if hooks.progress else None
     ctx = HarvestContext(profile=profile, settings=settings, client=client, state=state,
-                         since=since, limit=limit, on_progress=on_progress)
+                         since=since, limit=limit, on_progress=on_progress,
+                         limiter=hooks.limiter)
     try:
         results = run_source(name, ctx)
     finally:

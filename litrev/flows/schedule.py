@@ -11,8 +11,8 @@ Two ways to run it:
 - ``litrev serve`` serves the deployment from this process (:func:`serve_nightly`); flow runs
   execute as child processes of it. It needs a Prefect server: ``PREFECT_API_URL``, or one
   that ``litrev serve`` starts itself (:mod:`flows.prefect_server`).
-- ``litrev deploy`` writes a ``prefect.yaml`` (:func:`prefect_yaml`) for users with their own
-  server and a work pool: ``prefect deploy --all`` then registers it.
+- ``litrev deploy`` writes a ``prefect.yaml`` (:mod:`litrev.flows.deploy`) for users with their
+  own server and a work pool: ``prefect deploy --all`` then registers it.
 
     deployment = build_deployment(profile, profile_path, db_path)
     deployment.name, deployment.schedules[0].schedule.cron
@@ -79,42 +79,3 @@ def serve_nightly(profile, profile_path: Path, db_path: Path, *,
 
 def full_deployment_name(profile) -> str:
     return f"{FLOW_NAME}/{deployment_name(profile)}"
-
-
-def prefect_yaml(profile, profile_path: Path, db_path: Path, *, work_pool: str,
-                 work_queue: str | None = None) -> str:
-    """A ``prefect.yaml`` declaring the nightly deployment for ``prefect deploy --all``."""
-    import json
-
-    import prefect
-
-    def q(value: str) -> str:  # JSON strings are valid YAML scalars, quoting included
-        return json.dumps(value, ensure_ascii=False)
-
-    params = deployment_parameters(profile_path, db_path)
-    lines = [
-        "# Written by `litrev deploy`. Register with: prefect deploy --all",
-        "# Then start a worker: prefect worker start --pool " + work_pool,
-        "name: litrev",
-        f"prefect-version: {q(prefect.__version__)}",
-        "build: null",
-        "push: null",
-        "pull: null",
-        "deployments:",
-        f"  - name: {q(deployment_name(profile))}",
-        f"    description: {q('litrev nightly harvest of the review ' + repr(profile.name))}",
-        f"    entrypoint: {q(ENTRYPOINT)}",
-        "    tags: [\"litrev\"]",
-        "    parameters:",
-        *[f"      {k}: {q(v)}" for k, v in params.items()],
-        "    schedules:",
-        f"      - cron: {q(profile.schedule.cron)}",
-        f"        timezone: {q(profile.schedule.timezone)}",
-        "        active: true",
-        "    concurrency_limit: 1",
-        "    work_pool:",
-        f"      name: {q(work_pool)}",
-        f"      work_queue_name: {q(work_queue) if work_queue else 'null'}",
-        "      job_variables: {}",
-    ]
-    return "\n".join(lines) + "\n"

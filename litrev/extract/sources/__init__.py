@@ -36,7 +36,14 @@ from litrev.extract.errors import (
     QuotaExhausted,
     SourceError,
 )
-from litrev.extract.http import Clock, HttpSource, RequestPolicy, new_client, redact
+from litrev.extract.http import (
+    Clock,
+    HttpSource,
+    RateLimiter,
+    RequestPolicy,
+    new_client,
+    redact,
+)
 from litrev.extract.normalize import normalize_doi
 from litrev.extract.profile import SOURCE_NAMES, Profile, SourceSettings
 from litrev.extract.records import SourceRecord, Work
@@ -54,6 +61,8 @@ class HarvestContext:
     ``state`` maps each ``query_key`` to the watermark the last successful search returned
     (stored in ``source_state``); a source asks only for what is new or updated since then.
     ``limit`` (when given) caps records per query below ``settings.max_records``.
+    ``limiter`` is where every request waits for its host's rate (``None``: this process's
+    limiter table; a run on a worker passes one shared by every worker).
     """
 
     profile: Profile
@@ -64,6 +73,7 @@ class HarvestContext:
     limit: int | None = None
     clock: Clock | None = None
     on_progress: Callable[[str, int], None] | None = None
+    limiter: RateLimiter | None = None
 
     @property
     def max_records(self) -> int:
@@ -96,7 +106,7 @@ class HarvestContext:
         """The source's :class:`HttpSource`: the injected client, or a new one."""
         policy = self.policy(**overrides)
         client = self.client if self.client is not None else new_client(policy)
-        return HttpSource(client, policy, clock=self.clock)
+        return HttpSource(client, policy, clock=self.clock, limiter=self.limiter)
 
     @contextlib.contextmanager
     def session(self, **overrides: Any) -> Iterator[HttpSource]:
