@@ -338,6 +338,28 @@ def test_export_by_saved_query(review_db, tmp_path, capsys):
     assert len(err.strip().splitlines()) == 1
 
 
+def test_saved_query_limit_is_said_on_screen_and_not_applied_to_exports(review_db, tmp_path,
+                                                                        capsys):
+    """A saved query that lists excerpts stops at its limit on screen (and says so on stderr);
+    an export chosen by that query takes every excerpt unless -p limit is given."""
+    db = str(review_db)
+    assert main(["--db", db, "query", "run", "new_since", "-p", "since=2026-11-01",
+                 "-p", "limit=2", "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.strip().splitlines()) == 1 + 2
+    assert "the first 2 rows, the query's limit" in captured.err
+    assert main(["--db", db, "query", "run", "new_since", "-p", "since=2026-11-01"]) == 0
+    assert "limit" not in capsys.readouterr().err  # 13 rows, under the default 500
+
+    out = tmp_path / "new.csv"
+    assert main(["--db", db, "export", "excerpts", "--query", "new_since",
+                 "-p", "since=2026-11-01", "-o", str(out)]) == 0
+    assert len(csv_rows(out)) == 13
+    assert main(["--db", db, "export", "excerpts", "--query", "new_since",
+                 "-p", "since=2026-11-01", "-p", "limit=2", "-o", str(out)]) == 0
+    assert len(csv_rows(out)) == 2
+
+
 def test_cli_export_formats_and_errors(review_db, tmp_path, capsys):
     db = str(review_db)
     out = tmp_path / "fi.html"

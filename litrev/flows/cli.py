@@ -179,13 +179,18 @@ def cmd_query_list(args, ctx: Context) -> int:
 
 def cmd_query_run(args, ctx: Context) -> int:
     from litrev.store.db import read_session
-    from litrev.store.queries import get_query, run_saved
+    from litrev.store.queries import get_query, row_limit, run_saved
 
     query = get_query(args.name)
     params = parse_params(args.param)
     with read_session(ctx.db_path) as con:
         result = run_saved(con, query, params)
     write_frame(result, args.format)
+    limit = row_limit(query, params)
+    if limit is not None and len(result) >= limit:
+        # On stderr, so that a CSV or JSON piped elsewhere stays the rows alone.
+        print(f"litrev: showed the first {limit} rows, the query's limit; there may be more "
+              f"(pass -p limit=N for more)", file=sys.stderr)
     return 0
 
 

@@ -3,7 +3,7 @@
 --   that matched and where (original or translation), oldest work first.
 -- param: theme text: the theme id, e.g. role_clarity (see themes_by_language)
 -- param: target text default=en: the language of the translations shown
--- param: limit int default=500: at most this many rows
+-- param: limit int default=500: at most this many rows (the CLI says when it stopped there)
 SELECT e.excerpt_id,
        e.kind,
        e.language,

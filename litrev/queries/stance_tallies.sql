@@ -2,6 +2,7 @@
 -- description: Per cited work, how many citation statements support, mention or contrast it
 --   (and how many are unclassified), most cited first.
 -- param: min_statements int default=1: only works cited by at least this many statements
+-- param: limit int default=500: at most this many rows (the CLI says when it stopped there)
 SELECT cited_work_id,
        any_value(cited_title) AS cited_title,
        any_value(cited_doi) AS cited_doi,
@@ -15,4 +16,5 @@ FROM v_citation_statements
 WHERE cited_work_id IS NOT NULL
 GROUP BY cited_work_id
 HAVING count(*) >= $min_statements
-ORDER BY statements DESC, cited_work_id;
+ORDER BY statements DESC, cited_work_id
+LIMIT $limit;

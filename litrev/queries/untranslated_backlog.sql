@@ -3,6 +3,7 @@
 --   translated, pending (provider unreachable; retried next run) or failed, with the error.
 --   Excerpts whose language is undecided ('und') or not detected yet are not counted.
 -- param: target text default=en: the review's target language
+-- param: limit int default=500: at most this many rows (the CLI says when it stopped there)
 SELECT e.excerpt_id,
        e.language,
        e.kind,
@@ -17,4 +18,5 @@ LEFT JOIN translations t ON t.text_hash = e.text_hash AND t.target_language = $t
 WHERE e.language IS NOT NULL
   AND e.language NOT IN ($target, 'und')
   AND (t.status IS NULL OR t.status IN ('pending', 'failed'))
-ORDER BY e.first_seen, e.language, e.excerpt_id;
+ORDER BY e.first_seen, e.language, e.excerpt_id
+LIMIT $limit;

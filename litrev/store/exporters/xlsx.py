@@ -55,7 +55,7 @@ MACHINE_FONT = "#7F6000"
 
 
 def _text(value: object) -> str:
-    text = cell_text(value)
+    text = value if isinstance(value, str) else cell_text(value)
     if _ILLEGAL.search(text):
         text = _ILLEGAL.sub("", text)
     if len(text) > MAX_CELL:
