@@ -23,7 +23,7 @@ def _isolated_env(monkeypatch, tmp_path):
 @pytest.fixture
 def corpus_db(tmp_path) -> Path:
     """A DuckDB file holding :mod:`tests.corpus`, with its snapshot published."""
-    db = tmp_path / "corpus.duckdb"
+    db = tmp_path / "corpus.ducklake"
     with write_session(db) as con:
         corpus.build(con)
     return db

@@ -21,9 +21,9 @@ def run(capsys, *argv):
 
 
 def test_init_then_status_json_prints_zero_counts(tmp_path, capsys):
-    code, out, _ = run(capsys, "--db", "new.duckdb", "init")
+    code, out, _ = run(capsys, "--db", "new.ducklake", "init")
     assert code == 0 and "litrev.toml" in out
-    code, out, err = run(capsys, "--db", "new.duckdb", "status", "--json")
+    code, out, err = run(capsys, "--db", "new.ducklake", "status", "--json")
     assert code == 0, err
     status = json.loads(out)
     assert status["works"] == 0 and status["excerpts"] == 0
@@ -39,10 +39,10 @@ def test_init_never_overwrites_a_profile_without_force(tmp_path, capsys):
 
 
 def test_the_console_script_runs_in_a_fresh_process(tmp_path):
-    result = subprocess.run([*LITREV, "--db", "x.duckdb", "init"],
+    result = subprocess.run([*LITREV, "--db", "x.ducklake", "init"],
                             capture_output=True, text=True, cwd=tmp_path, check=False)
     assert result.returncode == 0, result.stderr
-    result = subprocess.run([*LITREV, "--db", "x.duckdb", "status"],
+    result = subprocess.run([*LITREV, "--db", "x.ducklake", "status"],
                             capture_output=True, text=True, cwd=tmp_path, check=False)
     assert result.returncode == 0 and "works: 0" in result.stdout
     assert result.stderr == ""
@@ -55,7 +55,7 @@ def test_query_sql_refuses_writes_and_deletes_nothing(corpus_db, capsys, sql):
     code, out, err = run(capsys, "--db", str(corpus_db), "query", "sql", sql)
     assert code != 0
     assert len(err.strip().splitlines()) == 1 and err.startswith("litrev: error: refused")
-    with read_session(corpus_db, prefer_snapshot=False) as con:
+    with read_session(corpus_db) as con:
         assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 5
 
 
@@ -102,16 +102,16 @@ def test_every_command_has_help_with_an_example(capsys):
 
 
 def test_missing_database_is_one_line_saying_what_to_do(capsys):
-    code, _, err = run(capsys, "--db", "nowhere.duckdb", "status")
+    code, _, err = run(capsys, "--db", "nowhere.ducklake", "status")
     assert code == 1 and "litrev init" in err and len(err.splitlines()) == 1
 
 
 def test_global_options_work_after_the_command_too(tmp_path, capsys):
-    code, out, _ = run(capsys, "init", "--db", "after.duckdb", "--profile", "p/review.toml")
+    code, out, _ = run(capsys, "init", "--db", "after.ducklake", "--profile", "p/review.toml")
     assert code == 0
-    assert (tmp_path / "after.duckdb").exists() and (tmp_path / "p" / "review.toml").exists()
-    code, out, _ = run(capsys, "status", "--db", "after.duckdb", "--json")
-    assert code == 0 and json.loads(out)["database"] == "after.duckdb"
+    assert (tmp_path / "after.ducklake").exists() and (tmp_path / "p" / "review.toml").exists()
+    code, out, _ = run(capsys, "status", "--db", "after.ducklake", "--json")
+    assert code == 0 and json.loads(out)["database"] == "after.ducklake"
 
 
 def test_status_without_a_profile_counts_target_language_texts_as_not_needing_translation(

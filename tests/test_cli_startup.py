@@ -42,8 +42,8 @@ def test_help_imports_no_heavy_library(args: list[str], tmp_path: Path) -> None:
 def test_status_does_not_start_prefect(tmp_path: Path) -> None:
     from litrev.store.db import create_database
 
-    create_database(tmp_path / "review.duckdb")
-    loaded = _imported(["--db", str(tmp_path / "review.duckdb"), "status"], tmp_path)
+    create_database(tmp_path / "review.ducklake")
+    loaded = _imported(["--db", str(tmp_path / "review.ducklake"), "status"], tmp_path)
     assert "duckdb" in loaded
     assert loaded & {"prefect", "httpx", "matplotlib", "lingua", "heliport"} == set()
 

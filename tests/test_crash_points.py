@@ -29,7 +29,7 @@ name = "Crash"
 target_language = "en"
 candidate_languages = ["en", "fi", "de", "sv"]
 contact_email = "t@example.org"
-database = "review.duckdb"
+database = "review.ducklake"
 
 [translation]
 provider = "none"
@@ -38,7 +38,7 @@ provider = "none"
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "review.duckdb"
+    path = tmp_path / "review.ducklake"
     with write_session(path) as con:
         corpus_review.build(con)
     (tmp_path / "litrev.toml").write_text(PROFILE, encoding="utf-8")
@@ -162,7 +162,7 @@ def test_kill_in_the_import_reviews_write_then_import_again(db, tmp_path):
 
 
 def test_the_snapshot_gets_the_database_files_mode(tmp_path):
-    db = tmp_path / "group.duckdb"
+    db = tmp_path / "group.ducklake"
     with write_session(db):
         pass
     os.chmod(db, 0o640)  # analysts of the group may read the database

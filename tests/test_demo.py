@@ -64,7 +64,7 @@ def demo(tmp_path_factory):
     """`litrev demo` run twice from a clean folder with the defaults."""
     folder = tmp_path_factory.mktemp("fresh")
     first = run_litrev(folder, "demo")
-    db = folder / "litrev-demo.duckdb"
+    db = folder / "litrev-demo.ducklake"
     after_first = corpus_contents(db) if first.returncode == 0 else None
     second = run_litrev(folder, "demo")
     return {"folder": folder, "db": db, "out": folder / "litrev-out", "first": first,
@@ -97,7 +97,7 @@ def test_demo_finishes_from_a_clean_folder_with_its_outputs(demo):
 def test_no_prefect_noise_on_success(demo):
     err = demo["first"].stderr
     lines = [line for line in err.splitlines() if line.strip()]
-    assert lines[0].startswith("litrev demo: the demo review into litrev-demo.duckdb")
+    assert lines[0].startswith("litrev demo: the demo review into litrev-demo.ducklake")
     noisy = [line for line in lines[1:] if "telemetry" in line.lower()
              or "| INFO" in line or "| WARNING" in line or "ERROR" in line]
     assert noisy == []

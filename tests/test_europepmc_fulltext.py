@@ -64,7 +64,7 @@ def profile(base_url: str, folder: Path, *, finders: tuple[str, ...] = ("europep
         extra.append(f'semanticscholar_base_url = "{s2_url}"')
     path.write_text("\n".join([
         "[review]", 'name = "Full text test"', 'target_language = "en"',
-        'contact_email = "test@example.org"', 'database = "review.duckdb"', "",
+        'contact_email = "test@example.org"', 'database = "review.ducklake"', "",
         "[seeds]", f'dois = ["{SEED_DOI}"]', "",
         f"[sources.{NAME}]", f'base_url = "{base_url}"', "rate_per_second = 0",
         "max_attempts = 1", *extra, ""]), encoding="utf-8")
@@ -100,7 +100,7 @@ def full_text_requests(server: LoopbackServer) -> list[str]:
 
 
 def test_loopback_harvest_stores_statements_and_reads_each_full_text_once(tmp_path):
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     with LoopbackServer(europepmc_route) as server:
         first = harvest_once(server, db)
         assert sorted(full_text_requests(server)) == [
@@ -150,7 +150,7 @@ def test_loopback_harvest_stores_statements_and_reads_each_full_text_once(tmp_pa
 
 
 def test_a_full_text_that_fails_is_asked_for_again(tmp_path):
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     broken = {"on": True}
 
     def route(request: Request) -> Reply:
@@ -209,7 +209,7 @@ def test_a_quota_stops_the_run_and_says_what_was_not_asked(tmp_path, caplog):
         return europepmc_route(request)
 
     other_seed = "10.1177/0020764020904764"
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     with LoopbackServer(route) as server:
         prof = profile(server.url, tmp_path)
         prof = replace(prof, seed_dois=(SEED_DOI, other_seed))
@@ -262,7 +262,7 @@ def stored_statement_origins(db: Path) -> list[str]:
 
 @pytest.mark.parametrize("finder", ["openalex", "semanticscholar"])
 def test_a_citing_work_found_only_by_one_finder_has_its_statements_stored(tmp_path, finder):
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     with LoopbackServer(all_finders_route) as server:
         results = harvest_once(server, db, finders=(finder,),
                                openalex_url=server.url + "/openalex", s2_url=server.url + "/s2")
@@ -283,7 +283,7 @@ def test_a_citing_work_found_only_by_one_finder_has_its_statements_stored(tmp_pa
 
 
 def test_a_citing_work_listed_by_every_finder_is_fetched_once(tmp_path):
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     with LoopbackServer(all_finders_route) as server:
         results = harvest_once(server, db, finders=("europepmc", "openalex", "semanticscholar"),
                                openalex_url=server.url + "/openalex", s2_url=server.url + "/s2")
@@ -305,7 +305,7 @@ def test_a_finder_whose_host_is_unreachable_fails_and_the_others_go_on(tmp_path)
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     with LoopbackServer(all_finders_route) as server:
         results = harvest_once(server, db, finders=("openalex", "semanticscholar"),
                                openalex_url=dead, s2_url=server.url + "/s2")

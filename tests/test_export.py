@@ -25,7 +25,7 @@ from tests.corpus_review import EINSAMKEIT_MACHINE, FORMULA, NORTON_DOI, SYNTHET
 
 @pytest.fixture
 def review_db(tmp_path) -> Path:
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     with write_session(db) as con:
         corpus_review.build(con)
     return db

@@ -83,7 +83,7 @@ def test_offline_starter_profile_fails_fast_quietly_with_exit_3(prefect_server, 
     log = (tmp_path / log_name.group(1)).read_text(encoding="utf-8")
     assert "openalex: attempt 1/" in log and "https://api.openalex.litrev-test.invalid/" in log
     # The ledger is readable and says the same.
-    db = tmp_path / "litrev.duckdb"
+    db = tmp_path / "litrev.ducklake"
     assert rows(db, "SELECT status FROM harvest_runs") == [("failed",)]
     failed = dict(rows(db, "SELECT source, count(*) FROM search_log WHERE status = 'failed' "
                            "GROUP BY source"))
@@ -116,7 +116,7 @@ def files_profile(folder: Path) -> None:
                 f'on night shifts, study {i}."}}\n' for i in range(40)), encoding="utf-8")
     (folder / "litrev.toml").write_text(
         '[review]\nname = "Night"\ntarget_language = "en"\ncandidate_languages = ["en"]\n'
-        'contact_email = "t@example.org"\ndatabase = "litrev.duckdb"\n\n'
+        'contact_email = "t@example.org"\ndatabase = "litrev.ducklake"\n\n'
         '[search.terms]\nen = ["peer support"]\n\n[translation]\nprovider = "none"\n\n'
         '[sources.files]\nfolder = "imports"\n', encoding="utf-8")
 
@@ -127,7 +127,7 @@ def test_sigkill_leaves_the_run_running_until_status_marks_it_interrupted(prefec
     proc, env = start_paused(tmp_path, prefect_server, "harvesting")
     os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
-    db = tmp_path / "litrev.duckdb"
+    db = tmp_path / "litrev.ducklake"
     assert rows(db, "SELECT status FROM harvest_runs") == [("running",)]
 
     status = subprocess.run([*LITREV, "status"], cwd=tmp_path, env=env, capture_output=True,
@@ -147,7 +147,7 @@ def test_ctrl_c_exits_130_keeps_what_was_committed_and_marks_the_run(prefect_ser
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    db = tmp_path / "litrev.duckdb"
+    db = tmp_path / "litrev.ducklake"
     assert rows(db, "SELECT count(*) FROM works") == [(40,)]  # the committed batch is kept
     assert rows(db, "SELECT status FROM harvest_runs") == [("interrupted",)]
     assert rows(db, "SELECT count(*) FROM search_log") == [(1,)]

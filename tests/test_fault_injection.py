@@ -119,7 +119,7 @@ def harvest_both(oa_url: str, cr_url: str):
 
 def load(tmp_path, results):
     records = [r for rs in results.values() for res in rs for r in res.records]
-    db = tmp_path / "faults.duckdb"
+    db = tmp_path / "faults.ducklake"
     with write_session(db) as con:
         load_batch(con, records_to_batch(records), run_id="run-faults")
         return frame(con, "SELECT w.doi, s.source FROM works w JOIN work_sources s "

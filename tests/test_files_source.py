@@ -200,8 +200,8 @@ def test_second_run_skips_unchanged_files_and_rereads_edited_ones(tmp_path):
 
 def test_reimporting_the_same_files_never_duplicates(tmp_path):
     records = read("scite-otte-2020.csv").records + read("demo-sample.jsonl").records
-    db = tmp_path / "t.duckdb"
-    with write_session(db, snapshot=False) as con:
+    db = tmp_path / "t.ducklake"
+    with write_session(db) as con:
         load_batch(con, records_to_batch(records), run_id="r1")
         counts = con.execute("SELECT (SELECT count(*) FROM works), "
                              "(SELECT count(*) FROM excerpts)").fetchone()

@@ -32,7 +32,7 @@ def write_profile(folder: Path, *, openalex_url: str | None = None,
                   crossref_url: str | None = None, files: bool = True) -> Path:
     lines = ['[review]', 'name = "Harvest test"', 'target_language = "en"',
              'candidate_languages = ["en", "fi", "de", "sv"]',
-             'contact_email = "test@example.org"', 'database = "review.duckdb"', '',
+             'contact_email = "test@example.org"', 'database = "review.ducklake"', '',
              '[search.terms]', 'en = ["code quality"]', '',
              '[seeds]', 'dois = ["10.1145/3174781.3174785"]', '',
              '[translation]', 'provider = "none"', '']
@@ -84,7 +84,7 @@ def test_harvest_end_to_end_fills_database_ledger_and_prefect(prefect_server, tm
         done = litrev(tmp_path, prefect_server, "harvest", "--json")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
 
     # OpenAlex: the seed and the 25 recorded works citing it, with rebuilt abstracts.
     assert rows(db, "SELECT title, year FROM works WHERE doi = '10.1145/3636515'") == [
@@ -128,7 +128,7 @@ def test_same_harvest_twice_same_rows_and_zero_new(prefect_server, tmp_path):  #
         write_profile(tmp_path, openalex_url=oa.url)
         copy_imports(tmp_path)
         first = litrev(tmp_path, prefect_server, "harvest")
-        db = tmp_path / "review.duckdb"
+        db = tmp_path / "review.ducklake"
         before = table_counts(db)
         works_before = rows(db, "SELECT work_id, title, year, first_seen FROM works ORDER BY 1")
         second = litrev(tmp_path, prefect_server, "harvest", "--json")
@@ -152,7 +152,7 @@ def test_source_answering_500_is_marked_failed_others_loaded_exit_3(prefect_serv
         done = litrev(tmp_path, prefect_server, "harvest", "--retry-delay", "0.1")
         crossref_requests = len(broken.requests)
     assert done.returncode == 3, done.stderr
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     assert rows(db, "SELECT DISTINCT status FROM search_log WHERE source = 'crossref'") == [
         ("failed",)]
     error = rows(db, "SELECT error FROM search_log WHERE source = 'crossref' LIMIT 1")[0][0]
@@ -204,7 +204,7 @@ def test_kill_during_load_then_rerun_loses_nothing_duplicates_nothing(prefect_se
     big_import(imports / "first.jsonl", 300, "first")
     first = litrev(tmp_path, prefect_server, "harvest")
     assert first.returncode == 0, first.stderr
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     assert table_counts(db)["works"] == 300
 
     big_import(imports / "second.jsonl", 1900, "second")  # under max_records (2000)
@@ -261,7 +261,7 @@ def test_query_reads_snapshot_within_2s_while_a_harvest_holds_the_database(tmp_p
     from litrev.store.db import write_session
     from tests import corpus
 
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     with write_session(db) as con:
         corpus.build(con)
     holder = subprocess.Popen([sys.executable, "-c", HOLD_WRITER, str(db), "60"],
@@ -301,7 +301,7 @@ def test_harvest_write_waits_for_another_writer_instead_of_failing(tmp_path):
     from litrev.store.db import waiting_write_session as writer
     from litrev.store.errors import DatabaseBusy
 
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     create_database(db)
     holder = subprocess.Popen([sys.executable, "-c", HOLD_WRITER, str(db), "3"],
                               stdout=subprocess.PIPE, text=True)
@@ -331,7 +331,7 @@ def test_harvest_refuses_unknown_source_and_bad_date_in_one_line(tmp_path, capsy
                            "configured: files")
     assert main(["--profile", str(profile), "harvest", "--since", "yesterday"]) == 1
     assert "--since expects a date written YYYY-MM-DD" in capsys.readouterr().err
-    assert not (tmp_path / "review.duckdb").exists()  # nothing started
+    assert not (tmp_path / "review.ducklake").exists()  # nothing started
 
 
 def test_prefect_server_that_does_not_start_in_time_is_one_line_not_a_traceback(tmp_path):
@@ -394,7 +394,7 @@ def test_stored_titles_and_excerpts_are_not_detected_again(tmp_path, monkeypatch
     from litrev.store.load import load_batch, records_to_batch
     from tests import corpus
 
-    db = tmp_path / "c.duckdb"
+    db = tmp_path / "c.ducklake"
     first = harvest.detect_languages.fn(db, corpus.seed_records(), ())
     assert all(r.work.title_language for r in first if r.work.title)
     assert all(x.language for r in first for x in r.excerpts)
@@ -445,7 +445,7 @@ def test_an_embedder_injects_each_sources_client_and_a_progress_display(prefect_
     shown = io.StringIO()
     with temporary_settings(updates={PREFECT_API_URL: prefect_server}):
         summary = nightly_harvest(
-            profile_path=str(profile), db_path=str(tmp_path / "review.duckdb"),
+            profile_path=str(profile), db_path=str(tmp_path / "review.ducklake"),
             trigger="cli", hooks=HarvestHooks(client_factory=client_factory,
                                               progress=LineProgress(shown)))
         APILogWorker.drain_all(timeout=10)  # send the run logs while the test server is up

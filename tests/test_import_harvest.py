@@ -27,7 +27,7 @@ name = "Import harvest test"
 target_language = "en"
 candidate_languages = ["en", "de", "es", "it"]
 contact_email = "test@example.org"
-database = "review.duckdb"
+database = "review.ducklake"
 
 [translation]
 provider = "none"
@@ -77,7 +77,7 @@ def test_harvest_counts_every_record_of_every_file(prefect_server, tmp_path):  #
     assert run.returncode == 3, run.stderr  # 3: a source failed (the gzip file)
 
     ledger = {key: rest for key, *rest in rows(
-        tmp_path / "review.duckdb",
+        tmp_path / "review.ducklake",
         "SELECT query_key, hits_reported, records_retrieved, status, error FROM search_log")}
     assert sorted(ledger) == sorted(bodies)  # every file is a search, whatever its suffix
     for name, body in bodies.items():
@@ -103,6 +103,6 @@ def test_harvest_counts_every_record_of_every_file(prefect_server, tmp_path):  #
                                    "B02_bibtexparser_biber_examples.bib")] == [6, 3, 3, 3, 97]
     assert ledger["scopus-cut.ris"][:2] == [3, 2]  # the cut entry identified, not retrieved
     assert "byte b'\\xfc' is not UTF-8; read as 'ü'" in ledger["asp-stray-byte.ris"][3]
-    stored = str(rows(tmp_path / "review.duckdb", "SELECT title, authors FROM works"))
+    stored = str(rows(tmp_path / "review.ducklake", "SELECT title, authors FROM works"))
     assert "Rodríguez-Pastor, Ruth" in stored and "Ü ist ein Umlaut" in stored
     assert not [bad for bad in ("Ã", "\ufffd", "Â") if bad in stored]  # no mojibake anywhere

@@ -393,7 +393,7 @@ def test_detected_records_load_with_their_languages(tmp_path, demo):
     fi, en = demo[FI_ID]["abstract"], demo[EN_ID]["abstract"]
     work = Work.create(doi="10.5555/f", title="Kokemusasiantuntijuus psykiatriassa")
     records = L.detect_records([_record(work, f"{fi} {en}")])
-    with write_session(tmp_path / "c.duckdb") as con:
+    with write_session(tmp_path / "c.ducklake") as con:
         load_batch(con, records_to_batch(records), run_id="r1")
         rows = con.execute("SELECT language, language_method, parent_excerpt_id IS NULL "
                            "FROM excerpts ORDER BY parent_excerpt_id NULLS FIRST, "

@@ -30,7 +30,7 @@ def work(n: int, title: str | None = None) -> Work:
 
 
 def test_every_record_falls_in_exactly_one_count(tmp_path):
-    db = tmp_path / "l.duckdb"
+    db = tmp_path / "l.ducklake"
     a, b, c, d, e = (work(i) for i in range(1, 6))
     with write_session(db) as con:
         load_batch(con, records_to_batch([SourceRecord("files", "a", a),

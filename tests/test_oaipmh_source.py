@@ -204,8 +204,8 @@ def test_second_run_asks_from_the_stored_watermark(tmp_path):
     token = oaipmh.read_page(ZENODO)["token"]
     options = {"endpoints": {"zenodo": "https://zenodo.org/oai2d"}, "set": "user-jahsm"}
     first = harvest(Server({None: (200, ZENODO), token: (200, HELDA)}), options)
-    db = tmp_path / "state.duckdb"
-    with write_session(db, snapshot=False) as con:
+    db = tmp_path / "state.ducklake"
+    with write_session(db) as con:
         assert save_watermarks(con, first, run_id="run-1") == 1
         state = dict(load_state(con, "oaipmh"))
     assert state == {"zenodo": "2026-08-13"}

@@ -86,7 +86,7 @@ def _litrev() -> str:
 
 def test_the_litrev_console_script_runs_a_command(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LITREV_")}
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     init = _run([_litrev(), "--db", str(db), "init"], cwd=tmp_path, env=env)
     assert init.returncode == 0, init.stderr
     assert f"database ready: {db}" in init.stdout
@@ -94,7 +94,7 @@ def test_the_litrev_console_script_runs_a_command(tmp_path: Path) -> None:
     status = _run([_litrev(), "--db", str(db), "status"], cwd=tmp_path, env=env)
     assert status.returncode == 0, status.stderr
     assert "works: 0    excerpts: 0" in status.stdout
-    missing = _run([_litrev(), "--db", str(tmp_path / "none.duckdb"), "status"], cwd=tmp_path,
+    missing = _run([_litrev(), "--db", str(tmp_path / "none.ducklake"), "status"], cwd=tmp_path,
                    env=env)
     assert missing.returncode == 1
     assert missing.stderr.startswith("litrev: error: no database at")

@@ -19,7 +19,7 @@ def test_the_starter_profile_parses_into_frozen_settings(tmp_path):
     assert profile.terms["fi"] == ("kokemusasiantuntija", "vertaistyöntekijä")
     assert profile.seed_dois == ("10.1177/0020764020904764",)
     assert profile.schedule.timezone == "Europe/Helsinki"
-    assert profile.database_path == tmp_path / "litrev.duckdb"
+    assert profile.database_path == tmp_path / "litrev.ducklake"
     assert profile.sources["semanticscholar"].rate_per_second == 1.0
     assert profile.sources["oaipmh"].enabled is False
     assert profile.sources["files"].options["folder"] == str(tmp_path / "imports")

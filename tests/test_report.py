@@ -78,7 +78,7 @@ def test_report_data_counts_the_seed_stances_prisma_and_translations(corpus_db):
 def test_report_is_one_self_contained_page_with_five_charts(report_db, tmp_path):
     with read_session(report_db) as con:
         data = report_data(con, target_language="en")
-    page = render_report(data, title="Test review: run report", database_name="corpus.duckdb",
+    page = render_report(data, title="Test review: run report", database_name="corpus.ducklake",
                          generated_at=WHEN)
     assert page.count("<svg") == 5
     assert page.count('role="img"') == 5
@@ -104,7 +104,7 @@ def test_report_is_one_self_contained_page_with_five_charts(report_db, tmp_path)
     assert "Framework for peer work" in first_row and "section Discussion, supporting" in \
         first_row and "<td>files<div class='origin'>" in first_row
     # the same data renders to the same page (stable SVG ids, no dates inside the charts)
-    again = render_report(data, title="Test review: run report", database_name="corpus.duckdb",
+    again = render_report(data, title="Test review: run report", database_name="corpus.ducklake",
                           generated_at=WHEN)
     assert again == page
 
@@ -123,7 +123,7 @@ def test_synthetic_records_are_labelled_in_the_report(report_db):
 
 
 def test_report_of_an_empty_database_says_what_is_missing(tmp_path):
-    db = create_database(tmp_path / "empty.duckdb")
+    db = create_database(tmp_path / "empty.ducklake")
     out = write_report(db, tmp_path / "report.html", target_language="en")
     page = out.read_text(encoding="utf-8")
     assert "No excerpts coded with a theme yet." in page
@@ -145,7 +145,7 @@ def test_litrev_report_writes_the_file(report_db, tmp_path, capsys):
 
 
 def test_litrev_report_without_a_database_is_one_line(tmp_path, capsys):
-    assert main(["--db", str(tmp_path / "none.duckdb"), "report"]) == 1
+    assert main(["--db", str(tmp_path / "none.ducklake"), "report"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("litrev: error: no database at") and err.count("\n") == 1
 

@@ -29,7 +29,7 @@ CORRECTED = "About 5 to 10% of adults say that they feel lonely quite often or v
 
 @pytest.fixture
 def review_db(tmp_path) -> Path:
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     with write_session(db) as con:
         corpus_review.build(con)
     return db
@@ -43,14 +43,14 @@ def ids(db) -> dict[str, str]:
 
 
 def tables(db) -> dict[str, list]:
-    with read_session(db, prefer_snapshot=False) as con:
+    with read_session(db) as con:
         return {"reviews": con.execute("SELECT * FROM reviews ORDER BY ALL").fetchall(),
                 "translations": con.execute("SELECT * FROM translations ORDER BY ALL").fetchall(),
                 "excerpts": con.execute("SELECT * FROM excerpts ORDER BY ALL").fetchall()}
 
 
 def translation_of(db, words: str):
-    with read_session(db, prefer_snapshot=False) as con:
+    with read_session(db) as con:
         return con.execute(
             "SELECT t.translated_text, t.status, t.provider FROM excerpts e JOIN translations t "
             "ON t.text_hash = e.text_hash AND t.target_language = 'en' "
@@ -278,7 +278,7 @@ def test_a_failure_while_writing_rolls_everything_back(review_db, tmp_path, monk
 
 
 def stored_review(db, excerpt_id: str) -> tuple | None:
-    with read_session(db, prefer_snapshot=False) as con:
+    with read_session(db) as con:
         return con.execute("SELECT decision, note, corrected_translation FROM reviews "
                            "WHERE excerpt_id = $e", {"e": excerpt_id}).fetchone()
 

@@ -75,7 +75,7 @@ def test_for_people_cuts_urls_to_host_and_path():
 
 
 def test_warnings_go_to_the_run_log_not_the_console_unless_verbose(tmp_path, capsys):
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     http = logging.getLogger("litrev.http")
     with run_files(db, "run-1") as files:
         http.warning("openalex: attempt 1/5 failed (HTTP 503) for %s; retrying in 1.0 s", URL)
@@ -100,7 +100,7 @@ with run_files(Path(sys.argv[1]), sys.argv[2]):
 
 
 def test_a_run_is_live_while_its_process_lives_and_is_closed_after_a_kill(tmp_path):
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     with write_session(db) as con:
         for run_id in ("killed", "alive", "old"):
             open_run(con, run_id=run_id, review_name="t", trigger="cli")

@@ -201,7 +201,7 @@ ON_REVIEW_CORPUS = set(CHECKS) - {"excerpts_by_language", "citation_statements_o
 
 @pytest.fixture
 def review_db(tmp_path):
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     with write_session(db) as con:
         corpus_review.build(con)
     return db

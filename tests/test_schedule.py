@@ -38,7 +38,7 @@ name = "{name}"
 target_language = "en"
 candidate_languages = ["en", "de"]
 contact_email = "test@example.org"
-database = "review.duckdb"
+database = "review.ducklake"
 
 [sources.files]
 folder = "imports"
@@ -108,7 +108,7 @@ def test_served_deployment_has_cron_timezone_limit_and_runs_on_request(prefect_s
             assert (schedule["cron"], schedule["timezone"]) == ("30 3 * * *", "Europe/Helsinki")
             limit = dep.get("global_concurrency_limit") or {}
             assert limit.get("limit") == 1 or dep.get("concurrency_limit") == 1
-            assert dep["parameters"]["db_path"] == str(tmp_path / "review.duckdb")
+            assert dep["parameters"]["db_path"] == str(tmp_path / "review.ducklake")
 
             from prefect.deployments import run_deployment
             from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -119,7 +119,7 @@ def test_served_deployment_has_cron_timezone_limit_and_runs_on_request(prefect_s
             assert run.state.type.value == "COMPLETED", run.state
     finally:
         stop_serve(proc)
-    db = tmp_path / "review.duckdb"
+    db = tmp_path / "review.ducklake"
     con = duckdb.connect(str(db), read_only=True)
     try:
         assert con.execute("SELECT trigger, status, flow_run_id FROM harvest_runs").fetchall() \
@@ -143,7 +143,7 @@ def test_schedule_of_a_few_seconds_fires_by_itself(prefect_server, tmp_path):  #
     finally:
         stop_serve(proc)
     assert done[0]["auto_scheduled"] is True
-    con = duckdb.connect(str(tmp_path / "review.duckdb"), read_only=True)
+    con = duckdb.connect(str(tmp_path / "review.ducklake"), read_only=True)
     try:
         triggers = {r[0] for r in con.execute("SELECT trigger FROM harvest_runs").fetchall()}
     finally:

@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from litrev.extract.records import Excerpt, SourceRecord, Work
@@ -19,7 +18,7 @@ from litrev.flows.coding import run_coding
 from litrev.store.db import create_database, read_session, write_session
 from litrev.store.errors import StoreError
 from litrev.store.load import load_batch, records_to_batch
-from litrev.store.search import SearchIndexMissing, refresh_index, search
+from litrev.store.search import refresh_index, search
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "themes"
 
@@ -129,16 +128,20 @@ def test_theme_filter(searchable):
     assert str(err.value).startswith("unknown theme 'networks'; the codebook has: disclosure, ")
 
 
-def test_search_reads_the_snapshot_while_a_writer_holds_the_database(searchable, capsys):
+def test_search_answers_while_another_process_holds_an_open_write_transaction(searchable,
+                                                                              capsys):
     db, ids = searchable
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time\n"
-         "con = duckdb.connect(sys.argv[1])\nprint('holding', flush=True)\ntime.sleep(60)",
+        [sys.executable, "-c", "import sys, time\n"
+         "from litrev.store.db import write_session\n"
+         "with write_session(sys.argv[1]) as con:\n"
+         "    con.execute('BEGIN TRANSACTION')\n"
+         "    con.execute('DELETE FROM excerpts')\n"
+         "    print('holding', flush=True)\n"
+         "    time.sleep(60)\n",
          str(db)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "holding"
-        with pytest.raises(duckdb.IOException):  # the database itself is locked
-            duckdb.connect(str(db), read_only=True)
         assert main(["--db", str(db), "search", "kokemusasiantuntija", "--lang", "fi",
                      "--limit", "1"]) == 0
     finally:
@@ -167,13 +170,13 @@ def test_cli_prints_snippet_translation_and_themes(searchable, capsys):
     assert capsys.readouterr().out == "no excerpts match 'Genesungsbegleiter'\n"
 
 
-def test_without_an_index_search_says_how_to_build_it(tmp_path, capsys):
-    db = create_database(tmp_path / "empty.duckdb")
-    with read_session(db) as con, pytest.raises(SearchIndexMissing):
-        search(con, "peer")
-    assert main(["--db", str(db), "search", "peer"]) == 1
-    assert capsys.readouterr().err == ("litrev: error: the database has no full-text index yet; "
-                                      "build it with `litrev code` (a harvest builds it too)\n")
+def test_an_empty_lake_is_searched_without_a_build_step(tmp_path, capsys):
+    """The index is a cache derived from the lake: nothing to build first, nothing found."""
+    db = create_database(tmp_path / "empty.ducklake")
+    with read_session(db) as con:
+        assert search(con, "peer").empty
+    assert main(["--db", str(db), "search", "peer"]) == 0
+    assert capsys.readouterr().out == "no excerpts match 'peer'\n"
     with read_session(db) as con, pytest.raises(StoreError, match="empty"):
         search(con, "  ")
 
@@ -183,30 +186,37 @@ def test_refresh_index_drops_languages_no_longer_present(searchable):
     with write_session(db) as con:
         con.execute("DELETE FROM excerpts WHERE language <> 'en'")
         assert refresh_index(con) == {"english": 4}
-        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() "
-                                            "WHERE table_name LIKE 'search_text_%'").fetchall()}
-    assert tables == {"search_text_english"}
     with read_session(db) as con:
         assert search(con, "kokemusasiantuntija").empty
         assert not search(con, "peer support").empty
+    # the newest manifest names the English file only (older ones stay for --as-of searches)
+    cache = Path(str(db) + ".cache")
+    newest = max(cache.glob("manifest-*.json"), key=lambda p: int(p.stem.split("-")[1]))
+    assert list(json.loads(newest.read_text(encoding="utf-8"))) == ["english"]
 
 
 def test_refresh_rebuilds_only_the_indexes_whose_texts_changed(searchable):
+    """Each stemmer's index is its own immutable cache file named by its texts' fingerprint:
+    a changed translation rebuilds the English file only; readers see it at once."""
     db, ids = searchable
+    cache = Path(str(db) + ".cache")
 
-    def built_at(con):
-        return dict(con.execute("SELECT stemmer, built_at FROM search_indexes").fetchall())
+    def files():
+        return {(p.name, p.stat().st_mtime_ns) for p in cache.glob("fts-*.duckdb")}
 
     with write_session(db) as con:
-        before = built_at(con)
-        assert set(before) == {"english", "finnish", "german", "swedish"}
         refresh_index(con)
-        assert built_at(con) == before  # nothing changed, nothing rebuilt
+    before = files()
+    assert {name.split("-")[1] for name, _ in before} == {"english", "finnish", "german",
+                                                          "swedish"}
+    with write_session(db) as con:
+        refresh_index(con)
+        assert files() == before  # nothing changed, nothing rebuilt
         con.execute("UPDATE translations SET translated_text = 'Experts by experience and "
                     "professionals cooperate in hospitals'")
         refresh_index(con)
-        after = built_at(con)
-    assert [s for s in before if after[s] != before[s]] == ["english"]
+    after = files()
+    assert [name.split("-")[1] for name, _ in after - before] == ["english"]
     with read_session(db) as con:
         hits = search(con, "cooperate")
     assert hits["excerpt_id"].tolist() == [ids["statement"]]

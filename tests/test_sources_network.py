@@ -374,7 +374,7 @@ def test_same_work_from_three_sources_is_one_work_with_three_provenance_rows(tmp
     assert len({s2_paper["externalIds"]["DOI"], cr_item["DOI"], oa_work["doi"]}) == 3
     records = [openalex.to_record(oa_work), crossref.to_record(cr_item),
                semanticscholar.to_record(s2_paper)]
-    db = tmp_path / "dedup.duckdb"
+    db = tmp_path / "dedup.ducklake"
     with write_session(db) as con:
         load_batch(con, records_to_batch(records), run_id="r1")
         works = frame(con, "SELECT work_id, doi FROM works")

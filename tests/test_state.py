@@ -15,7 +15,7 @@ def result(source, key, status="succeeded", watermark="2026-11-25"):
 
 
 def test_watermarks_saved_for_succeeded_searches_only_and_moved_forward(tmp_path):
-    db = tmp_path / "s.duckdb"
+    db = tmp_path / "s.ducklake"
     with write_session(db) as con:
         assert load_state(con, "oaipmh") == {}
         saved = save_watermarks(con, [

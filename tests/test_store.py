@@ -27,22 +27,24 @@ def snapshot_rows(con):
 
 
 def test_loading_the_same_batch_twice_gives_identical_rows_and_ids(tmp_path):
-    db = tmp_path / "c.duckdb"
+    """Nothing is rewritten when nothing changed: the second load leaves every row as it was
+    (last_seen included) and commits no snapshot that touches a corpus table."""
+    db = tmp_path / "c.ducklake"
     with write_session(db) as con:
         first = load_batch(con, records_to_batch(corpus.seed_records()), run_id="r1")
         rows1 = snapshot_rows(con)
         seen1 = con.execute("SELECT max(last_seen) FROM works").fetchone()[0]
+        snaps1 = len(dbmod.snapshots(con))
         second = load_batch(con, records_to_batch(corpus.seed_records()), run_id="r2")
         rows2 = snapshot_rows(con)
         seen2, first_seen = con.execute(
             "SELECT max(last_seen), min(first_seen) FROM works").fetchone()
+        snaps2 = len(dbmod.snapshots(con))
     assert {k: len(v) for k, v in rows1.items()} == {
         "works": 5, "work_sources": 9, "citations": 4, "excerpts": 5, "excerpt_sources": 5}
-    # work_sources keeps the run that last saw each row; everything else is identical.
-    assert {k: v for k, v in rows1.items() if k != "work_sources"} == \
-        {k: v for k, v in rows2.items() if k != "work_sources"}
-    assert [r[:4] for r in rows1["work_sources"]] == [r[:4] for r in rows2["work_sources"]]
-    assert seen2 > seen1 and first_seen <= seen1
+    assert rows1 == rows2
+    assert seen2 == seen1 and first_seen <= seen1
+    assert snaps2 == snaps1
     assert first.by_source["files"].new_records == 5
     assert second.by_source["files"].new_records == 0
     assert second.by_source["files"].unchanged_records == 5
@@ -50,7 +52,7 @@ def test_loading_the_same_batch_twice_gives_identical_rows_and_ids(tmp_path):
 
 
 def test_an_error_in_the_middle_of_a_load_leaves_no_partial_batch(tmp_path, monkeypatch):
-    db = tmp_path / "c.duckdb"
+    db = tmp_path / "c.ducklake"
     with write_session(db) as con:
         load_batch(con, records_to_batch(corpus.seed_records()[:2]), run_id="r1")
         before = snapshot_rows(con)
@@ -68,7 +70,7 @@ def test_an_error_in_the_middle_of_a_load_leaves_no_partial_batch(tmp_path, monk
 
 
 def test_a_constraint_violation_in_the_batch_rolls_everything_back(tmp_path):
-    db = tmp_path / "c.duckdb"
+    db = tmp_path / "c.ducklake"
     good = corpus.seed_records()
     with write_session(db) as con:
         batch = records_to_batch(good)
@@ -85,7 +87,7 @@ def test_same_work_from_three_sources_with_different_dois_is_one_work(tmp_path):
     records = [SourceRecord(src, f"{src}-id", Work.create(doi=doi, title="Challenges",
                                                            year=2020))
                for src, doi in variants]
-    with write_session(tmp_path / "c.duckdb") as con:
+    with write_session(tmp_path / "c.ducklake") as con:
         counts = load_batch(con, records_to_batch(records), run_id="r1")
         assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 1
         assert con.execute("SELECT count(*), count(DISTINCT source) FROM work_sources"
@@ -102,7 +104,7 @@ def test_one_citation_context_from_two_sources_is_one_excerpt(tmp_path):
                                          text=text if src == "a" else "  " + text.upper(),
                                          cited_work_id=seed.work_id),), (seed,))
             for src in ("a", "b")]
-    with write_session(tmp_path / "c.duckdb") as con:
+    with write_session(tmp_path / "c.ducklake") as con:
         load_batch(con, records_to_batch(recs), run_id="r1")
         assert con.execute("SELECT count(*) FROM excerpts").fetchone()[0] == 1
         assert con.execute("SELECT count(*) FROM excerpt_sources").fetchone()[0] == 2
@@ -113,8 +115,8 @@ def _file_digest(path):
 
 
 def test_a_database_from_a_newer_schema_is_refused_and_left_untouched(tmp_path):
-    db = tmp_path / "future.duckdb"
-    with write_session(db, snapshot=False) as con:
+    db = tmp_path / "future.ducklake"
+    with write_session(db) as con:
         con.execute("INSERT INTO schema_version VALUES (999, '999_future.sql', now())")
     digest, mtime = _file_digest(db), db.stat().st_mtime_ns
     with pytest.raises(SchemaTooNew, match="upgrade litrev"):
@@ -124,13 +126,11 @@ def test_a_database_from_a_newer_schema_is_refused_and_left_untouched(tmp_path):
         with read_session(db):
             pass
     assert _file_digest(db) == digest and db.stat().st_mtime_ns == mtime
-    assert not dbmod.snapshot_path(db).exists()
 
 
 def test_an_older_database_is_migrated_in_a_transaction(tmp_path, monkeypatch):
-    db = tmp_path / "old.duckdb"
+    db = tmp_path / "old.ducklake"
     real = dbmod.migrations()
-    monkeypatch.setattr(dbmod, "migrations", lambda: real[:1])
     with write_session(db) as con:  # today's load_batch needs today's schema: plain SQL here
         con.register("old_works", records_to_batch(corpus.seed_records()).works)
         con.execute("INSERT INTO works BY NAME SELECT *, now() AS first_seen, "
@@ -142,11 +142,13 @@ def test_an_older_database_is_migrated_in_a_transaction(tmp_path, monkeypatch):
     with pytest.raises(duckdb.CatalogException):
         with write_session(db):
             pass
-    con = duckdb.connect(str(db), read_only=True)
-    assert dbmod.schema_version(con) == real[-1][0]
-    assert con.execute("SELECT count(*) FROM information_schema.tables "
-                       "WHERE table_name = 'later'").fetchone()[0] == 0
-    con.close()
+    con = dbmod.connect(dbmod.location_of(db), read_only=True)
+    try:
+        assert dbmod.schema_version(con) == real[-1][0]
+        assert con.execute("SELECT count(*) FROM information_schema.tables "
+                           "WHERE table_name = 'later'").fetchone()[0] == 0
+    finally:
+        con.close()
 
     good = real + [(real[-1][0] + 1, "later.sql", "ALTER TABLE works ADD COLUMN note VARCHAR;")]
     monkeypatch.setattr(dbmod, "migrations", lambda: good)
@@ -155,13 +157,57 @@ def test_an_older_database_is_migrated_in_a_transaction(tmp_path, monkeypatch):
         assert con.execute("SELECT count(*) FROM works WHERE note IS NULL").fetchone()[0] == 5
 
 
-def test_readers_use_the_snapshot_while_a_writer_holds_the_database(corpus_db):
-    writer = duckdb.connect(str(corpus_db))  # another process would hold this lock
-    try:
-        with read_session(corpus_db) as con:
-            assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 5
-    finally:
-        writer.close()
+READER = """
+import sys, time
+from litrev.store.db import read_session
+with read_session(sys.argv[1]) as con:
+    print(con.execute("SELECT count(*) FROM works").fetchone()[0], flush=True)
+"""
+
+
+def test_a_reader_answers_while_another_process_holds_an_open_write_transaction(corpus_db):
+    """Readers never wait for a writer: another process reads the last committed corpus while
+    this one holds the writer lock and an uncommitted transaction, then sees the commit."""
+    import subprocess
+    import sys
+
+    def read_in_other_process() -> str:
+        done = subprocess.run([sys.executable, "-c", READER, str(corpus_db)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    extra = SourceRecord("files", "x", Work.create(doi="10.5555/extra", title="Extra"))
+    with write_session(corpus_db) as con:
+        con.execute("BEGIN TRANSACTION")
+        load_batch(con, records_to_batch([extra]), run_id="r9", transaction=False)
+        assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 6
+        assert read_in_other_process() == "5"  # the open transaction is not seen
+        con.execute("COMMIT")
+        assert read_in_other_process() == "6"  # the commit is, while the writer still holds on
+
+
+def test_a_second_writer_is_refused_at_once_and_the_waiting_one_takes_its_turn(corpus_db):
+    from litrev.store.errors import DatabaseBusy
+
+    with write_session(corpus_db):
+        with pytest.raises(DatabaseBusy, match="reading meanwhile works"):
+            with write_session(corpus_db):
+                pass
+        with pytest.raises(DatabaseBusy):
+            with dbmod.waiting_write_session(corpus_db, wait_seconds=0.2, poll_seconds=0.1):
+                pass
+    with dbmod.waiting_write_session(corpus_db, wait_seconds=1) as con:
+        assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 5
+
+
+def test_a_duckdb_file_of_an_earlier_litrev_is_refused_with_the_migrate_command(tmp_path):
+    old = tmp_path / "review.duckdb"
+    duckdb.connect(str(old)).close()
+    for session in (write_session, read_session):
+        with pytest.raises(dbmod.StoreError, match=r"litrev migrate .*review.duckdb --to "):
+            with session(old):
+                pass
 
 
 def test_content_hash_does_not_depend_on_the_rest_of_the_batch(tmp_path):
@@ -169,7 +215,7 @@ def test_content_hash_does_not_depend_on_the_rest_of_the_batch(tmp_path):
     (pandas would otherwise turn 2020 into 2020.0)."""
     with_year = SourceRecord("files", "a", Work.create(doi="10.5555/a", title="A", year=2020))
     no_year = SourceRecord("files", "b", Work.create(doi="10.5555/b", title="B"))
-    with write_session(tmp_path / "c.duckdb") as con:
+    with write_session(tmp_path / "c.ducklake") as con:
         load_batch(con, records_to_batch([with_year]), run_id="r1")
         counts = load_batch(con, records_to_batch([with_year, no_year]), run_id="r2")
     assert counts.by_source["files"].unchanged_records == 1
@@ -178,7 +224,7 @@ def test_content_hash_does_not_depend_on_the_rest_of_the_batch(tmp_path):
 
 
 def test_load_inside_a_callers_transaction_rolls_back_with_it(tmp_path):
-    with write_session(tmp_path / "c.duckdb") as con:
+    with write_session(tmp_path / "c.ducklake") as con:
         con.execute("BEGIN TRANSACTION")
         load_batch(con, records_to_batch(corpus.seed_records()), run_id="r1", transaction=False)
         con.execute("ROLLBACK")
@@ -195,7 +241,7 @@ def test_a_cited_stub_read_first_does_not_erase_the_works_own_authors_or_flags(t
     records = [SourceRecord("files", "s1", citing, (), (stub,), ((citing.work_id,
                                                                   stub.work_id),)),
                SourceRecord("files", "w1", own)]
-    with write_session(tmp_path / "c.duckdb") as con:
+    with write_session(tmp_path / "c.ducklake") as con:
         load_batch(con, records_to_batch(records), run_id="r1")
         load_batch(con, records_to_batch(records[:1]), run_id="r2")  # a later stub alone
         row = con.execute("SELECT authors, year, synthetic FROM works "
@@ -203,35 +249,10 @@ def test_a_cited_stub_read_first_does_not_erase_the_works_own_authors_or_flags(t
     assert row == (["Norton, M."], 2021, True)
 
 
-def test_no_snapshot_is_copied_while_another_process_writes(corpus_db, tmp_path):
-    """A half-written copy would be a corrupt snapshot; the other writer publishes later."""
-    import subprocess
-    import sys
-    import time
-
-    snap = dbmod.snapshot_path(corpus_db)
-    before = snap.stat().st_mtime_ns
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-         "print('ready', flush=True); time.sleep(30)", str(corpus_db)],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ready"
-        time.sleep(0.05)
-        dbmod.publish_snapshot(corpus_db)
-        assert snap.stat().st_mtime_ns == before
-    finally:
-        holder.kill()
-        holder.wait()
-        holder.stdout.close()
-    dbmod.publish_snapshot(corpus_db)
-    assert snap.stat().st_mtime_ns > before
-
-
 def test_a_title_language_detected_once_is_kept_when_a_later_batch_did_not_detect_it(tmp_path):
     from litrev.extract.language import detect_records
 
-    db = tmp_path / "c.duckdb"
+    db = tmp_path / "c.ducklake"
     detected = detect_records(corpus.seed_records())
     with write_session(db) as con:
         load_batch(con, records_to_batch(detected), run_id="r1")
@@ -250,7 +271,7 @@ def test_stored_detections_name_what_is_stored_with_its_language(tmp_path):
     from litrev.extract.language import detect_records, excerpt_ids, merged_titles
     from litrev.store.detections import StoredDetections, stored_detections
 
-    db = tmp_path / "c.duckdb"
+    db = tmp_path / "c.ducklake"
     records = corpus.seed_records()
     assert stored_detections(db, excerpt_ids(records), merged_titles(records)) == \
         StoredDetections()  # no database yet: nothing stored

@@ -230,7 +230,7 @@ def test_codebook_cli_error_is_one_line_each(tmp_path, capsys):
     profile = tmp_path / "p.toml"
     profile.write_text('[review]\nname = "t"\ntarget_language = "en"\n'
                        'contact_email = "a@b.org"\ncodebook = "book.toml"\n', "utf-8")
-    assert main(["--db", str(tmp_path / "db.duckdb"), "--profile", str(profile), "code"]) == 1
+    assert main(["--db", str(tmp_path / "db.ducklake"), "--profile", str(profile), "code"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"litrev: error: {book}: themes: expected one or more [[themes]] tables"]
 

@@ -72,7 +72,7 @@ def free_port() -> int:
 def make_profile(tmp_path: Path, url: str, **translation):
     raw = {"review": {"name": "test", "target_language": "en",
                       "candidate_languages": ["en", "fi", "sv", "de"],
-                      "contact_email": "reviewer@example.org", "database": "corpus.duckdb"},
+                      "contact_email": "reviewer@example.org", "database": "corpus.ducklake"},
            "translation": {"provider": "libre", "url": url, "timeout_seconds": 2,
                            "max_consecutive_failures": 3, **translation}}
     return parse_profile(raw, path=tmp_path / "review.toml")
@@ -84,7 +84,7 @@ def write_profile(tmp_path: Path, url: str) -> Path:
 name = "test"
 target_language = "en"
 contact_email = "reviewer@example.org"
-database = "corpus.duckdb"
+database = "corpus.ducklake"
 
 [translation]
 provider = "libre"
@@ -129,7 +129,7 @@ SEED_TEXTS = [(FINNISH_STATEMENT, "fi"), (SHORT_TITLE, "fi"), (SHORT_QUOTE, "fi"
 # --- the real round trip -----------------------------------------------------------------
 
 def test_seed_statement_goes_through_libre_over_http_and_comes_back(tmp_path):
-    db = make_db(tmp_path / "corpus.duckdb", SEED_TEXTS)
+    db = make_db(tmp_path / "corpus.ducklake", SEED_TEXTS)
     with LibreServer() as server:
         summary = run_translation(db, make_profile(tmp_path, server.url))
     assert summary.by_status == {"machine": 3}
@@ -153,7 +153,7 @@ def test_seed_statement_goes_through_libre_over_http_and_comes_back(tmp_path):
 
 
 def test_a_second_run_makes_zero_provider_calls_and_the_cache_answers(tmp_path):
-    db = make_db(tmp_path / "corpus.duckdb", SEED_TEXTS)
+    db = make_db(tmp_path / "corpus.ducklake", SEED_TEXTS)
     with LibreServer() as server:
         profile = make_profile(tmp_path, server.url)
         first = run_translation(db, profile)
@@ -172,7 +172,7 @@ def test_a_second_run_makes_zero_provider_calls_and_the_cache_answers(tmp_path):
 
 def test_identical_texts_are_sent_once(tmp_path):
     # the same statement cited by two works: two excerpts, one text hash, one request
-    db = make_db(tmp_path / "corpus.duckdb", [(FINNISH_STATEMENT, "fi"),
+    db = make_db(tmp_path / "corpus.ducklake", [(FINNISH_STATEMENT, "fi"),
                                               (FINNISH_STATEMENT, "fi")])
     with read_session(db) as con:
         assert con.execute("SELECT count(*) FROM excerpts").fetchone()[0] == 2
@@ -195,7 +195,7 @@ def long_finnish_text(min_chars: int = 9000) -> str:
 def test_a_9000_character_finnish_text_is_split_translated_and_joined_in_order(tmp_path):
     text = long_finnish_text()
     assert 9000 <= len(text) < 12000 and len(quote_plus(text)) > MAX_REQUEST_LINE
-    db = make_db(tmp_path / "corpus.duckdb", [(text, "fi")])
+    db = make_db(tmp_path / "corpus.ducklake", [(text, "fi")])
     with LibreServer() as server:
         summary = run_translation(db, make_profile(tmp_path, server.url))
     assert summary.by_status == {"machine": 1}
@@ -266,7 +266,7 @@ def test_with_the_provider_unreachable_1000_texts_are_pending_fast_and_the_next_
     texts = [f"{sentences[i % len(sentences)]} {sentences[(i * 7 + 3) % len(sentences)]} "
              f"({i})" for i in range(1000)]
     assert len(set(texts)) == 1000
-    db = make_db(tmp_path / "corpus.duckdb", [(t, "fi") for t in texts])
+    db = make_db(tmp_path / "corpus.ducklake", [(t, "fi") for t in texts])
     port = free_port()  # nothing listens there: connection refused
     profile = make_profile(tmp_path, f"http://127.0.0.1:{port}/")
     started = time.monotonic()
@@ -288,7 +288,7 @@ def test_with_the_provider_unreachable_1000_texts_are_pending_fast_and_the_next_
 
 
 def test_a_provider_that_never_answers_times_out_and_opens_the_circuit(tmp_path):
-    db = make_db(tmp_path / "corpus.duckdb", [(s, "fi") for s in finnish_sentences()[:8]])
+    db = make_db(tmp_path / "corpus.ducklake", [(s, "fi") for s in finnish_sentences()[:8]])
     with LibreServer() as server:
         server.state.delay_seconds = 5
         profile = make_profile(tmp_path, server.url, timeout_seconds=0.3)
@@ -325,7 +325,7 @@ def test_a_call_that_never_returns_is_abandoned_at_the_overall_deadline():
 
 
 def test_a_429_answer_is_retried_after_retry_after(tmp_path):
-    db = make_db(tmp_path / "corpus.duckdb", [(FINNISH_STATEMENT, "fi")])
+    db = make_db(tmp_path / "corpus.ducklake", [(FINNISH_STATEMENT, "fi")])
     with LibreServer() as server:
         server.fail_next(429, retry_after="0")
         summary = run_translation(db, make_profile(tmp_path, server.url))
@@ -349,7 +349,7 @@ def test_429_without_retry_after_backs_off_exponentially_then_gives_up_as_pendin
 
 
 def test_a_quota_sized_retry_after_stops_the_provider_for_the_run(tmp_path):
-    db = make_db(tmp_path / "corpus.duckdb", [(SHORT_TITLE, "fi"), (SHORT_QUOTE, "fi")])
+    db = make_db(tmp_path / "corpus.ducklake", [(SHORT_TITLE, "fi"), (SHORT_QUOTE, "fi")])
     with LibreServer() as server:
         server.fail_next(429, retry_after="86400")
         summary = run_translation(db, make_profile(tmp_path, server.url))
@@ -360,7 +360,7 @@ def test_a_quota_sized_retry_after_stops_the_provider_for_the_run(tmp_path):
 def test_a_refused_text_fails_and_is_retried_only_when_asked(tmp_path):
     # the server has no Estonian model: HTTP 400 is a refusal, not an outage
     estonian = "Kogemusnõustajad töötavad haiglas."
-    db = make_db(tmp_path / "corpus.duckdb", [(estonian, "et"), (SHORT_TITLE, "fi")])
+    db = make_db(tmp_path / "corpus.ducklake", [(estonian, "et"), (SHORT_TITLE, "fi")])
     with LibreServer() as server:
         profile = make_profile(tmp_path, server.url)
         first = run_translation(db, profile)
@@ -378,7 +378,7 @@ def test_a_refused_text_fails_and_is_retried_only_when_asked(tmp_path):
 
 def test_api_keys_never_reach_stored_errors_or_the_summary(tmp_path, monkeypatch):
     monkeypatch.setenv("LITREV_LIBRETRANSLATE_API_KEY", KEY)
-    db = make_db(tmp_path / "corpus.duckdb", [(SHORT_TITLE, "fi"), (SHORT_QUOTE, "fi")])
+    db = make_db(tmp_path / "corpus.ducklake", [(SHORT_TITLE, "fi"), (SHORT_QUOTE, "fi")])
     with LibreServer() as server:
         server.state.api_key = "the-server-wants-another-key"
         refused = run_translation(db, make_profile(tmp_path, server.url))
@@ -400,7 +400,7 @@ def test_api_keys_never_reach_stored_errors_or_the_summary(tmp_path, monkeypatch
 # --- the chain: human corrections, memory ---------------------------------------------------
 
 def test_a_human_correction_survives_a_later_litrev_translate(tmp_path, capsys):
-    db = make_db(tmp_path / "corpus.duckdb", [(FINNISH_STATEMENT, "fi"), (SHORT_TITLE, "fi")])
+    db = make_db(tmp_path / "corpus.ducklake", [(FINNISH_STATEMENT, "fi"), (SHORT_TITLE, "fi")])
     corrected = "Research on expert-by-experience work has examined (a reviewer's words)."
     with write_session(db) as con:
         con.execute("INSERT INTO translations VALUES ($h, 'en', 'fi', $t, 'reviewer', 'human', "
@@ -454,7 +454,7 @@ def test_the_chain_order_is_human_then_memory_then_cache_then_provider():
 
 
 def test_tmx_import_gives_tm_matching_normalised_text_and_records_its_origin(tmp_path, capsys):
-    db = make_db(tmp_path / "corpus.duckdb", [(FINNISH_STATEMENT, "fi"), (SHORT_QUOTE, "fi"),
+    db = make_db(tmp_path / "corpus.ducklake", [(FINNISH_STATEMENT, "fi"), (SHORT_QUOTE, "fi"),
                                               (SHORT_TITLE, "fi")])
     assert main(["--db", str(db), "tm", "import",
                  str(FIXTURES / "psw-memory.tmx")]) == 0
@@ -480,7 +480,7 @@ def test_tmx_import_gives_tm_matching_normalised_text_and_records_its_origin(tmp
 
 
 def test_csv_import_gives_tm_and_replaces_a_machine_translation(tmp_path):
-    db = make_db(tmp_path / "corpus.duckdb", [(SHORT_TITLE, "fi"), (SHORT_QUOTE, "fi")])
+    db = make_db(tmp_path / "corpus.ducklake", [(SHORT_TITLE, "fi"), (SHORT_QUOTE, "fi")])
     with LibreServer() as server:
         run_translation(db, make_profile(tmp_path, server.url))
     assert rows(db)[text_hash(SHORT_TITLE)]["status"] == "machine"
@@ -517,20 +517,20 @@ def test_memory_files_that_cannot_be_read_say_what_to_do(tmp_path, capsys):
     bomb = tmp_path / "bomb.tmx"
     bomb.write_text('<?xml version="1.0"?><!DOCTYPE tmx [<!ENTITY a "aaaa">]>'
                     '<tmx><body>&a;</body></tmx>', encoding="utf-8")
-    db = make_db(tmp_path / "corpus.duckdb", [(SHORT_TITLE, "fi")])
+    db = make_db(tmp_path / "corpus.ducklake", [(SHORT_TITLE, "fi")])
     assert main(["--db", str(db), "tm", "import", str(bomb)]) == 1
     assert capsys.readouterr().err.startswith("litrev: error: bomb.tmx: not a readable TMX file "
                                               "(EntitiesForbidden")
-    assert main(["--db", str(tmp_path / "none.duckdb"), "tm", "import",
+    assert main(["--db", str(tmp_path / "none.ducklake"), "tm", "import",
                  str(FIXTURES / "psw-glossary.csv")]) == 1
     assert "no database at" in capsys.readouterr().err
-    assert not (tmp_path / "none.duckdb").exists()
+    assert not (tmp_path / "none.ducklake").exists()
 
 
 # --- evidence: numbers -----------------------------------------------------------------------
 
 def test_a_translation_whose_numbers_differ_is_flagged(tmp_path):
-    db = make_db(tmp_path / "corpus.duckdb", [(FINNISH_STATEMENT, "fi"), (SHORT_TITLE, "fi")])
+    db = make_db(tmp_path / "corpus.ducklake", [(FINNISH_STATEMENT, "fi"), (SHORT_TITLE, "fi")])
     with LibreServer() as server:
         server.state.transform = lambda q: q.swapcase().replace("(30)", "(13)")
         summary = run_translation(db, make_profile(tmp_path, server.url))
@@ -557,7 +557,7 @@ def test_numbers_are_compared_as_written_and_as_values(source, lang, translation
 # --- CLI ----------------------------------------------------------------------------------
 
 def test_translate_cli_json_and_usage_errors(tmp_path, capsys):
-    db = make_db(tmp_path / "corpus.duckdb", [(SHORT_TITLE, "fi")])
+    db = make_db(tmp_path / "corpus.ducklake", [(SHORT_TITLE, "fi")])
     with LibreServer() as server:
         profile = write_profile(tmp_path, server.url)
         assert main(["--db", str(db), "--profile", str(profile), "translate", "--json",

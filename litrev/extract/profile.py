@@ -79,7 +79,7 @@ class Profile:
     codebook_path: Path | None  # None means the bundled default codebook
     schedule: Schedule
     contact_email: str
-    database_path: Path
+    database_path: Path | str  # a local lake's catalog file, or a catalog URL as written
     path: Path | None = None  # the file it was read from; relative paths resolve against it
 
     def enabled_sources(self) -> tuple[SourceSettings, ...]:
@@ -144,8 +144,8 @@ def parse_profile(raw: dict[str, Any], *, path: Path | None = None) -> Profile:
                  prefix="review.")
     if isinstance(email, str) and not _EMAIL.match(email):
         problems.append(f"review.contact_email: expected an email address, got {email!r}")
-    database = need(review, "database", str, 'a path such as "litrev.duckdb"', prefix="review.",
-                    default="litrev.duckdb")
+    database = need(review, "database", str, 'a path such as "litrev.ducklake"',
+                    prefix="review.", default="litrev.ducklake")
     codebook = need(review, "codebook", str, 'a path to a codebook TOML, or "default"',
                     prefix="review.", default="default")
 
@@ -281,7 +281,8 @@ def parse_profile(raw: dict[str, Any], *, path: Path | None = None) -> Profile:
         codebook_path=None if codebook in (None, "default") else resolve(codebook),
         schedule=Schedule(cron=cron, timezone=tz),
         contact_email=email,
-        database_path=resolve(database),
+        database_path=(database if ':' in str(database).split('/', 1)[0]
+                       else resolve(str(database))),
         path=path,
     )
 
@@ -295,7 +296,7 @@ name = "My review"
 target_language = "en"                       # the language reviewers read
 candidate_languages = ["en", "fi", "sv", "de"]
 contact_email = "you@example.org"            # sent to APIs as mailto / User-Agent
-database = "litrev.duckdb"                   # relative to this file
+database = "litrev.ducklake"                 # relative to this file (or a postgresql:// URL)
 codebook = "default"                         # or a path to your codebook TOML
 
 [search.terms]

@@ -40,8 +40,13 @@ def _global_options() -> argparse.ArgumentParser:
     """--db and --profile, accepted before or after the command (`litrev init --db x`)."""
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--db", default=argparse.SUPPRESS,
-                        help="the DuckDB file (env LITREV_DB; default: the profile's "
-                             "review.database, else ./litrev.duckdb)")
+                        help="the store: a local lake's catalog file, or a postgresql:// "
+                             "catalog URL (env LITREV_DB; default: the profile's "
+                             "review.database, else ./litrev.ducklake)")
+    parent.add_argument("--data-path", default=argparse.SUPPRESS,
+                        help="where a PostgreSQL catalog's data files live: a shared folder "
+                             "or s3://... (env LITREV_DATA_PATH; a local lake keeps them in "
+                             "<catalog>.files/ beside it)")
     parent.add_argument("--profile", default=argparse.SUPPRESS,
                         help="the review profile TOML (env LITREV_PROFILE; default: "
                              "./litrev.toml)")
@@ -111,11 +116,11 @@ def close_abandoned(db: Path) -> list[str]:
     """Mark runs that a killed harvest left ``running`` as ``interrupted``, when the database
     can be written at once; while another process writes, that writer's next run marks them."""
     from litrev.flows.runlog import close_abandoned_runs, run_is_live
-    from litrev.store.db import read_session, write_session
+    from litrev.store.db import location_of, read_session, write_session
     from litrev.store.errors import DatabaseBusy
     from litrev.store.ledger import running_runs
 
-    if not db.exists():
+    if not location_of(db).exists:
         return []  # read_session says what to do
     try:
         with read_session(db) as con:
@@ -248,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = add_command(sub, "init", help="create the database and write a starter profile",
-                    example="litrev init --db review.duckdb --profile review.toml")
+                    example="litrev init --db review.ducklake --profile review.toml")
     p.add_argument("--force", action="store_true", help="overwrite an existing profile")
     p.set_defaults(func=cmd_init)
 
@@ -299,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     ctx = Context(args.db, args.profile)
+    if getattr(args, "data_path", None):
+        # Through the environment, so every layer (and a harvest's subprocesses) sees it.
+        os.environ["LITREV_DATA_PATH"] = args.data_path
     try:
         return int(args.func(args, ctx) or 0)
     except KNOWN_ERRORS as exc:

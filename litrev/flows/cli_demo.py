@@ -9,7 +9,7 @@ from pathlib import Path
 from litrev.flows.cli import add_command
 from litrev.flows.context import Context
 
-DEFAULT_DB = "litrev-demo.duckdb"
+DEFAULT_DB = "litrev-demo.ducklake"
 DEFAULT_OUT = "litrev-out"
 
 
@@ -93,7 +93,7 @@ def register(subparsers) -> None:
     p = add_command(subparsers, "demo",
                     help="run the whole pipeline on the bundled demo review, offline: harvest "
                          "(files), detect, translate (memory), code, load, query, export, report",
-                    example="litrev demo\nlitrev demo --db demo.duckdb --out demo-out\n"
+                    example="litrev demo\nlitrev demo --db demo.ducklake --out demo-out\n"
                             f"(--db defaults to ./{DEFAULT_DB}; LITREV_DB and the profile are "
                             "ignored, so the demo never touches your own review)")
     p.add_argument("--out", default=DEFAULT_OUT,

@@ -33,8 +33,8 @@ or coding failed), see [harvest.md](harvest.md).
 
 ## Global options
 
-These go before or after the command (`litrev --db x.duckdb status` or `litrev status --db
-x.duckdb`):
+These go before or after the command (`litrev --db x.ducklake status` or `litrev status --db
+x.ducklake`):
 
 {globals}
 

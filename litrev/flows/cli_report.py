@@ -24,7 +24,7 @@ def register(subparsers) -> None:
                     help="write the run report: one HTML file with charts (themes by language, "
                          "years, seed stances, PRISMA flow, translation status) and the records",
                     example="litrev report -o report.html\n"
-                            "litrev --db litrev-demo.duckdb report -o litrev-out/report.html")
+                            "litrev --db litrev-demo.ducklake report -o litrev-out/report.html")
     p.add_argument("-o", "--output", default="report.html",
                    help="where to write the HTML file (default: report.html)")
     p.set_defaults(func=cmd_report)

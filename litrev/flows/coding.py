@@ -5,7 +5,7 @@ No Prefect here: the harvest flow calls :func:`run_coding` as one task after tra
 language or translation changed, or everything when the codebook version changed (or
 ``everything=True``). Texts are read and coded in batches, so memory stays bounded.
 
-    run = run_coding("corpus.duckdb", profile)
+    run = run_coding("corpus.ducklake", profile)
     run.codebook, run.codebook_changed, run.coded, run.matches, run.index
     # -> ('psw-integration', False, 12, 30, {'english': 40, 'finnish': 16})
 """

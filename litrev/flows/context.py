@@ -1,6 +1,6 @@
 """Resolving the database and profile for a command: flags, then environment, then defaults.
 
-    --db PATH        > LITREV_DB        > the profile's review.database > ./litrev.duckdb
+    --db PATH|URL    > LITREV_DB        > the profile's review.database > ./litrev.ducklake
     --profile PATH   > LITREV_PROFILE   > ./litrev.toml (when it exists)
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from litrev.extract.profile import Profile, load_profile
 
-DEFAULT_DB = "litrev.duckdb"
+DEFAULT_DB = "litrev.ducklake"
 DEFAULT_PROFILE = "litrev.toml"
 
 
@@ -41,10 +41,12 @@ class Context:
         return load_profile(path)
 
     @property
-    def db_path(self) -> Path:
+    def db_path(self) -> Path | str:
+        """A path (the local lake's catalog file), or a catalog URL kept as text (a Path
+        would fold the ``//`` of ``postgresql://``)."""
         value = self.db_flag or os.environ.get("LITREV_DB")
         if value:
-            return Path(value)
+            return value if ":" in value.split("/", 1)[0] else Path(value)
         path = self.profile_path
         if path is not None and path.exists():
             try:

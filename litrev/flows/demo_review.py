@@ -7,7 +7,7 @@ the same ``nightly_harvest`` flow a schedule runs (only the ``files`` source is 
 translation provider is ``none``, so nothing touches the network), then runs saved queries and
 writes the reviewers' tables and the run report.
 
-    result = run_demo("litrev-demo.duckdb", "litrev-out")
+    result = run_demo("litrev-demo.ducklake", "litrev-out")
     sorted(p.name for p in result.outputs)
     # -> ['excerpts.html', 'excerpts.xlsx', 'report.html']
 

@@ -6,7 +6,7 @@ it stays searchable), with no script, stylesheet or font fetched from anywhere. 
 from :func:`store.report.report_data`; this module only draws and lays them out.
 
     from litrev.flows.report import write_report
-    write_report("litrev.duckdb", "report.html", target_language="en")
+    write_report("litrev.ducklake", "report.html", target_language="en")
     # -> PosixPath('report.html')
 
 Synthetic records (demo data, DOI prefix 10.5555) are counted apart in the charts and marked

@@ -43,8 +43,11 @@ except ImportError:  # pragma: no cover - Windows: no flock; runs then count as 
     fcntl = None  # type: ignore[assignment]
 
 
-def log_folder(db: Path) -> Path:
-    return Path(db).resolve().parent / LOG_FOLDER
+def log_folder(db: Path | str) -> Path:
+    """Beside a local lake's catalog; in the working folder for a shared catalog."""
+    from litrev.store.location import StoreLocation
+
+    return StoreLocation.parse(db).home.resolve() / LOG_FOLDER
 
 
 def log_path(db: Path, run_id: str) -> Path:

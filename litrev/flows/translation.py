@@ -9,7 +9,7 @@ Every run retries the texts left ``pending`` (the provider was unreachable or do
 next nightly run picks them up by itself; ``retry_failed=True`` (``--retry-failed``) also
 retries the ones that ``failed`` (the provider refused them).
 
-    run = run_translation("corpus.duckdb", profile)
+    run = run_translation("corpus.ducklake", profile)
     run.by_status, run.provider_calls, run.circuit_open
     # -> ({'machine': 12, 'tm': 3}, 12, False)
 """

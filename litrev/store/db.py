@@ -1,40 +1,54 @@
-"""Opening the database: migrations, read-only access, snapshots, the fts extension.
+"""Opening the store: a DuckLake (catalog + Parquet files), migrations, the writer's turn.
 
-Why snapshots: DuckDB lets one process write a file and no other process open it meanwhile, so
-a reader would wait for a whole nightly harvest. Writers hold the file only while they merge,
-and each write session ends by publishing a read-only copy (``<db>.snapshot``: written to a
-temporary name, then renamed, so a reader sees either the old or the new copy, never half).
-Readers (`query`, `search`, `export`, `status`) open the snapshot when there is one.
+Why DuckLake: a DuckDB file lets one process write and no other open it meanwhile, so readers
+of the old design read a whole-file copy published after every write. A lake is read through
+its catalog: a read-only attach answers while another process commits (it sees the last
+committed snapshot), every commit is a snapshot (time travel: :func:`read_session` with
+``as_of``), and the same code runs on a local SQLite catalog or a shared PostgreSQL one
+(:mod:`litrev.store.location`). Writers still take turns: a :class:`WriterLock` taken before
+the write transaction begins, so a writer always starts from the latest snapshot.
 
-    with write_session("corpus.duckdb") as con:      # migrates, then snapshots on exit
+    with write_session("litrev.ducklake") as con:    # lock, attach, migrate
         con.execute("SELECT count(*) FROM works").fetchone()
-    with read_session("corpus.duckdb") as con:       # never blocks a harvest
+    with read_session("litrev.ducklake") as con:     # never waits for a writer
         con.execute("SELECT count(*) FROM works").fetchone()
+
+Each session is a connection to one in-memory DuckDB instance per process, with the lake
+attached under an alias of its own (``lake_<n>``) made the default catalog (``USE``), so the
+store's SQL names tables unqualified; :func:`lake_name` gives the alias for the few statements
+that must name it (``<alias>.snapshots()``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
+import importlib
+import itertools
+import json
 import os
 import re
-import shutil
-import stat
-import tempfile
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
-from litrev.faults import pause_at
 from litrev.store.errors import DatabaseBusy, DatabaseMissing, SchemaTooNew, StoreError
+from litrev.store.location import Backend, StoreLocation
 
-SNAPSHOT_SUFFIX = ".snapshot"
 WRITER_WAIT_SECONDS = 600.0
+LAKE = "lake"
+AUTHOR = "litrev"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[\w-]+\.sql$")
+# What each backend's catalog needs loaded besides ducklake (parquet is built into the
+# duckdb wheel; it is loaded from its own wheel when a build lacks it).
+_CATALOG_EXTENSION = {Backend.LOCAL: "sqlite", Backend.POSTGRES: "postgres"}
+StorePath = str | os.PathLike | StoreLocation
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -52,68 +66,257 @@ def latest_version() -> int:
     return migrations()[-1][0]
 
 
-def snapshot_path(db_path: str | os.PathLike) -> Path:
-    return Path(str(db_path) + SNAPSHOT_SUFFIX)
+def location_of(path: StorePath) -> StoreLocation:
+    """The :class:`StoreLocation` of a ``--db`` value (refuses a DuckDB file of old)."""
+    return StoreLocation.parse(path)
 
 
-def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+# -- extensions ---------------------------------------------------------------------------
+
+def extension_path(name: str) -> Path:
+    """An extension file shipped by its ``duckdb-extension-<name>`` wheel (no download)."""
+    module = f"duckdb_extension_{name}"
     try:
-        return duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
+        package = importlib.import_module(module)
+    except ImportError:
+        raise StoreError(f"the {name} extension is missing; install "
+                         f"duckdb-extension-{name}=={duckdb.__version__}") from None
+    base = Path(str(package.__file__)).parent / "extensions"
+    candidate = base / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+    if not candidate.exists():
+        raise StoreError(f"the {name} extension for duckdb {duckdb.__version__} is missing; "
+                         f"install duckdb-extension-{name}=={duckdb.__version__}")
+    return candidate
+
+
+def fts_extension_path() -> Path:
+    return extension_path("fts")
+
+
+def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Install ``name`` from its local wheel and load it; a no-op when it is loaded already.
+
+    Extensions cannot be downloaded at run time, so every one litrev needs (ducklake, sqlite,
+    postgres, parquet, fts, httpfs) comes from a pinned wheel of the same version as duckdb.
+    """
+    internal_name = "sqlite_scanner" if name == "sqlite" else \
+        "postgres_scanner" if name == "postgres" else name
+    loaded = con.execute(
+        "SELECT loaded FROM duckdb_extensions() WHERE extension_name IN ($a, $b)",
+        {"a": name, "b": internal_name}).fetchone()
+    if loaded and loaded[0]:
+        return
+    # INSTALL takes a literal, not a bound parameter; the path comes from the installed wheel.
+    con.execute("INSTALL '" + _literal(str(extension_path(name))) + "'")
+    con.execute("LOAD " + name)
+
+
+def load_fts(con: duckdb.DuckDBPyConnection) -> None:
+    load_extension(con, "fts")
+
+
+def _literal(text: str) -> str:
+    return text.replace("'", "''")
+
+
+# -- the writer's turn ----------------------------------------------------------------------
+
+class WriterLock(Protocol):
+    """Whose turn it is to write. Taken before the write transaction begins, released after
+    it ends; :meth:`acquire` raises :class:`DatabaseBusy` at once when another holds it
+    (:func:`waiting_write_session` is the one place that waits)."""
+
+    def acquire(self) -> None: ...
+
+    def release(self) -> None: ...
+
+
+class FileWriterLock:
+    """The local catalog's lock: an flock'd file beside the catalog (``<catalog>.lock``).
+
+    The kernel releases it when the process dies, so a killed harvest never leaves the lake
+    locked."""
+
+    def __init__(self, location: StoreLocation) -> None:
+        assert location.local_path is not None
+        self.path = Path(str(location.local_path) + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
             raise DatabaseBusy(
-                f"{path} is in use by another litrev process (a harvest?); wait for it to finish "
-                "or read the snapshot with litrev query/status"
-            ) from None
-        raise StoreError(f"cannot open {path}: {exc}") from None
+                f"{self.path.with_suffix('')} is being written by another litrev process (a "
+                "harvest?); wait for it to finish, reading meanwhile works") from None
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+# Backend -> the lock class; the PostgreSQL catalog registers its own (a lock that lives in
+# the shared catalog, so writers on other machines take turns too).
+WRITER_LOCKS: dict[Backend, Callable[[StoreLocation], WriterLock]] = {
+    Backend.LOCAL: FileWriterLock,
+}
+
+
+def writer_lock(location: StoreLocation) -> WriterLock:
+    try:
+        make = WRITER_LOCKS[location.backend]
+    except KeyError:
+        raise StoreError(f"writing to a {location.backend} catalog needs its writer lock, which "
+                         "this litrev does not have") from None
+    return make(location)
+
+
+# -- attaching ------------------------------------------------------------------------------
+
+_INSTANCE_LOCK = threading.Lock()
+_instance: tuple[int, duckdb.DuckDBPyConnection] | None = None
+_session_numbers = itertools.count(1)
+
+
+def _shared_instance() -> duckdb.DuckDBPyConnection:
+    """This process's one in-memory DuckDB instance, with the lake extensions loaded.
+
+    Why shared: loading ducklake and sqlite costs about 0.3 s per new DuckDB instance, and a
+    harvest opens dozens of sessions. Every session is a new connection to this instance (a
+    named in-memory database is shared within a process) with its own attach of the lake under
+    its own alias; a process that forked gets its own instance."""
+    global _instance
+    with _INSTANCE_LOCK:
+        if _instance is None or _instance[0] != os.getpid():
+            base = duckdb.connect(f":memory:litrev-{os.getpid()}")
+            load_extension(base, "ducklake")
+            if not _loaded(base, "parquet"):
+                load_extension(base, "parquet")
+            _instance = (os.getpid(), base)
+        return _instance[1]
+
+
+def connect(location: StoreLocation, *, read_only: bool,
+            snapshot: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection with the lake attached under an alias of its own (``lake_<n>``) and in use
+    (``USE``), so the store's SQL names tables unqualified. Close it with :func:`close`."""
+    base = _shared_instance()
+    with _INSTANCE_LOCK:
+        load_extension(base, _CATALOG_EXTENSION[location.backend])
+        if location.needs_httpfs:
+            load_extension(base, "httpfs")
+    alias = f"{LAKE}_{next(_session_numbers)}"
+    con = duckdb.connect(f":memory:litrev-{os.getpid()}")
+    try:
+        con.execute("ATTACH '" + _literal(location.uri) + "' AS " + alias + " ("
+                    + ", ".join(_attach_options(location, read_only, snapshot)) + ")")
+        con.execute("USE " + alias)
+        _CACHE_DIRS[alias] = location.cache_dir
     except duckdb.Error as exc:
-        raise StoreError(f"cannot open {path} as a DuckDB database ({exc}); "
-                         "check the --db path") from None
+        close(con)
+        reason = str(exc).splitlines()[0]
+        if "lock" in reason.lower():
+            raise DatabaseBusy(f"{location} is busy ({reason}); try again in a moment") from None
+        raise StoreError(f"cannot open {location} as a litrev lake ({reason}); check --db "
+                         "(and --data-path for a shared catalog)") from None
+    except BaseException:
+        close(con)
+        raise
+    return con
+
+
+# alias -> the store's local cache folder (store.search keeps the full-text index there)
+_CACHE_DIRS: dict[str, Path] = {}
+
+
+def lake_name(con: duckdb.DuckDBPyConnection) -> str:
+    """The alias this session's lake is attached under (its default catalog)."""
+    return str(one_row(con, "SELECT current_database()")[0])
+
+
+def cache_dir_of(con: duckdb.DuckDBPyConnection) -> Path:
+    try:
+        return _CACHE_DIRS[lake_name(con)]
+    except KeyError:
+        raise StoreError("this connection is not a litrev store session") from None
+
+
+def close(con: duckdb.DuckDBPyConnection) -> None:
+    """Detach what the session attached (its lake and cache files) and close it; the aliases
+    live in the shared instance, so they must not outlive the session."""
+    try:
+        alias = lake_name(con)
+        if alias.startswith(LAKE + "_"):
+            con.execute("USE memory")
+            for (name,) in con.execute(
+                    "SELECT database_name FROM duckdb_databases() WHERE database_name = $a "
+                    "OR starts_with(database_name, $a || '_')", {"a": alias}).fetchall():
+                con.execute("DETACH " + name)
+            _CACHE_DIRS.pop(alias, None)
+    except duckdb.Error:
+        pass  # a connection broken mid-statement: closing it is all that is left to do
+    finally:
+        con.close()
+
+
+def _loaded(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute("SELECT loaded FROM duckdb_extensions() WHERE extension_name = $n",
+                      {"n": name}).fetchone()
+    return bool(row and row[0])
+
+
+def _attach_options(location: StoreLocation, read_only: bool,
+                    snapshot: int | None) -> list[str]:
+    data_path = location.data_path
+    options = []
+    if location.local_path is not None:
+        # The catalog records the data path it was created with; a local lake may be moved
+        # or opened from another folder, so its data folder is always the one beside it.
+        data_path = str(Path(data_path).resolve()) + "/"
+        options.append("OVERRIDE_DATA_PATH true")
+    options.insert(0, "DATA_PATH '" + _literal(data_path) + "'")
+    if read_only:
+        options.append("READ_ONLY")
+    if snapshot is not None:
+        options.append(f"SNAPSHOT_VERSION {int(snapshot)}")
+    return options
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = one_row(
         con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    )[0]
+             " AND table_catalog = current_database()")[0]
     if not exists:
         return 0
     row = one_row(con, "SELECT max(version) FROM schema_version")
     return int(row[0] or 0)
 
 
-def _check_not_newer(path: Path) -> None:
-    """Refuse a file from a newer litrev before opening it for writing (which could touch it)."""
-    if not path.exists():
-        return
-    con = _connect(path, read_only=True)
-    try:
-        found = schema_version(con)
-    finally:
-        con.close()
-    if found > latest_version():
-        raise SchemaTooNew(
-            f"{path} has schema version {found}, newer than this litrev understands "
-            f"({latest_version()}); upgrade litrev (pip install -U litrev) to open it"
-        )
-
-
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Apply missing migrations, each in its own transaction. Returns the resulting version."""
     current = schema_version(con)
     if current > latest_version():
-        raise SchemaTooNew(f"database schema version {current} is newer than this litrev "
-                           f"({latest_version()}); upgrade litrev to open it")
-    if current == 0:
-        con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
-                    "name VARCHAR, applied_at TIMESTAMPTZ)")
+        raise SchemaTooNew(f"the lake's schema version {current} is newer than this litrev "
+                           f"({latest_version()}); upgrade litrev (pip install -U litrev) to "
+                           "open it")
     for version, name, sql in migrations():
         if version <= current:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
+            if current == 0:
+                con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL,"
+                            " name VARCHAR, applied_at TIMESTAMPTZ)")
             con.execute(sql)
             con.execute("INSERT INTO schema_version VALUES ($v, $n, $t)",
                         {"v": version, "n": name, "t": dt.datetime.now(dt.UTC)})
+            name_snapshot(con, f"schema {name}")
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
@@ -122,38 +325,41 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
     return current
 
 
-def create_database(path: str | os.PathLike) -> Path:
-    """Create (or migrate) the database at ``path`` and publish its first snapshot."""
+def create_database(path: StorePath) -> StoreLocation:
+    """Create (or migrate) the lake at ``path``."""
     with write_session(path):
         pass
-    return Path(path)
+    return location_of(path)
 
 
 @contextlib.contextmanager
-def write_session(path: str | os.PathLike, *, snapshot: bool = True
-                  ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The one writer: opens (creating and migrating), yields, checkpoints, snapshots."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _check_not_newer(path)
-    con = _connect(path, read_only=False)
+def write_session(path: StorePath) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one writer: takes the writer lock, attaches (creating the lake), migrates, yields.
+
+    Nothing is copied on exit: each committed transaction is already a snapshot readers see.
+    """
+    location = location_of(path)
+    lock = writer_lock(location)
+    lock.acquire()
     try:
-        migrate(con)
-        yield con
-        con.execute("CHECKPOINT")
+        if location.local_path is not None:
+            location.local_path.parent.mkdir(parents=True, exist_ok=True)
+        con = connect(location, read_only=False)
+        try:
+            migrate(con)
+            yield con
+        finally:
+            close(con)
     finally:
-        con.close()
-    if snapshot:
-        publish_snapshot(path)
+        lock.release()
 
 
 @contextlib.contextmanager
-def waiting_write_session(path: str | os.PathLike, *, wait_seconds: float = WRITER_WAIT_SECONDS,
-                          poll_seconds: float = 2.0, snapshot: bool = True
-                          ) -> Iterator[duckdb.DuckDBPyConnection]:
+def waiting_write_session(path: StorePath, *, wait_seconds: float = WRITER_WAIT_SECONDS,
+                          poll_seconds: float = 2.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """:func:`write_session`, waiting while another process writes instead of failing.
 
-    The one place that waits for a busy database: the harvest's writes (open, load, finish),
+    The one place that waits for a busy store: the harvest's writes (open, load, finish),
     its translation and coding steps, and the commands a user runs beside a harvest use it, so
     a nightly run and a manual ``litrev translate`` take turns. Gives up with
     :class:`DatabaseBusy` after ``wait_seconds`` (10 minutes).
@@ -162,7 +368,7 @@ def waiting_write_session(path: str | os.PathLike, *, wait_seconds: float = WRIT
     while True:
         stack = contextlib.ExitStack()
         try:
-            con = stack.enter_context(write_session(path, snapshot=snapshot))
+            con = stack.enter_context(write_session(path))
         except DatabaseBusy:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -174,104 +380,98 @@ def waiting_write_session(path: str | os.PathLike, *, wait_seconds: float = WRIT
         yield con
 
 
-def publish_snapshot(path: str | os.PathLike) -> Path:
-    """Copy the closed database to ``<db>.snapshot`` atomically (write, fsync, rename).
-
-    A read-only connection is held during the copy so that no other process can start
-    writing the file halfway through it. If another process is writing already, nothing is
-    copied: that writer publishes its own snapshot (which includes ours) when it closes.
-    """
-    path = Path(path)
-    target = snapshot_path(path)
-    try:
-        guard = duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            return target
-        raise
-    except duckdb.ConnectionException:
-        guard = None  # this process itself holds the file open (a test's writer): copy as is
-    try:
-        _remove_abandoned_copies(path)
-        _copy_atomically(path, target)
-    finally:
-        if guard is not None:
-            guard.close()
-    return target
-
-
-def _copy_prefix(path: Path, pid: int) -> str:
-    return f"{path.name}{SNAPSHOT_SUFFIX}-{pid}-"
-
-
-def _remove_abandoned_copies(path: Path) -> list[Path]:
-    """Delete temporary snapshot copies whose writing process is gone (killed mid-copy)."""
-    removed = []
-    for tmp in path.parent.glob(f"{path.name}{SNAPSHOT_SUFFIX}-*-*.tmp"):
-        pid_text = tmp.name[len(path.name + SNAPSHOT_SUFFIX) + 1:].split("-", 1)[0]
-        if pid_text.isdigit() and not _process_alive(int(pid_text)):
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-                removed.append(tmp)
-    return removed
-
-
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's live process
-        return True
-    return True
-
-
-def _copy_atomically(path: Path, target: Path) -> None:
-    """Copy with the database file's permission bits (mkstemp would make it 0600, so analysts
-    of the group who may read the database could not read the snapshot readers prefer)."""
-    fd, tmp = tempfile.mkstemp(prefix=_copy_prefix(path, os.getpid()), suffix=".tmp",
-                               dir=path.parent)
-    try:
-        os.fchmod(fd, stat.S_IMODE(os.stat(path).st_mode))
-        with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
-        pause_at("snapshot")
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 @contextlib.contextmanager
-def read_session(path: str | os.PathLike, *, prefer_snapshot: bool = True
+def read_session(path: StorePath, *, as_of: str | None = None
                  ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection: on the snapshot if one exists, else on the database itself."""
-    path = Path(path)
-    snap = snapshot_path(path)
-    if prefer_snapshot and snap.exists():
-        target = snap
-    elif path.exists():
-        target = path
-    else:
-        raise DatabaseMissing(f"no database at {path}; create it with `litrev init --db {path}` "
-                              "or pass --db / set LITREV_DB")
-    con = _connect(target, read_only=True)
+    """A read-only attach of the lake: never waits for a writer (it reads the last committed
+    snapshot). ``as_of`` (a harvest run id) reads the corpus as it stood after that run."""
+    location = location_of(path)
+    if not location.exists:
+        raise DatabaseMissing(f"no lake at {location}; create it with `litrev init --db "
+                              f"{location}` or pass --db / set LITREV_DB")
+    snapshot = None
+    if as_of is not None:
+        snapshot = snapshot_of_run(location, as_of)
+    con = connect(location, read_only=True, snapshot=snapshot)
     try:
         found = schema_version(con)
         if found > latest_version():
-            raise SchemaTooNew(f"{path} has schema version {found}, newer than this litrev "
-                               f"({latest_version()}); upgrade litrev to read it")
-        if found < latest_version():
-            raise StoreError(f"{path} has schema version {found}, older than this litrev "
-                             f"({latest_version()}); run `litrev init --db {path}` to migrate it")
+            raise SchemaTooNew(f"{location} has schema version {found}, newer than this "
+                               f"litrev ({latest_version()}); upgrade litrev to read it")
+        if found < latest_version() and snapshot is None:
+            raise StoreError(f"{location} has schema version {found}, older than this litrev "
+                             f"({latest_version()}); run `litrev init --db {location}` to "
+                             "migrate it")
         yield con
     finally:
-        con.close()
+        close(con)
+
+
+# -- snapshots --------------------------------------------------------------------------------
+
+def name_snapshot(con: duckdb.DuckDBPyConnection, message: str,
+                  extra: Mapping[str, object] | None = None) -> None:
+    """Name the snapshot the open transaction will commit (``lake.snapshots()`` shows it).
+
+    A harvest run's final write names its snapshot with the run id, which is how
+    :func:`snapshot_of_run` finds the corpus as it stood after that run. On a plain DuckDB
+    database (a test's in-memory one, an export) there are no snapshots: nothing to name."""
+    if not is_lake(con):
+        return
+    con.execute("CALL ducklake_set_commit_message($lake, $author, $message, "
+                "extra_info => $extra)",
+                {"lake": lake_name(con), "author": AUTHOR, "message": message,
+                 "extra": json.dumps(dict(extra or {}), sort_keys=True)})
+
+
+def is_lake(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection's default catalog is the lake (not a plain DuckDB database)."""
+    row = con.execute("SELECT type FROM duckdb_databases() WHERE database_name = "
+                      "current_database()").fetchone()
+    return bool(row and row[0] == "ducklake")
+
+
+def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
+    """The snapshot this session reads (the latest, or the one it was opened at)."""
+    return int(one_row(con, "SELECT id FROM ducklake_current_snapshot($lake)",
+                       {"lake": lake_name(con)})[0])
+
+
+def snapshots(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every snapshot of the lake, oldest first (id, time, changes, author, message, extra).
+
+    Read through Arrow: ``.df()`` would need pytz for the snapshot times."""
+    table = con.execute("SELECT * FROM ducklake_snapshots($lake) ORDER BY snapshot_id",
+                        {"lake": lake_name(con)}).to_arrow_table()
+    return list(table.to_pylist())
+
+
+def snapshot_of_run(path: StorePath, run_id: str) -> int:
+    """The snapshot a harvest run's final write committed (the corpus as it stood after it).
+
+    Raises :class:`StoreError` with one line naming what to do for a run that is unknown or
+    has not finished."""
+    location = location_of(path)
+    if not location.exists:
+        raise DatabaseMissing(f"no lake at {location}; create it with `litrev init --db "
+                              f"{location}` or pass --db / set LITREV_DB")
+    con = connect(location, read_only=True)
+    try:
+        row = con.execute(
+            "SELECT max(snapshot_id) FROM ducklake_snapshots($lake) "
+            "WHERE author = $author AND commit_message = $run",
+            {"lake": lake_name(con), "author": AUTHOR, "run": run_id}).fetchone()
+        if row is None or row[0] is None:
+            known = con.execute(
+                "SELECT commit_message FROM ducklake_snapshots($lake) WHERE author = $author "
+                "AND commit_message NOT LIKE 'schema %' ORDER BY snapshot_id DESC LIMIT 3",
+                {"lake": lake_name(con), "author": AUTHOR}).fetchall()
+            hint = ", ".join(r[0] for r in known) or "none yet"
+            raise StoreError(f"no finished harvest run {run_id!r} in {location}; "
+                             f"`litrev status` shows the last runs (latest: {hint})")
+        return int(row[0])
+    finally:
+        close(con)
 
 
 @contextlib.contextmanager
@@ -309,32 +509,6 @@ def transaction(con: duckdb.DuckDBPyConnection, *, relations: dict | None = None
     finally:
         for name in relations:
             con.unregister(name)
-
-
-def fts_extension_path() -> Path:
-    """The fts extension file shipped by the ``duckdb-extension-fts`` wheel (no download)."""
-    import duckdb_extension_fts
-
-    base = Path(duckdb_extension_fts.__file__).parent / "extensions"
-    candidate = base / f"v{duckdb.__version__}" / "fts.duckdb_extension"
-    if not candidate.exists():
-        raise StoreError(
-            f"the fts extension for duckdb {duckdb.__version__} is missing; install "
-            f"duckdb-extension-fts=={duckdb.__version__}"
-        )
-    return candidate
-
-
-def load_fts(con: duckdb.DuckDBPyConnection) -> None:
-    """Install and load fts from the local wheel; a no-op when it is already loaded."""
-    loaded = con.execute(
-        "SELECT loaded FROM duckdb_extensions() WHERE extension_name = 'fts'"
-    ).fetchone()
-    if loaded and loaded[0]:
-        return
-    # INSTALL takes a literal, not a bound parameter; the path comes from the installed wheel.
-    con.execute("INSTALL '" + str(fts_extension_path()).replace("'", "''") + "'")
-    con.execute("LOAD fts")
 
 
 def one_row(con: duckdb.DuckDBPyConnection, sql: str,

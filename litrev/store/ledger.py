@@ -186,10 +186,11 @@ def mark_interrupted(con: duckdb.DuckDBPyConnection, run_ids: list[str], *,
     q = internal("ledger_mark_interrupted")
     marked = 0
     for run_id in run_ids:
+        # DuckLake has no UPDATE ... RETURNING: the statement's own row count says it.
         row = con.execute(q.sql,
                           q.bind({"run_id": run_id,
-                                  "finished_at": now or dt.datetime.now(dt.UTC)})).fetchall()
-        marked += len(row)
+                                  "finished_at": now or dt.datetime.now(dt.UTC)})).fetchone()
+        marked += int(row[0]) if row else 0
     return marked
 
 

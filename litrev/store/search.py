@@ -1,39 +1,55 @@
 """BM25 full-text search over originals and translations, each with its language's stemmer.
 
-How: ``search_docs`` holds every text to search (an excerpt's original, and each usable
-translation) with the Snowball stemmer of its language. DuckDB's fts extension builds one index
-per table and stemmer, so :func:`refresh_index` copies each stemmer's texts into its own table
-(``search_text_finnish``, ``search_text_english``, ...) and indexes it with that stemmer. A query
-is scored against every index, each stemming the query its own way, so "kokemusasiantuntija"
-finds "kokemusasiantuntijoiden" in Finnish texts while "peer workers" finds "peer worker" in
-English ones. The best field per excerpt wins.
+How: every text to search (an excerpt's original, and each usable translation) goes with the
+Snowball stemmer of its language. DuckDB's fts extension builds one index per table and
+stemmer, so each stemmer's texts get their own index (Finnish, English, ...), and a query is
+scored against every index, each stemming the query its own way: "kokemusasiantuntija" finds
+"kokemusasiantuntijoiden" in Finnish texts while "peer workers" finds "peer worker" in English
+ones. The best field per excerpt wins.
 
-The writer builds the index (``litrev.flows.coding.run_coding`` after each load, or
-``litrev code``); the index lives in the database file, so it is in the snapshot and readers
-search it without waiting for a running harvest.
+Where: the fts extension cannot index a lake's tables, so the index is a derived local cache
+(:attr:`litrev.store.location.StoreLocation.cache_dir`: beside a local catalog, in the user's
+cache folder for a shared one). Each stemmer's index is one small DuckDB file named by the
+fingerprint of its texts (``fts-finnish-<fingerprint>.duckdb``), written under a temporary name
+and renamed, never changed afterwards: readers attach them read-only while a writer builds
+newer ones, and a harvest that adds Finnish abstracts rebuilds the Finnish file only. A
+manifest per lake snapshot that changed the searchable texts (``manifest-<snapshot>.json``)
+names the files of that snapshot, so a search reads no texts from the lake unless the index is
+stale, and a search ``--as-of`` an earlier run gets that run's index.
 
     with write_session(db) as con:
-        refresh_index(con)
+        refresh_index(con)                      # the coding step does this after each load
     # -> {'english': 40, 'finnish': 16}
     with read_session(db) as con:
         hits = search(con, "kokemusasiantuntija", lang="fi", limit=5)
     hits[["excerpt_id", "score", "snippet", "translation"]]
 
-Table names cannot be bound parameters; they are made by :func:`index_table` from a fixed list
-of stemmer names (:data:`FTS_STEMMERS`) and checked, never taken from user input.
+Aliases of attached files cannot be bound parameters; they are made by :func:`index_alias` from
+a fixed list of stemmer names (:data:`FTS_STEMMERS`) and checked, never taken from user input.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
+import json
+import os
 import re
 import unicodedata
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from litrev.extract.stemming import SNOWBALL, Token, tokenize
-from litrev.store.db import frame, load_fts, one_row, transaction
+from litrev.store.db import (
+    cache_dir_of,
+    current_snapshot,
+    frame,
+    lake_name,
+    load_fts,
+    one_row,
+    snapshots,
+)
 from litrev.store.errors import StoreError
 from litrev.store.sqlfiles import internal
 
@@ -49,19 +65,31 @@ SNIPPET_WORDS = 32
 RESULT_COLUMNS = ["excerpt_id", "score", "matched_in", "language", "kind", "title", "year", "doi",
                   "themes", "snippet", "text", "translation", "target_language",
                   "translation_status"]
+# The lake tables whose rows are the searchable texts: a snapshot that changed neither leaves
+# the index as it was.
+SEARCHED_TABLES = ("excerpts", "translations")
+KEEP_MANIFESTS = 20
 _IDENT = re.compile(r"^[a-z]+$")
+_DIGITS = re.compile(r"^[0-9]+$")
+_FILE = re.compile(r"^fts-([a-z]+)-([0-9]+)\.duckdb$")
 
 
 class SearchIndexMissing(StoreError):
-    """The database has no full-text index yet."""
+    """The full-text index could not be found or built."""
 
 
-def index_table(stemmer: str) -> str:
-    """The table holding one stemmer's texts, e.g. ``search_text_finnish``."""
+def index_alias(stemmer: str, fingerprint: str) -> str:
+    """The alias one stemmer's cache file is attached as, e.g. ``fts_finnish_1234``.
+
+    The fts macros name the catalog they were built in, so a file is always attached under
+    the alias it was built with; it is immutable, so once attached (read-only) it stays attached
+    for every later session of the process."""
     if stemmer not in FTS_STEMMERS or not _IDENT.match(stemmer):
         raise StoreError(f"unknown stemmer {stemmer!r}; expected one of "
                          f"{', '.join(sorted(FTS_STEMMERS))}")
-    return f"search_text_{stemmer}"
+    if not _DIGITS.match(fingerprint):
+        raise StoreError(f"not a fingerprint: {fingerprint!r}")
+    return f"fts_{stemmer}_{fingerprint}"
 
 
 def _template(name: str, **identifiers: str) -> str:
@@ -71,48 +99,128 @@ def _template(name: str, **identifiers: str) -> str:
     return sql
 
 
-def refresh_index(con: duckdb.DuckDBPyConnection, *, now: dt.datetime | None = None
-                  ) -> dict[str, int]:
-    """Refill search_docs and (re)build the BM25 index of every stemmer whose texts changed;
-    returns texts per stemmer.
+def content_snapshot(con: duckdb.DuckDBPyConnection) -> int:
+    """The latest snapshot, up to the one this session reads, that changed the searchable texts
+    (or the schema): the index of any later snapshot is the same."""
+    current = current_snapshot(con)
+    ids = {str(r[0]) for r in con.execute(
+        "SELECT table_id FROM ducklake_table_info($lake) WHERE list_contains($names, table_name)",
+        {"lake": lake_name(con), "names": list(SEARCHED_TABLES)}).fetchall()}
+    names = {f"main.{t}" for t in SEARCHED_TABLES}
+    found = 0
+    for snap in snapshots(con):
+        if snap["snapshot_id"] > current:
+            break
+        for _key, values in snap["changes"] or []:
+            if ids.intersection(values or []) or names.intersection(values or []):
+                found = snap["snapshot_id"]
+    return int(found)
 
-    Building an fts index costs about a second per thousand texts, so an index whose texts
-    are unchanged (same fingerprint of ids and contents) is kept: a harvest that adds Finnish
-    abstracts rebuilds the Finnish index only.
+
+def refresh_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Make sure the index of this session's snapshot is in the cache; returns texts per stemmer.
+
+    Building an fts index costs about a second per thousand texts, so a stemmer whose texts
+    are unchanged (same fingerprint of ids and contents) keeps its file. Run it after a commit
+    (it indexes what the session reads).
     """
+    return {stemmer: docs for stemmer, (docs, _) in _manifest(con, build=True).items()}
+
+
+def _manifest_path(con: duckdb.DuckDBPyConnection) -> Path:
+    return cache_dir_of(con) / f"manifest-{content_snapshot(con)}.json"
+
+
+def _manifest(con: duckdb.DuckDBPyConnection, *, build: bool = False
+              ) -> dict[str, tuple[int, Path]]:
+    """stemmer -> (texts, cache file) of this session's snapshot, built when missing."""
+    path = _manifest_path(con)
+    if path.exists() and not build:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        files = {s: (int(v["docs"]), path.parent / v["file"]) for s, v in data.items()}
+        if all(f.exists() for _, f in files.values()):
+            return files
+    return _build(con, path)
+
+
+def _build(con: duckdb.DuckDBPyConnection, manifest: Path) -> dict[str, tuple[int, Path]]:
     load_fts(con)
-    now = now or dt.datetime.now(dt.UTC)
+    folder = manifest.parent
+    folder.mkdir(parents=True, exist_ok=True)
     langs = sorted(LANGUAGE_STEMMERS)
     fill = internal("search_fill_docs")
     build = internal("search_index_table")
-    add = internal("search_indexes_add")
-    remove = internal("search_indexes_remove")
-    with transaction(con):
-        con.execute(internal("search_docs_clear").sql)
-        con.execute(fill.sql, fill.bind({"languages": langs,
-                                         "stemmers": [LANGUAGE_STEMMERS[x] for x in langs]}))
+    con.execute(fill.sql, fill.bind({"languages": langs,
+                                     "stemmers": [LANGUAGE_STEMMERS[x] for x in langs]}))
+    try:
         wanted = {r[0]: (int(r[1]), r[2])
                   for r in con.execute(internal("search_stemmers").sql).fetchall()}
-        built = {r[0]: r[3] for r in con.execute(internal("search_indexes_list").sql).fetchall()}
-        for stemmer in sorted(set(built) - set(wanted)):
-            con.execute(_template("search_index_drop", table=index_table(stemmer)))
-            con.execute(remove.sql, remove.bind({"stemmer": stemmer}))
+        files: dict[str, tuple[int, Path]] = {}
         for stemmer, (docs, fingerprint) in sorted(wanted.items()):
-            if built.get(stemmer) == fingerprint:
+            alias = index_alias(stemmer, fingerprint)
+            target = folder / f"fts-{stemmer}-{fingerprint}.duckdb"
+            files[stemmer] = (docs, target)
+            if target.exists():
                 continue
-            table = index_table(stemmer)
-            con.execute(_template("search_index_table", table=table),
-                        build.bind({"stemmer": stemmer}))
-            con.execute(_template("search_index_create", table=table, stemmer=stemmer,
-                                  stopwords="english" if stemmer == "english" else "none"))
-            con.execute(remove.sql, remove.bind({"stemmer": stemmer}))
-            con.execute(add.sql, add.bind({"stemmer": stemmer, "table_name": table, "docs": docs,
-                                           "fingerprint": fingerprint, "now": now}))
-    return {stemmer: docs for stemmer, (docs, _) in wanted.items()}
+            tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            con.execute("DETACH DATABASE IF EXISTS " + alias)  # its file was pruned
+            con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS " + alias)
+            try:
+                con.execute(_template("search_index_table", cache=alias),
+                            build.bind({"stemmer": stemmer}))
+                con.execute(_template("search_index_create", cache=alias, stemmer=stemmer,
+                                      stopwords="english" if stemmer == "english" else "none"))
+            finally:
+                con.execute("DETACH " + alias)
+            os.replace(tmp, target)
+    finally:
+        con.execute("DROP TABLE IF EXISTS search_docs")
+    tmp_manifest = manifest.with_name(f"{manifest.name}.{os.getpid()}.tmp")
+    tmp_manifest.write_text(json.dumps(
+        {s: {"docs": d, "file": f.name} for s, (d, f) in files.items()}, sort_keys=True),
+        encoding="utf-8")
+    os.replace(tmp_manifest, manifest)
+    _prune(folder, keep=manifest)
+    return files
 
 
-def indexed_stemmers(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute(internal("search_indexes_list").sql).fetchall()]
+def _prune(folder: Path, *, keep: Path) -> None:
+    """Forget old manifests (beyond the newest few) and the index files none of them names."""
+    manifests = sorted(folder.glob("manifest-*.json"),
+                       key=lambda p: int(p.stem.split("-")[1]), reverse=True)
+    for old in manifests[KEEP_MANIFESTS:]:
+        if old != keep:
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()
+    named: set[str] = set()
+    for m in folder.glob("manifest-*.json"):
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            named |= {v["file"] for v in json.loads(m.read_text(encoding="utf-8")).values()}
+    for f in folder.glob("fts-*.duckdb"):
+        if f.name not in named:
+            with contextlib.suppress(FileNotFoundError):
+                f.unlink()
+
+
+def attach_index(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Attach (read-only) the index files of this session's snapshot; returns their aliases."""
+    files = _manifest(con)
+    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()"
+                                          ).fetchall()}
+    aliases = []
+    for stemmer, (_, path) in sorted(files.items()):
+        m = _FILE.match(path.name)
+        if m is None:
+            raise SearchIndexMissing(f"unexpected file {path} in the search cache; delete "
+                                     f"{path.parent} (it is rebuilt from the lake)")
+        alias = index_alias(stemmer, m.group(2))
+        if alias not in attached:
+            con.execute("ATTACH IF NOT EXISTS '" + str(path).replace("'", "''") + "' AS "
+                        + alias + " (READ_ONLY)")
+        aliases.append(alias)
+    return aliases
 
 
 def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
@@ -128,19 +236,16 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
         raise StoreError('the search text is empty; e.g. litrev search "role clarity"')
     if limit <= 0:
         raise StoreError(f"--limit must be a positive number, got {limit}")
-    stemmers = indexed_stemmers(con)
-    if not stemmers:
-        raise SearchIndexMissing("the database has no full-text index yet; build it with "
-                                 "`litrev code` (a harvest builds it too)")
+    load_fts(con)
+    aliases = attach_index(con)
     if theme is not None:
         known = one_row(con, internal("search_theme_ids").sql)[0]
         if theme not in known:
             raise StoreError(f"unknown theme {theme!r}; the codebook has: "
                              f"{', '.join(known) or 'no themes yet (run litrev code)'}")
-    load_fts(con)
     text = unicodedata.normalize("NFC", text)
-    hits = [frame(con, _template("search_match", table=index_table(s)),
-                  internal("search_match").bind({"q": text})) for s in stemmers]
+    hits = [frame(con, _template("search_match", cache=alias),
+                  internal("search_match").bind({"q": text})) for alias in aliases]
     hits = [h for h in hits if not h.empty]
     if not hits:
         return pd.DataFrame(columns=RESULT_COLUMNS)

@@ -1,25 +1,37 @@
 -- name: ledger_insert_search
 -- description: Record one search of a run as PRISMA-S asks: source, platform, the query as
 --   sent, filters, limits, update method, date, hits reported, records retrieved and what
---   became of them (duplicates, withdrawn, new, updated, unchanged), status and error.
-INSERT INTO search_log (run_id, source, platform, query, query_key, query_url, filters, limits,
-                        update_method, run_date, hits_reported, records_retrieved, new_records,
-                        updated_records, unchanged_records, duplicates_within, duplicates_across,
-                        excluded_automation, removed_other, status, error)
-VALUES ($run_id, $source, $platform, $query, $query_key, $query_url, $filters, $limits,
-        $update_method, $run_date, $hits_reported, $records_retrieved, $new_records,
-        $updated_records, $unchanged_records, $duplicates_within, $duplicates_across,
-        $excluded_automation, $removed_other, $status, $error)
-ON CONFLICT (run_id, source, query) DO UPDATE SET
-    hits_reported = coalesce(search_log.hits_reported, 0) + coalesce(excluded.hits_reported, 0),
-    records_retrieved = search_log.records_retrieved + excluded.records_retrieved,
-    new_records = search_log.new_records + excluded.new_records,
-    updated_records = search_log.updated_records + excluded.updated_records,
-    unchanged_records = search_log.unchanged_records + excluded.unchanged_records,
-    duplicates_within = search_log.duplicates_within + excluded.duplicates_within,
-    duplicates_across = search_log.duplicates_across + excluded.duplicates_across,
-    excluded_automation = search_log.excluded_automation + excluded.excluded_automation,
-    removed_other = search_log.removed_other + excluded.removed_other,
-    status = CASE WHEN excluded.status = 'succeeded' THEN search_log.status
-                  ELSE excluded.status END,
-    error = coalesce(search_log.error, excluded.error);
+--   became of them (duplicates, withdrawn, new, updated, unchanged), status and error. The same
+--   search recorded twice in a run (run_id, source, query: kept unique by this MERGE) adds up.
+MERGE INTO search_log AS s
+USING (SELECT $run_id AS run_id, $source AS source, $platform AS platform, $query AS query,
+              $query_key AS query_key, $query_url AS query_url, $filters AS filters,
+              $limits AS limits, $update_method AS update_method, $run_date AS run_date,
+              $hits_reported AS hits_reported, $records_retrieved AS records_retrieved,
+              $new_records AS new_records, $updated_records AS updated_records,
+              $unchanged_records AS unchanged_records, $duplicates_within AS duplicates_within,
+              $duplicates_across AS duplicates_across,
+              $excluded_automation AS excluded_automation, $removed_other AS removed_other,
+              $status AS status, $error AS error) AS b
+ON s.run_id = b.run_id AND s.source = b.source AND s.query = b.query
+WHEN MATCHED THEN UPDATE SET
+    hits_reported = coalesce(s.hits_reported, 0) + coalesce(b.hits_reported, 0),
+    records_retrieved = s.records_retrieved + b.records_retrieved,
+    new_records = s.new_records + b.new_records,
+    updated_records = s.updated_records + b.updated_records,
+    unchanged_records = s.unchanged_records + b.unchanged_records,
+    duplicates_within = s.duplicates_within + b.duplicates_within,
+    duplicates_across = s.duplicates_across + b.duplicates_across,
+    excluded_automation = s.excluded_automation + b.excluded_automation,
+    removed_other = s.removed_other + b.removed_other,
+    status = CASE WHEN b.status = 'succeeded' THEN s.status ELSE b.status END,
+    error = coalesce(s.error, b.error)
+WHEN NOT MATCHED THEN INSERT (run_id, source, platform, query, query_key, query_url, filters,
+                              limits, update_method, run_date, hits_reported, records_retrieved,
+                              new_records, updated_records, unchanged_records, duplicates_within,
+                              duplicates_across, excluded_automation, removed_other, status,
+                              error)
+VALUES (b.run_id, b.source, b.platform, b.query, b.query_key, b.query_url, b.filters, b.limits,
+        b.update_method, b.run_date, b.hits_reported, b.records_retrieved, b.new_records,
+        b.updated_records, b.unchanged_records, b.duplicates_within, b.duplicates_across,
+        b.excluded_automation, b.removed_other, b.status, b.error);

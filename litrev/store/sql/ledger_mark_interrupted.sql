@@ -5,5 +5,4 @@
 -- param: finished_at text: when it was found interrupted (UTC)
 UPDATE harvest_runs
 SET status = 'interrupted', finished_at = $finished_at
-WHERE run_id = $run_id AND status = 'running'
-RETURNING run_id;
+WHERE run_id = $run_id AND status = 'running';

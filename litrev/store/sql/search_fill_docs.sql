@@ -1,10 +1,9 @@
 -- name: search_fill_docs
--- description: Refill search_docs: every excerpt's original text and every usable translation,
---   each with the Snowball stemmer of its language ('none' for a language without one), in
---   composed Unicode (NFC) so that a decomposed "ö" is one letter for the index.
--- param: languages text: ISO 639-1 codes that have a stemmer (bound as VARCHAR[])
--- param: stemmers text: the stemmer of each of those codes, same order (bound as VARCHAR[])
-INSERT INTO search_docs (doc_id, excerpt_id, field, language, stemmer, text)
+-- description: The texts of the full-text index (into the temporary table search_docs): every
+--   excerpt's original text and every usable translation, each with the Snowball stemmer of its
+--   language ('none' for a language without one), in composed Unicode (NFC) so that a
+--   decomposed "ö" is one letter for the index.
+CREATE OR REPLACE TEMPORARY TABLE search_docs AS
 WITH m AS (
     SELECT unnest(CAST($languages AS VARCHAR[])) AS language,
            unnest(CAST($stemmers AS VARCHAR[])) AS stemmer
@@ -21,6 +20,7 @@ docs AS (
     WHERE t.status IN ('human', 'tm', 'machine') AND t.translated_text IS NOT NULL
       AND t.target_language IS DISTINCT FROM e.language
 )
-SELECT d.doc_id, d.excerpt_id, d.field, d.language, coalesce(m.stemmer, 'none'), d.text
+SELECT d.doc_id, d.excerpt_id, d.field, d.language, coalesce(m.stemmer, 'none') AS stemmer,
+       d.text
 FROM docs d
 LEFT JOIN m ON m.language = d.language

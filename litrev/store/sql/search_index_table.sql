@@ -1,6 +1,7 @@
 -- name: search_index_table
--- description: (Re)build the table one fts index covers: the texts of one stemmer. {table} is
---   filled in by store.search.index_table() from a whitelisted stemmer name, never from input.
--- param: stemmer text: the Snowball stemmer
-CREATE OR REPLACE TABLE {table} AS
-SELECT doc_id, text FROM search_docs WHERE stemmer = $stemmer ORDER BY doc_id
+-- description: The table one fts index covers, in its own cache file: the texts of one stemmer.
+--   {cache} is the attached cache file's alias, made by store.search from a whitelisted
+--   stemmer name, never from input.
+CREATE TABLE {cache}.main.docs AS
+SELECT doc_id, excerpt_id, field, language, stemmer, text
+FROM search_docs WHERE stemmer = $stemmer ORDER BY doc_id

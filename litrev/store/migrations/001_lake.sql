@@ -1,9 +1,13 @@
--- name: 001_initial
--- description: The corpus schema of docs/architecture.md: works, provenance, citations, excerpts,
---   translations (with cache and memory), themes, the search ledger, source state, reviews.
+-- name: 001_lake
+-- description: The corpus schema of docs/architecture.md on DuckLake: works, provenance,
+--   citations, excerpts (with the full-text statements' columns), translations (with cache and
+--   memory), themes, the search ledger, source state, reviews. DuckLake refuses PRIMARY KEY and
+--   UNIQUE, so each table's natural key is written as a `-- key:` comment and kept by the MERGE
+--   statements of litrev/store/sql/ (tests/test_store.py loads every keyed table twice).
 
+-- key: work_id
 CREATE TABLE works (
-    work_id      VARCHAR PRIMARY KEY,
+    work_id      VARCHAR NOT NULL,
     doi          VARCHAR,
     openalex_id  VARCHAR,
     s2_id        VARCHAR,
@@ -27,6 +31,7 @@ CREATE TABLE works (
     last_seen    TIMESTAMPTZ NOT NULL
 );
 
+-- key: source, source_record_id, work_id
 CREATE TABLE work_sources (
     work_id          VARCHAR NOT NULL,
     source           VARCHAR NOT NULL,
@@ -35,21 +40,21 @@ CREATE TABLE work_sources (
     first_run_id     VARCHAR,
     last_run_id      VARCHAR,
     first_seen       TIMESTAMPTZ NOT NULL,
-    last_seen        TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (source, source_record_id, work_id)
+    last_seen        TIMESTAMPTZ NOT NULL
 );
 
+-- key: citing_work_id, cited_work_id, source
 CREATE TABLE citations (
     citing_work_id VARCHAR NOT NULL,
     cited_work_id  VARCHAR NOT NULL,
     source         VARCHAR NOT NULL,
     first_seen     TIMESTAMPTZ NOT NULL,
-    last_seen      TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (citing_work_id, cited_work_id, source)
+    last_seen      TIMESTAMPTZ NOT NULL
 );
 
+-- key: excerpt_id
 CREATE TABLE excerpts (
-    excerpt_id          VARCHAR PRIMARY KEY,
+    excerpt_id          VARCHAR NOT NULL,
     work_id             VARCHAR NOT NULL,
     kind                VARCHAR NOT NULL,   -- abstract | citation_statement | title
     cited_work_id       VARCHAR,
@@ -70,20 +75,29 @@ CREATE TABLE excerpts (
     synthetic           BOOLEAN NOT NULL DEFAULT false,
     content_hash        VARCHAR,
     first_seen          TIMESTAMPTZ NOT NULL,
-    last_seen           TIMESTAMPTZ NOT NULL
+    last_seen           TIMESTAMPTZ NOT NULL,
+    -- citation statements read from open full text (extract.jats): the sentence as printed
+    -- with its citation markers (text holds the clean copy), the sentences around it, the
+    -- normalised kind of its section and how the cited work was found (doi | title_year_author)
+    marked_text         VARCHAR,
+    context_before      VARCHAR,
+    context_after       VARCHAR,
+    section_kind        VARCHAR,            -- introduction | methods | results | discussion | other
+    match_method        VARCHAR             -- doi | title_year_author
 );
 
+-- key: excerpt_id, source, source_record_id
 CREATE TABLE excerpt_sources (
     excerpt_id       VARCHAR NOT NULL,
     source           VARCHAR NOT NULL,
     source_record_id VARCHAR NOT NULL,
     first_seen       TIMESTAMPTZ NOT NULL,
-    last_seen        TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (excerpt_id, source, source_record_id)
+    last_seen        TIMESTAMPTZ NOT NULL
 );
 
 -- The translation reviewers see: one per text and target language. A 'human' row is never
 -- overwritten by anything else.
+-- key: text_hash, target_language
 CREATE TABLE translations (
     text_hash        VARCHAR NOT NULL,
     target_language  VARCHAR NOT NULL,
@@ -94,22 +108,22 @@ CREATE TABLE translations (
     error            VARCHAR,
     numbers_mismatch BOOLEAN NOT NULL DEFAULT false,
     created_at       TIMESTAMPTZ NOT NULL,
-    updated_at       TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (text_hash, target_language)
+    updated_at       TIMESTAMPTZ NOT NULL
 );
 
 -- Every provider answer, so a corpus is never sent to a provider twice.
+-- key: text_hash, source_language, target_language, provider
 CREATE TABLE translation_cache (
     text_hash       VARCHAR NOT NULL,
     source_language VARCHAR NOT NULL,
     target_language VARCHAR NOT NULL,
     provider        VARCHAR NOT NULL,
     translated_text VARCHAR NOT NULL,
-    created_at      TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (text_hash, source_language, target_language, provider)
+    created_at      TIMESTAMPTZ NOT NULL
 );
 
 -- Imported translation memory (TMX, two-column CSV): exact match on normalised source text.
+-- key: source_hash, source_language, target_language
 CREATE TABLE translation_memory (
     source_hash     VARCHAR NOT NULL,       -- hash of the normalised source text
     source_language VARCHAR NOT NULL,
@@ -117,59 +131,41 @@ CREATE TABLE translation_memory (
     source_text     VARCHAR NOT NULL,
     target_text     VARCHAR NOT NULL,
     origin          VARCHAR,                -- file it was imported from, and its label
-    imported_at     TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (source_hash, source_language, target_language)
+    imported_at     TIMESTAMPTZ NOT NULL
 );
 
+-- key: theme_id
 CREATE TABLE themes (
-    theme_id         VARCHAR PRIMARY KEY,
+    theme_id         VARCHAR NOT NULL,
     label            VARCHAR NOT NULL,
     description      VARCHAR,
     codebook_version VARCHAR NOT NULL
 );
 
+-- key: excerpt_id, theme_id, matched_in
 CREATE TABLE excerpt_themes (
     excerpt_id       VARCHAR NOT NULL,
     theme_id         VARCHAR NOT NULL,
     matched_in       VARCHAR NOT NULL,      -- original | translation
     matched_terms    VARCHAR[] NOT NULL,
-    codebook_version VARCHAR NOT NULL,
-    PRIMARY KEY (excerpt_id, theme_id, matched_in)
+    codebook_version VARCHAR NOT NULL
 );
 
 -- What each excerpt was last coded on, so that only new excerpts, changed translations or
 -- language, or a new codebook version cause re-coding (an excerpt matching no theme has a row
 -- here and none in excerpt_themes).
+-- key: excerpt_id
 CREATE TABLE excerpt_coding (
-    excerpt_id         VARCHAR PRIMARY KEY,
+    excerpt_id         VARCHAR NOT NULL,
     codebook_version   VARCHAR NOT NULL,
     language           VARCHAR,
     translation_hash   VARCHAR,             -- md5 of the translation coded, NULL if none
     coded_at           TIMESTAMPTZ NOT NULL
 );
 
--- The texts of the full-text index: every original and every usable translation, with the
--- Snowball stemmer of its language. store.search.refresh_index rebuilds it and one fts index
--- per stemmer (tables search_text_<stemmer>, listed in search_indexes).
-CREATE TABLE search_docs (
-    doc_id      VARCHAR PRIMARY KEY,        -- excerpt_id + ':o' (original) or ':t:<lang>'
-    excerpt_id  VARCHAR NOT NULL,
-    field       VARCHAR NOT NULL,           -- original | translation
-    language    VARCHAR,
-    stemmer     VARCHAR NOT NULL,           -- Snowball name, or 'none'
-    text        VARCHAR NOT NULL
-);
-
-CREATE TABLE search_indexes (
-    stemmer     VARCHAR PRIMARY KEY,
-    table_name  VARCHAR NOT NULL,
-    docs        BIGINT NOT NULL,
-    fingerprint VARCHAR NOT NULL,           -- of its texts: an unchanged index is not rebuilt
-    built_at    TIMESTAMPTZ NOT NULL
-);
-
+-- key: run_id
 CREATE TABLE harvest_runs (
-    run_id       VARCHAR PRIMARY KEY,
+    run_id       VARCHAR NOT NULL,
     review_name  VARCHAR,
     started_at   TIMESTAMPTZ NOT NULL,
     finished_at  TIMESTAMPTZ,
@@ -181,6 +177,7 @@ CREATE TABLE harvest_runs (
     summary      JSON
 );
 
+-- key: run_id, source, query
 CREATE TABLE search_log (
     run_id               VARCHAR NOT NULL,
     source               VARCHAR NOT NULL,
@@ -202,22 +199,22 @@ CREATE TABLE search_log (
     excluded_automation  BIGINT NOT NULL DEFAULT 0,
     removed_other        BIGINT NOT NULL DEFAULT 0, -- withdrawn/deleted records, not screened
     status               VARCHAR NOT NULL,  -- succeeded | failed | stopped
-    error                VARCHAR,
-    PRIMARY KEY (run_id, source, query)
+    error                VARCHAR
 );
 
+-- key: source, query_key
 CREATE TABLE source_state (
     source     VARCHAR NOT NULL,
     query_key  VARCHAR NOT NULL,
     cursor     VARCHAR,
     watermark  VARCHAR,
     run_id     VARCHAR,
-    updated_at TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (source, query_key)
+    updated_at TIMESTAMPTZ NOT NULL
 );
 
+-- key: excerpt_id
 CREATE TABLE reviews (
-    excerpt_id            VARCHAR PRIMARY KEY,
+    excerpt_id            VARCHAR NOT NULL,
     decision              VARCHAR,
     note                  VARCHAR,
     corrected_translation VARCHAR,
@@ -249,7 +246,8 @@ SELECT
     e.work_id AS citing_work_id, w.title AS citing_title, w.year AS citing_year,
     w.authors AS citing_authors, w.doi AS citing_doi,
     e.cited_work_id, cw.title AS cited_title, cw.doi AS cited_doi,
-    e.source, e.synthetic, e.first_seen
+    e.source, e.synthetic, e.first_seen,
+    e.section_kind, e.marked_text, e.context_before, e.context_after, e.match_method, e.origin
 FROM excerpts e
 LEFT JOIN works w ON w.work_id = e.work_id
 LEFT JOIN works cw ON cw.work_id = e.cited_work_id
