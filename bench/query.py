@@ -253,7 +253,8 @@ def main() -> int:
     from litrev.store.search import search
 
     folder = corpus_folder(args.folder, args.excerpts, args.seed)
-    db, done = folder / "corpus.duckdb", folder / "complete"
+    # No suffix: the store decides what the path holds (a DuckDB file, or a lake's catalog).
+    db, done = folder / "corpus", folder / "complete"
     if args.rebuild or not done.exists():
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
@@ -267,7 +268,7 @@ def main() -> int:
         print("built: " + ", ".join(f"{k} {v:.0f} s" for k, v in steps.items()))
     else:
         print(f"reusing the corpus in {folder}")
-    size = sum(p.stat().st_size for p in folder.glob("corpus.duckdb*") if p.is_file())
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
     slow = []
     with read_session(db) as con:

@@ -133,16 +133,29 @@ def close_abandoned(db: Path) -> list[str]:
 
 
 def cmd_status(args, ctx: Context) -> int:
+    from litrev.flows.runlog import run_is_live
     from litrev.store.db import read_session
     from litrev.store.export import default_target_language
-    from litrev.store.status import corpus_status
+    from litrev.store.ledger import running_runs
+    from litrev.store.status import CorpusStatus, corpus_status
 
     profile = ctx.profile(required=False)
-    close_abandoned(Path(ctx.db_path))
-    with read_session(ctx.db_path) as con:
+    db = Path(ctx.db_path)
+
+    def read(con) -> CorpusStatus:
         # Without a profile, the language most translations are into (as exports do).
         target = default_target_language(con, profile.target_language if profile else None)
-        status = corpus_status(con, target_language=target)
+        return corpus_status(con, target_language=target)
+
+    # One session when no killed harvest left a run open (opening a store is the dearest part
+    # of a command that answers in half a second); otherwise mark those runs, then read.
+    with read_session(ctx.db_path) as con:
+        abandoned = not all(run_is_live(db, run_id) for run_id in running_runs(con))
+        status = None if abandoned else read(con)
+    if status is None:
+        close_abandoned(db)
+        with read_session(ctx.db_path) as con:
+            status = read(con)
     if args.json:
         print(json.dumps({"database": str(ctx.db_path), **status.as_dict()},
                          ensure_ascii=False, indent=2))
