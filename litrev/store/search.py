@@ -139,18 +139,13 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
                              f"{', '.join(known) or 'no themes yet (run litrev code)'}")
     load_fts(con)
     text = unicodedata.normalize("NFC", text)
-    hits = [frame(con, _template("search_match", table=index_table(s)),
-                  internal("search_match").bind({"q": text})) for s in stemmers]
-    hits = [h for h in hits if not h.empty]
-    if not hits:
+    hits = "\nUNION ALL\n".join(_template("search_match", table=index_table(s)).rstrip(";")
+                                 for s in stemmers)
+    params = {**internal("search_match").bind({"q": text}), **internal("search_results").bind(
+        {"lang": lang, "theme": theme, "target": target_language, "limit": limit})}
+    found = frame(con, _template("search_results", hits=hits), params)
+    if found.empty:
         return pd.DataFrame(columns=RESULT_COLUMNS)
-    con.register("search_hits", pd.concat(hits, ignore_index=True))
-    try:
-        results = internal("search_results")
-        found = frame(con, results.sql, results.bind(
-            {"lang": lang, "theme": theme, "target": target_language, "limit": limit}))
-    finally:
-        con.unregister("search_hits")
     found["snippet"] = snippets(con, found["matched_text"].tolist(),
                                 found["matched_stemmer"].tolist(), text)
     return found[RESULT_COLUMNS]

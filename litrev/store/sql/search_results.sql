@@ -1,11 +1,18 @@
 -- name: search_results
--- description: The best-scoring field per excerpt from the registered frame search_hits, with
---   the excerpt, its work, themes and translation, filtered by language and theme.
+-- description: The best-scoring field per excerpt among the hits of every stemmer's index, with
+--   the excerpt, its work, themes and translation, filtered by language and theme. {hits} is
+--   filled in by store.search with one search_match statement per index, joined by UNION ALL
+--   (table names from store.search.index_table(), never from input), so that only the rows
+--   shown leave DuckDB: on a million excerpts a common word has hundreds of thousands of hits.
+-- param: q text: the search text (used by the search_match statements in {hits})
 -- param: lang text default=: only excerpts whose original is in this language
 -- param: theme text default=: only excerpts coded with this theme
 -- param: target text default=: prefer translations into this language
 -- param: limit int default=20: at most this many rows
-WITH best AS (
+WITH search_hits AS (
+{hits}
+),
+best AS (
     SELECT excerpt_id, max(score) AS score,
            arg_max(field, score) AS matched_in,
            arg_max(text, score) AS matched_text,
