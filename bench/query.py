@@ -210,7 +210,7 @@ def build(db: Path, excerpts: int, seed: int) -> dict[str, float]:
             FROM excerpts WHERE hash(excerpt_id) % 200 = 0""")
         seconds["translations, reviews, ledger"] = time.perf_counter() - start
         start = time.perf_counter()
-        refresh_index(con, now=NOW)
+        refresh_index(con)
         seconds["full-text index"] = time.perf_counter() - start
     return seconds
 
