@@ -17,7 +17,7 @@ from importlib import resources
 import duckdb
 import pandas as pd
 
-from litrev.store.db import load_fts, one_row
+from litrev.store.db import _literal, cache_dir_of, is_lake, lake_name, load_fts, one_row
 from litrev.store.errors import QueryError
 from litrev.store.sqlfiles import SqlFile, read_dir
 
@@ -92,6 +92,15 @@ def prepare_reader(con: duckdb.DuckDBPyConnection) -> None:
         load_fts(con)
     except Exception:  # noqa: BLE001 - search functions are optional for plain queries
         pass
+    if is_lake(con):
+        # A lake's rows live in Parquet files under its data path (and the full-text index in
+        # the local cache): those folders stay readable, nothing else.
+        data_path = con.execute("SELECT value FROM " + lake_name(con) + ".options() "  # noqa: S608 - our own alias
+                                "WHERE option_name = 'data_path'").fetchone()
+        folders = [str(data_path[0])] if data_path else []
+        folders.append(str(cache_dir_of(con)))
+        con.execute("SET allowed_directories = ["
+                    + ", ".join("'" + _literal(f) + "'" for f in folders) + "]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 
