@@ -81,8 +81,8 @@ def export_once(db: str, fmt: str, out: str, trace: bool) -> None:
     sys.path.insert(0, str(REPO))
     import tracemalloc
 
-    import openpyxl  # noqa: F401 - imported before tracing: the figure is the export's own
     import pyarrow.parquet  # noqa: F401
+    import xlsxwriter  # noqa: F401 - imported before tracing: the figure is the export's own
 
     from litrev.store.db import read_session
     from litrev.store.export import export_excerpts
@@ -111,7 +111,7 @@ def baseline(db: Path) -> float:
     """Resident memory of a process that only imports litrev and opens the database."""
     code = ("import sys, resource; sys.path.insert(0, sys.argv[1])\n"
             "from litrev.store.db import read_session\n"
-            "import litrev.store.export, openpyxl, pyarrow.parquet\n"
+            "import litrev.store.export, xlsxwriter, pyarrow.parquet\n"
             "with read_session(sys.argv[2]) as con: con.execute('SELECT 1').fetchall()\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
     return float(subprocess.run([sys.executable, "-c", code, str(REPO), str(db)],

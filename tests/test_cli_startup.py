@@ -48,6 +48,21 @@ def test_status_does_not_start_prefect(tmp_path: Path) -> None:
     assert loaded & {"prefect", "httpx", "matplotlib", "lingua", "heliport"} == set()
 
 
+def test_status_of_a_corpus_imports_neither_pandas_nor_arrow(tmp_path: Path) -> None:
+    """`litrev status` answers in under half a second (bench/startup.py): pandas alone takes
+    about 0.8 s to import, and DuckDB imports it to bind any parameter value. A corpus with
+    runs, languages and translations takes every branch of the status statements."""
+    from litrev.store.db import write_session
+    from tests import corpus_review
+
+    db = tmp_path / "review.duckdb"
+    with write_session(db) as con:
+        corpus_review.build(con)
+    loaded = _imported(["--db", str(db), "status"], tmp_path)
+    assert "duckdb" in loaded
+    assert loaded & {"pandas", "numpy", "pyarrow", "prefect", "httpx"} == set()
+
+
 def test_export_help_names_every_format_the_store_writes(capsys: pytest.CaptureFixture[str]
                                                         ) -> None:
     """The parser lists the formats without importing the store (which loads DuckDB)."""

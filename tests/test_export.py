@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from litrev.flows.cli import main
 from litrev.store import exporters
@@ -131,6 +132,39 @@ def test_formula_snippet_is_inert_in_csv(review_db, tmp_path):
     for row in rows:
         for value in row.values():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+
+
+def test_xlsx_cells_excel_cannot_hold_are_cut_and_marked(review_db, tmp_path):
+    """Excel holds 32,767 characters a cell and no control characters: a longer text is cut
+    with a marker that says so, control characters are left out, the file opens."""
+    long_text = "Pitkä teksti. " * 3000 + "loppu"
+    with write_session(review_db) as con:
+        con.execute("UPDATE excerpts SET text = $t WHERE text LIKE 'Kokemusasiantuntijatoim%'",
+                    {"t": long_text})
+        con.execute("UPDATE excerpts SET text = 'Bell\x07 and tab\tkept' "
+                    "WHERE text LIKE 'Bakgrund: Covid-19%'")
+    out = tmp_path / "review.xlsx"
+    export(review_db, out)
+    _, rows = sheet_rows(out)
+    cut = by_text_start(rows, "Pitkä teksti.")["original_text"].value
+    assert len(cut) == 32_767 and cut.endswith("…[cut: longer than an Excel cell holds]")
+    assert by_text_start(rows, "Bell")["original_text"].value == "Bell and tab\tkept"
+
+
+def test_xlsx_empty_reviewer_cells_take_their_column_format(review_db, tmp_path):
+    """Cells a reviewer fills are empty in the file: the column's format (wrapped, top) is
+    what a typed note gets, and the grey of a missing translation is on the cell itself."""
+    out = tmp_path / "review.xlsx"
+    export(review_db, out)
+    ws = load_workbook(out)["excerpts"]
+    note = get_column_letter(COLUMNS.index("note") + 1)
+    assert ws.column_dimensions[note].alignment.wrap_text
+    assert ws.column_dimensions[note].alignment.vertical == "top"
+    assert ws.column_dimensions[note].width == 30
+    _, rows = sheet_rows(out)
+    swedish = by_text_start(rows, "Bakgrund: Covid-19")
+    assert swedish["translation"].value is None
+    assert swedish["translation"].fill.fgColor.rgb.endswith("EDEDED")
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -302,6 +336,28 @@ def test_export_by_saved_query(review_db, tmp_path, capsys):
     assert code == 1
     assert err.startswith("litrev: error: saved query 'stance_tallies' returns no excerpt_id")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_saved_query_limit_is_said_on_screen_and_not_applied_to_exports(review_db, tmp_path,
+                                                                        capsys):
+    """A saved query that lists excerpts stops at its limit on screen (and says so on stderr);
+    an export chosen by that query takes every excerpt unless -p limit is given."""
+    db = str(review_db)
+    assert main(["--db", db, "query", "run", "new_since", "-p", "since=2026-11-01",
+                 "-p", "limit=2", "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.strip().splitlines()) == 1 + 2
+    assert "the first 2 rows, the query's limit" in captured.err
+    assert main(["--db", db, "query", "run", "new_since", "-p", "since=2026-11-01"]) == 0
+    assert "limit" not in capsys.readouterr().err  # 13 rows, under the default 500
+
+    out = tmp_path / "new.csv"
+    assert main(["--db", db, "export", "excerpts", "--query", "new_since",
+                 "-p", "since=2026-11-01", "-o", str(out)]) == 0
+    assert len(csv_rows(out)) == 13
+    assert main(["--db", db, "export", "excerpts", "--query", "new_since",
+                 "-p", "since=2026-11-01", "-p", "limit=2", "-o", str(out)]) == 0
+    assert len(csv_rows(out)) == 2
 
 
 def test_cli_export_formats_and_errors(review_db, tmp_path, capsys):

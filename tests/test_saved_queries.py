@@ -45,6 +45,7 @@ def check_stance_tallies(run):
     assert (row["supporting"], row["mentioning"], row["contrasting"], row["unclassified"],
             row["statements"], row["citing_works"]) == (1, 2, 0, 1, 4, 4)
     assert run({"min_statements": "5"}).empty
+    assert run({"limit": "0"}).empty
 
 
 def check_prisma_counts(run):
@@ -116,6 +117,7 @@ def check_excerpts_in_language(run):
     assert (de["title"], de["doi"], de["translation"], de["translation_status"]) == (
         "Einsamkeit", "10.1026/03172-000", EINSAMKEIT_MACHINE, "machine")
     assert run({"lang": "fi", "kind": "abstract"}).shape[0] == 1
+    assert run({"limit": "1"})["excerpt_id"].tolist() == fi["excerpt_id"].tolist()[:1]
     assert run({"lang": "fi", "target": "de"})["translation_status"].tolist() == [
         "untranslated", "untranslated"]
 
@@ -129,6 +131,7 @@ def check_contrasting_statements(run):
     assert row["cited_work"] == "Co-production in healthcare: Rhetoric and practice"
     assert row["section"] == "1.1. Co-Production—A Brief Introduction (Introduction)"
     assert run({"min_confidence": "0.9"}).empty
+    assert run({"limit": "0"}).empty
     assert run({"cited_doi": SEED_DOI}).empty  # the seed work is supported and mentioned only
 
 
@@ -149,6 +152,8 @@ def check_untranslated_backlog(run):
     # Into German, everything not German is backlog; the German abstract is not.
     into_de = run({"target": "de"})
     assert len(into_de) == 12 and "de" not in set(into_de["language"])
+    assert run({"target": "de", "limit": "3"})["excerpt_id"].tolist() == \
+        into_de["excerpt_id"].tolist()[:3]
 
 
 def check_new_since(run):
@@ -157,6 +162,7 @@ def check_new_since(run):
     assert set(df["text"].str[:14]) >= {FORMULA[:14], "Etwa 5 bis 10%", "Bakgrund: Covi"}
     assert FINNISH_STATEMENT not in set(df["text"])  # first seen on 2026-11-01
     assert len(run({"since": "2026-11-01"})) == 13
+    assert len(run({"since": "2026-11-01", "limit": "5"})) == 5
     assert run({"since": "2026-11-21"}).empty
     statements = run({"since": "2026-11-10", "kind": "citation_statement"})
     assert statements["doi"].tolist() == [NORTON_DOI, NORTON_DOI]
@@ -171,6 +177,7 @@ def check_review_decisions(run):
     assert not row["translation_corrected"]
     assert run({"decision": "Include"}).shape[0] == 1
     assert run({"decision": "exclude"}).empty
+    assert run({"limit": "0"}).empty
 
 
 CHECKS = {

@@ -163,16 +163,29 @@ def cmd_migrate(args, ctx: Context) -> int:
 
 
 def cmd_status(args, ctx: Context) -> int:
+    from litrev.flows.runlog import run_is_live
     from litrev.store.db import read_session
     from litrev.store.export import default_target_language
-    from litrev.store.status import corpus_status
+    from litrev.store.ledger import running_runs
+    from litrev.store.status import CorpusStatus, corpus_status
 
     profile = ctx.profile(required=False)
-    close_abandoned(ctx.db_path)  # a catalog URL stays text (Path folds its //)
-    with read_session(ctx.db_path) as con:
+    db = ctx.db_path  # a catalog URL stays text (Path folds its //)
+
+    def read(con) -> CorpusStatus:
         # Without a profile, the language most translations are into (as exports do).
         target = default_target_language(con, profile.target_language if profile else None)
-        status = corpus_status(con, target_language=target)
+        return corpus_status(con, target_language=target)
+
+    # One session when no killed harvest left a run open (opening a store is the dearest part
+    # of a command that answers in half a second); otherwise mark those runs, then read.
+    with read_session(ctx.db_path) as con:
+        abandoned = not all(run_is_live(db, run_id) for run_id in running_runs(con))
+        status = None if abandoned else read(con)
+    if status is None:
+        close_abandoned(db)
+        with read_session(ctx.db_path) as con:
+            status = read(con)
     if args.json:
         print(json.dumps({"database": str(ctx.db_path), **status.as_dict()},
                          ensure_ascii=False, indent=2))
@@ -214,13 +227,18 @@ def cmd_query_list(args, ctx: Context) -> int:
 
 def cmd_query_run(args, ctx: Context) -> int:
     from litrev.store.db import read_session
-    from litrev.store.queries import get_query, run_saved
+    from litrev.store.queries import get_query, row_limit, run_saved
 
     query = get_query(args.name)
     params = parse_params(args.param)
     with read_session(ctx.db_path, as_of=args.as_of) as con:
         result = run_saved(con, query, params)
     write_frame(result, args.format)
+    limit = row_limit(query, params)
+    if limit is not None and len(result) >= limit:
+        # On stderr, so that a CSV or JSON piped elsewhere stays the rows alone.
+        print(f"litrev: showed the first {limit} rows, the query's limit; there may be more "
+              f"(pass -p limit=N for more)", file=sys.stderr)
     return 0
 
 

@@ -2,7 +2,7 @@
 -- description: The citation statements that cite one work, as on its scite page: statement,
 --   section, stance, confidence, citing work and year, newest first.
 -- param: doi text: DOI of the cited work, e.g. 10.1177/0020764020904764
--- param: limit int default=200: at most this many rows
+-- param: limit int default=200: at most this many rows (the CLI says when it stopped there)
 SELECT statement,
        section,
        coalesce(stance, 'unclassified') AS stance,

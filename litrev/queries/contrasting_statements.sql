@@ -3,6 +3,7 @@
 --   the citing work and the work it contradicts, most confident first.
 -- param: cited_doi text default=: only statements citing this DOI; empty for all
 -- param: min_confidence float default=0: only statements classified at least this confidently
+-- param: limit int default=500: at most this many rows (the CLI says when it stopped there)
 SELECT excerpt_id,
        statement,
        section,
@@ -17,4 +18,5 @@ FROM v_citation_statements
 WHERE stance = 'contrasting'
   AND ($cited_doi IS NULL OR cited_doi = lower(trim($cited_doi)))
   AND coalesce(stance_confidence, 0) >= $min_confidence
-ORDER BY stance_confidence DESC NULLS LAST, citing_year DESC NULLS LAST, excerpt_id;
+ORDER BY stance_confidence DESC NULLS LAST, citing_year DESC NULLS LAST, excerpt_id
+LIMIT $limit;

@@ -4,6 +4,7 @@
 -- param: lang text default=fi: the excerpt language (ISO 639-1: fi, sv, de, en, ...)
 -- param: target text default=en: the language of the translations shown
 -- param: kind text default=: only this kind (abstract, citation_statement, title); empty for all
+-- param: limit int default=500: at most this many rows (the CLI says when it stopped there)
 SELECT e.excerpt_id,
        e.kind,
        e.text,
@@ -18,4 +19,5 @@ LEFT JOIN works w ON w.work_id = e.work_id
 LEFT JOIN translations t ON t.text_hash = e.text_hash AND t.target_language = $target
 WHERE e.language = $lang
   AND ($kind IS NULL OR e.kind = $kind)
-ORDER BY w.year DESC NULLS LAST, w.title, e.excerpt_id;
+ORDER BY w.year DESC NULLS LAST, w.title, e.excerpt_id
+LIMIT $limit;

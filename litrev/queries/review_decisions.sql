@@ -2,6 +2,14 @@
 -- description: The reviewers' decisions and notes imported with `litrev import-reviews`, with
 --   the excerpt and whether its translation was corrected; latest import first.
 -- param: decision text default=: only this decision (e.g. include); empty for all
+-- param: limit int default=500: at most this many rows (the CLI says when it stopped there)
+WITH latest AS (
+    SELECT *
+    FROM reviews
+    WHERE $decision IS NULL OR lower(decision) = lower(trim($decision))
+    ORDER BY imported_at DESC, excerpt_id
+    LIMIT $limit
+)
 SELECT r.excerpt_id,
        r.decision,
        r.note,
@@ -12,8 +20,7 @@ SELECT r.excerpt_id,
        w.year,
        r.reviewer_file,
        r.imported_at
-FROM reviews r
+FROM latest r
 LEFT JOIN excerpts e ON e.excerpt_id = r.excerpt_id
 LEFT JOIN works w ON w.work_id = e.work_id
-WHERE $decision IS NULL OR lower(r.decision) = lower(trim($decision))
 ORDER BY r.imported_at DESC, r.excerpt_id;

@@ -101,14 +101,18 @@ def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """
     internal_name = "sqlite_scanner" if name == "sqlite" else \
         "postgres_scanner" if name == "postgres" else name
-    loaded = con.execute(
-        "SELECT loaded FROM duckdb_extensions() WHERE extension_name IN ($a, $b)",
-        {"a": name, "b": internal_name}).fetchone()
-    if loaded and loaded[0]:
+    if {name, internal_name} & _loaded_extensions(con):
         return
     # INSTALL takes a literal, not a bound parameter; the path comes from the installed wheel.
     con.execute("INSTALL '" + _literal(str(extension_path(name))) + "'")
     con.execute("LOAD " + name)
+
+
+def _loaded_extensions(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Names of the loaded extensions. Read without a bound value: DuckDB 1.5.5 imports pandas
+    (about 0.8 s) to bind any parameter, and every session (`litrev status` too) asks this."""
+    return {str(r[0]) for r in con.execute(
+        "SELECT extension_name FROM duckdb_extensions() WHERE loaded").fetchall()}
 
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
@@ -298,10 +302,11 @@ def close(con: duckdb.DuckDBPyConnection) -> None:
         alias = lake_name(con)
         if alias.startswith(LAKE + "_"):
             con.execute("USE memory")
+            # Names filtered here, not bound (binding a value imports pandas: see above).
             for (name,) in con.execute(
-                    "SELECT database_name FROM duckdb_databases() WHERE database_name = $a "
-                    "OR starts_with(database_name, $a || '_')", {"a": alias}).fetchall():
-                con.execute("DETACH " + name)
+                    "SELECT database_name FROM duckdb_databases()").fetchall():
+                if name == alias or str(name).startswith(alias + "_"):
+                    con.execute("DETACH " + name)
             _LOCATIONS.pop(alias, None)
     except duckdb.Error:
         pass  # a connection broken mid-statement: closing it is all that is left to do
@@ -310,9 +315,7 @@ def close(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _loaded(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    row = con.execute("SELECT loaded FROM duckdb_extensions() WHERE extension_name = $n",
-                      {"n": name}).fetchone()
-    return bool(row and row[0])
+    return name in _loaded_extensions(con)
 
 
 def _attach_options(location: StoreLocation, read_only: bool,

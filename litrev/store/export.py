@@ -104,10 +104,16 @@ def export_excerpts(con: duckdb.DuckDBPyConnection, out_path: str | os.PathLike[
 
 def ids_from_saved_query(con: duckdb.DuckDBPyConnection, name: str,
                          params: dict[str, str] | None = None) -> list[str]:
-    """The excerpt ids a saved query returns, in its order, each once."""
+    """The excerpt ids a saved query returns, in its order, each once: all of them unless
+    ``params`` sets the query's ``limit`` (an export never stops silently at the few hundred
+    rows a query shows on screen)."""
     from litrev.store.queries import get_query, run_saved
 
-    result = run_saved(con, get_query(name), params or {})
+    query = get_query(name)
+    values: dict[str, object] = dict(params or {})
+    if any(p.name == "limit" for p in query.params):
+        values.setdefault("limit", None)  # LIMIT NULL: every row
+    result = run_saved(con, query, values)
     if "excerpt_id" not in result.columns:
         raise ExportError(f"saved query {name!r} returns no excerpt_id column, so it cannot "
                           "choose excerpts to export; use one that lists excerpts (e.g. "

@@ -31,14 +31,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from litrev.store.db import frame, name_snapshot, transaction
 from litrev.store.sqlfiles import internal
 from litrev.vocabulary import RunStatus, SearchStatus, Trigger
+
+if TYPE_CHECKING:  # imported where used: `litrev status` reads the ledger without pandas
+    import pandas as pd
 
 # Runs not finished: PRISMA does not count them among the runs of a review.
 UNFINISHED = (RunStatus.RUNNING, RunStatus.INTERRUPTED)
@@ -124,6 +126,8 @@ def classify_searches(con: duckdb.DuckDBPyConnection, entries: list[SearchEntry]
             seen_in_run.add(work_id)
     if not first:
         return counts
+    import pandas as pd
+
     hashes = dict(zip(works["work_id"], works["content_hash"], strict=True)) \
         if "content_hash" in works else {}
     retrieved = pd.DataFrame({"work_id": sorted({w for _, w in first})})
@@ -217,6 +221,8 @@ def prisma_counts(con: duckdb.DuckDBPyConnection, *, since: dt.date | None = Non
     ``found_before`` (already found by an earlier run of an updated review) are the
     duplicates removed; ``records_screened`` are the new records left for screening.
     """
+    import pandas as pd
+
     params = {"since": since or dt.date(1900, 1, 1)}
     from litrev.store.queries import get_query  # the saved query analysts run is the one definition
 

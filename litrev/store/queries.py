@@ -11,12 +11,13 @@ statement that is not a query is refused before it reaches DuckDB.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import resources
 
 import duckdb
 import pandas as pd
 
-from litrev.store.db import data_directory, is_lake, load_fts, one_row
+from litrev.store.db import cache_dir_of, data_directory, is_lake, load_fts, one_row
 from litrev.store.errors import QueryError
 from litrev.store.sqlfiles import SqlFile, read_dir
 
@@ -36,7 +37,7 @@ def get_query(name: str) -> SqlFile:
     return queries[name]
 
 
-def bind_params(query: SqlFile, values: dict[str, str]) -> dict[str, object]:
+def bind_params(query: SqlFile, values: Mapping[str, object]) -> dict[str, object]:
     declared = {p.name for p in query.params}
     unknown = sorted(set(values) - declared)
     if unknown:
@@ -53,6 +54,17 @@ def bind_params(query: SqlFile, values: dict[str, str]) -> dict[str, object]:
                          f"pass -p {name}=VALUE") from None
     except ValueError as exc:
         raise QueryError(f"query {query.name!r}: {exc}") from None
+
+
+def row_limit(query: SqlFile, values: Mapping[str, object]) -> int | None:
+    """The number of rows ``query`` stops at with these values (its ``limit`` parameter), or
+    None when it has none. Saved queries that list excerpts stop at a few hundred rows so that
+    they answer at once on a corpus of a million excerpts; whoever shows the rows says when
+    the limit was reached."""
+    if not any(p.name == "limit" for p in query.params):
+        return None
+    value = bind_params(query, values).get("limit")
+    return int(value) if isinstance(value, int) else None
 
 
 def check_read_only(sql: str) -> None:
@@ -82,7 +94,10 @@ def prepare_reader(con: duckdb.DuckDBPyConnection) -> None:
     except Exception:  # noqa: BLE001 - search functions are optional for plain queries
         pass
     if is_lake(con):
-        con.execute("SET allowed_directories = $dirs", {"dirs": [data_directory(con)]})
+        # A lake's rows live in Parquet files under its data path (and the full-text index in
+        # the local cache): those folders stay readable, nothing else.
+        con.execute("SET allowed_directories = $dirs",
+                    {"dirs": [data_directory(con), str(cache_dir_of(con)) + "/"]})
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 
@@ -104,5 +119,5 @@ def run_sql(con: duckdb.DuckDBPyConnection, sql: str,
 
 
 def run_saved(con: duckdb.DuckDBPyConnection, query: SqlFile,
-              values: dict[str, str] | None = None) -> pd.DataFrame:
+              values: Mapping[str, object] | None = None) -> pd.DataFrame:
     return run_sql(con, query.sql, bind_params(query, values or {}))

@@ -20,6 +20,7 @@ import pandas as pd
 
 from litrev.store.db import frame
 from litrev.store.sqlfiles import internal
+from litrev.store.status import translation_counts
 
 DEFAULT_ROW_LIMIT = 500
 
@@ -71,8 +72,7 @@ def report_data(con: duckdb.DuckDBPyConnection, *, target_language: str | None =
 
         target_language = default_target_language(con, None)
     overview = _run(con, "report_overview").to_dict("records")[0]
-    q = internal("status_translation")
-    status = pd.DataFrame(con.execute(q.sql, q.bind({"target": target_language})).fetchall(),
+    status = pd.DataFrame(list(translation_counts(con, target_language).items()),
                           columns=["status", "excerpts"])
     return ReportData(
         overview={k: (None if v is None or v != v else v) for k, v in overview.items()},
