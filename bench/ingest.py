@@ -9,9 +9,12 @@ real citing sentences. 100,000 works give 300,000 excerpts. They are written as 
 files (10,000 lines a file) and harvested by the `files` source with translation provider `none`,
 exactly as a review lead would run it, in a fresh process.
 
-Printed per run: wall time, CPU time (user + system of every child process) and the cores that
-means, excerpts per second, peak resident memory of the largest child, and the database's size.
-The second run finds nothing new: its time is what a quiet night costs at that corpus size.
+Printed per run: wall time, CPU time (user + system of every child process, the worker
+processes of detection and coding included) and the cores that means, excerpts per second, peak
+resident memory of the largest child, and the database's size. The second run finds nothing
+new: its time is what a quiet night costs at that corpus size. Then, per run, each stage (each
+Prefect task, read from the run's own Prefect database under the bench folder): its seconds and
+excerpts per second, and the time outside any task (start-up, Prefect between tasks).
 
     python bench/ingest.py                     # 100,000 works / 300,000 excerpts (long)
     python bench/ingest.py --works 10000       # a quicker run
@@ -169,6 +172,39 @@ provider = "none"
 """
 
 
+_TASK_SUFFIX = re.compile(r"-[0-9a-f]{3}$")
+
+
+def stage_seconds(folder: Path) -> dict[str, float]:
+    """Seconds per task of the latest flow run, from the Prefect database of ``folder``."""
+    import sqlite3
+
+    path = folder / ".prefect" / "prefect.db"
+    if not path.exists():
+        return {}
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "SELECT name, (julianday(end_time) - julianday(start_time)) * 86400.0 FROM task_run "
+            "WHERE flow_run_id = (SELECT id FROM flow_run ORDER BY created DESC LIMIT 1) "
+            "AND end_time IS NOT NULL ORDER BY start_time").fetchall()
+    finally:
+        con.close()
+    out: dict[str, float] = {}
+    for name, seconds in rows:
+        stage = _TASK_SUFFIX.sub("", name)
+        out[stage] = out.get(stage, 0.0) + float(seconds)
+    return out
+
+
+def print_stages(label: str, stages: dict[str, float], wall: float, excerpts: int) -> None:
+    print(f"\n{label}: stages (Prefect tasks){'':<6} {'seconds':>8} {'excerpts/s':>11}")
+    for stage, seconds in stages.items():
+        rate = f"{excerpts / seconds:11.0f}" if excerpts and seconds > 0 else f"{'-':>11}"
+        print(f"  {stage:<36} {seconds:8.1f} {rate}")
+    print(f"  {'outside tasks (start-up, between)':<36} {wall - sum(stages.values()):8.1f}")
+
+
 def run_harvest(folder: Path, log: Path) -> RunFigures:
     litrev = Path(sys.executable).with_name("litrev")
     env = {**os.environ, "PREFECT_HOME": str(folder / ".prefect"),
@@ -207,14 +243,19 @@ def main() -> int:
         print(f"{'run':<22} {'wall s':>8} {'CPU s':>8} {'cores':>6} {'excerpts/s':>11} "
               f"{'peak RSS MB':>12} {'DB MB':>8}")
         failed = False
+        stages = []
         for label in ("first run", "again, nothing new"):
             fig = run_harvest(folder, log)
+            stages.append((label, stage_seconds(folder), fig.wall_seconds,
+                           excerpts if label == "first run" else 0))
             failed = failed or fig.exit_code != 0
             rate = excerpts / fig.wall_seconds if label == "first run" else float("nan")
             print(f"{label:<22} {fig.wall_seconds:8.1f} {fig.cpu_seconds:8.1f} "
                   f"{fig.cpu_seconds / fig.wall_seconds:6.2f} {rate:11.0f} "
                   f"{fig.peak_rss_mb:12.0f} {fig.database_mb:8.1f}"
                   + ("" if fig.exit_code == 0 else f"   (exit {fig.exit_code}; see {log})"))
+        for label, seconds, wall, count in stages:
+            print_stages(label, seconds, wall, count)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
