@@ -19,11 +19,19 @@ excerpts per second, and the time outside any task (start-up, Prefect between ta
     python bench/ingest.py                     # 100,000 works / 300,000 excerpts (long)
     python bench/ingest.py --works 10000       # a quicker run
     python bench/ingest.py --works 10000 --keep bench-ingest   # keep the folder to inspect
+    python bench/ingest.py --works 5000 --compare-with old/bench.duckdb
+
+``--compare-with`` names the database of an earlier run (same ``--works`` and ``--seed``, e.g.
+kept with ``--keep`` at another commit) and checks that the first run stored the same languages
+(language, confidence, method of every excerpt and title) and the same theme matches: the
+before-and-after check of a change meant to make the pipeline faster, not different.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import random
@@ -205,6 +213,54 @@ def print_stages(label: str, stages: dict[str, float], wall: float, excerpts: in
     print(f"  {'outside tasks (start-up, between)':<36} {wall - sum(stages.values()):8.1f}")
 
 
+# What a faster pipeline must store exactly as before (no timestamps, no run ids): per table,
+# its rows in the new database, and the rows of either database the other lacks.
+COMPARED = {
+    "excerpt languages": """
+        WITH a AS (SELECT excerpt_id, language, language_confidence, language_method,
+                          parent_excerpt_id FROM new.excerpts),
+             b AS (SELECT excerpt_id, language, language_confidence, language_method,
+                          parent_excerpt_id FROM old.excerpts)
+        SELECT (SELECT count(*) FROM a),
+               (SELECT count(*) FROM ((FROM a EXCEPT ALL FROM b) UNION ALL
+                                      (FROM b EXCEPT ALL FROM a)))""",
+    "title languages": """
+        WITH a AS (SELECT work_id, title_language, title_language_confidence,
+                          title_language_method FROM new.works),
+             b AS (SELECT work_id, title_language, title_language_confidence,
+                          title_language_method FROM old.works)
+        SELECT (SELECT count(*) FROM a),
+               (SELECT count(*) FROM ((FROM a EXCEPT ALL FROM b) UNION ALL
+                                      (FROM b EXCEPT ALL FROM a)))""",
+    "theme matches": """
+        WITH a AS (SELECT excerpt_id, theme_id, matched_in, matched_terms, codebook_version
+                   FROM new.excerpt_themes),
+             b AS (SELECT excerpt_id, theme_id, matched_in, matched_terms, codebook_version
+                   FROM old.excerpt_themes)
+        SELECT (SELECT count(*) FROM a),
+               (SELECT count(*) FROM ((FROM a EXCEPT ALL FROM b) UNION ALL
+                                      (FROM b EXCEPT ALL FROM a)))""",
+}
+
+
+def compare_stored(new: Path, old: Path) -> bool:
+    """Print, per table, the rows and how many differ between ``new`` and ``old``."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("ATTACH $path AS new (READ_ONLY)", {"path": str(new)})
+        con.execute("ATTACH $path AS old (READ_ONLY)", {"path": str(old)})
+        same = True
+        for what, sql in COMPARED.items():
+            rows, differ = con.execute(sql).fetchone()
+            same = same and differ == 0
+            print(f"  {what:<18} {rows:>8,} rows, {differ:,} differ from {old.name}")
+        return same
+    finally:
+        con.close()
+
+
 def run_harvest(folder: Path, log: Path) -> RunFigures:
     litrev = Path(sys.executable).with_name("litrev")
     env = {**os.environ, "PREFECT_HOME": str(folder / ".prefect"),
@@ -227,7 +283,12 @@ def main() -> int:
     parser.add_argument("--works", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it")
+    parser.add_argument("--compare-with", type=Path, metavar="DB",
+                        help="an earlier run's bench.duckdb (same --works and --seed): check "
+                             "that this run stored the same languages and themes")
     args = parser.parse_args()
+    if args.compare_with is not None:
+        args.compare_with = args.compare_with.resolve()
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="litrev-ingest-"))
     if args.keep and folder.exists():
@@ -244,8 +305,14 @@ def main() -> int:
               f"{'peak RSS MB':>12} {'DB MB':>8}")
         failed = False
         stages = []
+        compared = False
         for label in ("first run", "again, nothing new"):
             fig = run_harvest(folder, log)
+            if args.compare_with is not None and not compared:
+                compared = True
+                comparison = io.StringIO()
+                with contextlib.redirect_stdout(comparison):
+                    failed = not compare_stored(folder / "bench.duckdb", args.compare_with)
             stages.append((label, stage_seconds(folder), fig.wall_seconds,
                            excerpts if label == "first run" else 0))
             failed = failed or fig.exit_code != 0
@@ -256,6 +323,10 @@ def main() -> int:
                   + ("" if fig.exit_code == 0 else f"   (exit {fig.exit_code}; see {log})"))
         for label, seconds, wall, count in stages:
             print_stages(label, seconds, wall, count)
+        if compared:
+            print(f"\nstored after the first run, against {args.compare_with.name} of an earlier "
+                  "run:")
+            print(comparison.getvalue(), end="")
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
