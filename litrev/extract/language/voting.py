@@ -23,6 +23,10 @@ they trip on *different* texts. The decision is a cascade that stays fast on abs
 5. The metadata language is a prior: it tips a short, ambiguous text its way but never
    overrides a text that clearly reads otherwise.
 
+:data:`LIGHT` (``litrev detect``) skips heliport in step 1 when fastText alone is sure (0.9) of a
+language outside sv/no/da and their neighbours on a text of 40 letters or more, so a sentence
+is detected without loading heliport's 0.9 GB model; lingua then gives the second opinion.
+
 A text with too few letters, or on which the detectors do not agree well enough (a short text
 needs the detectors holding half the weight to name the winner first), is ``und``.
 """
