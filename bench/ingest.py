@@ -213,52 +213,46 @@ def print_stages(label: str, stages: dict[str, float], wall: float, excerpts: in
     print(f"  {'outside tasks (start-up, between)':<36} {wall - sum(stages.values()):8.1f}")
 
 
-# What a faster pipeline must store exactly as before (no timestamps, no run ids): per table,
-# its rows in the new database, and the rows of either database the other lacks.
+# What a faster pipeline must store exactly as before (no timestamps, no run ids).
 COMPARED = {
-    "excerpt languages": """
-        WITH a AS (SELECT excerpt_id, language, language_confidence, language_method,
-                          parent_excerpt_id FROM new.excerpts),
-             b AS (SELECT excerpt_id, language, language_confidence, language_method,
-                          parent_excerpt_id FROM old.excerpts)
-        SELECT (SELECT count(*) FROM a),
-               (SELECT count(*) FROM ((FROM a EXCEPT ALL FROM b) UNION ALL
-                                      (FROM b EXCEPT ALL FROM a)))""",
-    "title languages": """
-        WITH a AS (SELECT work_id, title_language, title_language_confidence,
-                          title_language_method FROM new.works),
-             b AS (SELECT work_id, title_language, title_language_confidence,
-                          title_language_method FROM old.works)
-        SELECT (SELECT count(*) FROM a),
-               (SELECT count(*) FROM ((FROM a EXCEPT ALL FROM b) UNION ALL
-                                      (FROM b EXCEPT ALL FROM a)))""",
-    "theme matches": """
-        WITH a AS (SELECT excerpt_id, theme_id, matched_in, matched_terms, codebook_version
-                   FROM new.excerpt_themes),
-             b AS (SELECT excerpt_id, theme_id, matched_in, matched_terms, codebook_version
-                   FROM old.excerpt_themes)
-        SELECT (SELECT count(*) FROM a),
-               (SELECT count(*) FROM ((FROM a EXCEPT ALL FROM b) UNION ALL
-                                      (FROM b EXCEPT ALL FROM a)))""",
+    "excerpt languages": "SELECT excerpt_id, language, language_confidence, language_method, "
+                         "parent_excerpt_id FROM excerpts ORDER BY ALL",
+    "title languages": "SELECT work_id, title_language, title_language_confidence, "
+                       "title_language_method FROM works ORDER BY ALL",
+    "theme matches": "SELECT excerpt_id, theme_id, matched_in, matched_terms, codebook_version "
+                     "FROM excerpt_themes ORDER BY ALL",
 }
 
 
-def compare_stored(new: Path, old: Path) -> bool:
-    """Print, per table, the rows and how many differ between ``new`` and ``old``."""
+def _stored(db: Path) -> dict[str, list[tuple]]:
     import duckdb
 
-    con = duckdb.connect()
+    con = duckdb.connect(str(db), read_only=True)
     try:
-        con.execute("ATTACH $path AS new (READ_ONLY)", {"path": str(new)})
-        con.execute("ATTACH $path AS old (READ_ONLY)", {"path": str(old)})
-        same = True
-        for what, sql in COMPARED.items():
-            rows, differ = con.execute(sql).fetchone()
-            same = same and differ == 0
-            print(f"  {what:<18} {rows:>8,} rows, {differ:,} differ from {old.name}")
-        return same
+        return {what: [tuple(_hashable(v) for v in row) for row in con.execute(sql).fetchall()]
+                for what, sql in COMPARED.items()}
     finally:
         con.close()
+
+
+def _hashable(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def compare_stored(new: Path, old: Path) -> bool:
+    """Print, per table, the rows and how many differ between ``new`` and ``old`` (rows of
+    either that the other lacks)."""
+    from collections import Counter
+
+    a, b = _stored(new), _stored(old)
+    same = True
+    for what in COMPARED:
+        left, right = Counter(a[what]), Counter(b[what])
+        differ = sum(((left - right) + (right - left)).values())
+        same = same and differ == 0
+        print(f"  {what:<18} {len(a[what]):>8,} rows, {differ:,} differ from "
+              f"{old.parent.name}/{old.name}")
+    return same
 
 
 def run_harvest(folder: Path, log: Path) -> RunFigures:
