@@ -110,3 +110,14 @@ def test_litrev_workers_setting(monkeypatch):
     monkeypatch.setenv(parallel.WORKERS_ENV, "two")
     with pytest.raises(ExtractError, match="LITREV_WORKERS='two': expected a whole number"):
         parallel.worker_count()
+
+
+def _die(items: list[int]) -> list[int]:
+    import os
+
+    os._exit(9)  # what the kernel's out-of-memory killer leaves behind
+
+
+def test_a_worker_that_dies_is_one_clear_error():
+    with pytest.raises(parallel.WorkerDied, match="set LITREV_WORKERS=1 to work in one process"):
+        parallel.map_chunks(_die, list(range(10)), workers=2, chunk_size=2)

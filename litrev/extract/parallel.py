@@ -28,6 +28,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from litrev.extract.errors import ExtractError
@@ -39,6 +40,10 @@ MIN_PARALLEL = 2000
 # Items per chunk: large enough that sending a chunk costs little next to working it, small
 # enough that both workers stay busy to the end.
 CHUNK_SIZE = 500
+
+class WorkerDied(ExtractError):
+    """A worker process ended before answering (killed, out of memory); nothing was stored."""
+
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -101,8 +106,13 @@ class Workers:
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                              mp_context=multiprocessing.get_context("spawn"))
         out: list[R] = []
-        for done in self._pool.map(work, chunks):
-            out.extend(done)
+        try:
+            for done in self._pool.map(work, chunks):
+                out.extend(done)
+        except BrokenProcessPool:
+            raise WorkerDied(f"a worker process died (out of memory? each loads about 1 GB of "
+                             f"models); set {WORKERS_ENV}=1 to work in one process, or free "
+                             "memory, and run again") from None
         return out
 
 
@@ -114,4 +124,5 @@ def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], *,
         return pool.map(work, items)
 
 
-__all__ = ["CHUNK_SIZE", "MIN_PARALLEL", "WORKERS_ENV", "Workers", "map_chunks", "worker_count"]
+__all__ = ["CHUNK_SIZE", "MIN_PARALLEL", "WORKERS_ENV", "WorkerDied", "Workers", "map_chunks",
+           "worker_count"]
