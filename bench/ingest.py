@@ -9,18 +9,29 @@ real citing sentences. 100,000 works give 300,000 excerpts. They are written as 
 files (10,000 lines a file) and harvested by the `files` source with translation provider `none`,
 exactly as a review lead would run it, in a fresh process.
 
-Printed per run: wall time, CPU time (user + system of every child process) and the cores that
-means, excerpts per second, peak resident memory of the largest child, and the database's size.
-The second run finds nothing new: its time is what a quiet night costs at that corpus size.
+Printed per run: wall time, CPU time (user + system of every child process, the worker
+processes of detection and coding included) and the cores that means, excerpts per second, peak
+resident memory of the largest child, and the database's size. The second run finds nothing
+new: its time is what a quiet night costs at that corpus size. Then, per run, each stage (each
+Prefect task, read from the run's own Prefect database under the bench folder): its seconds and
+excerpts per second, and the time outside any task (start-up, Prefect between tasks).
 
     python bench/ingest.py                     # 100,000 works / 300,000 excerpts (long)
     python bench/ingest.py --works 10000       # a quicker run
     python bench/ingest.py --works 10000 --keep bench-ingest   # keep the folder to inspect
+    python bench/ingest.py --works 5000 --compare-with old/bench.duckdb
+
+``--compare-with`` names the database of an earlier run (same ``--works`` and ``--seed``, e.g.
+kept with ``--keep`` at another commit) and checks that the first run stored the same languages
+(language, confidence, method of every excerpt and title) and the same theme matches: the
+before-and-after check of a change meant to make the pipeline faster, not different.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import random
@@ -169,6 +180,81 @@ provider = "none"
 """
 
 
+_TASK_SUFFIX = re.compile(r"-[0-9a-f]{3}$")
+
+
+def stage_seconds(folder: Path) -> dict[str, float]:
+    """Seconds per task of the latest flow run, from the Prefect database of ``folder``."""
+    import sqlite3
+
+    path = folder / ".prefect" / "prefect.db"
+    if not path.exists():
+        return {}
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "SELECT name, (julianday(end_time) - julianday(start_time)) * 86400.0 FROM task_run "
+            "WHERE flow_run_id = (SELECT id FROM flow_run ORDER BY created DESC LIMIT 1) "
+            "AND end_time IS NOT NULL ORDER BY start_time").fetchall()
+    finally:
+        con.close()
+    out: dict[str, float] = {}
+    for name, seconds in rows:
+        stage = _TASK_SUFFIX.sub("", name)
+        out[stage] = out.get(stage, 0.0) + float(seconds)
+    return out
+
+
+def print_stages(label: str, stages: dict[str, float], wall: float, excerpts: int) -> None:
+    print(f"\n{label}: stages (Prefect tasks){'':<6} {'seconds':>8} {'excerpts/s':>11}")
+    for stage, seconds in stages.items():
+        rate = f"{excerpts / seconds:11.0f}" if excerpts and seconds > 0 else f"{'-':>11}"
+        print(f"  {stage:<36} {seconds:8.1f} {rate}")
+    print(f"  {'outside tasks (start-up, between)':<36} {wall - sum(stages.values()):8.1f}")
+
+
+# What a faster pipeline must store exactly as before (no timestamps, no run ids).
+COMPARED = {
+    "excerpt languages": "SELECT excerpt_id, language, language_confidence, language_method, "
+                         "parent_excerpt_id FROM excerpts ORDER BY ALL",
+    "title languages": "SELECT work_id, title_language, title_language_confidence, "
+                       "title_language_method FROM works ORDER BY ALL",
+    "theme matches": "SELECT excerpt_id, theme_id, matched_in, matched_terms, codebook_version "
+                     "FROM excerpt_themes ORDER BY ALL",
+}
+
+
+def _stored(db: Path) -> dict[str, list[tuple]]:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {what: [tuple(_hashable(v) for v in row) for row in con.execute(sql).fetchall()]
+                for what, sql in COMPARED.items()}
+    finally:
+        con.close()
+
+
+def _hashable(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def compare_stored(new: Path, old: Path) -> bool:
+    """Print, per table, the rows and how many differ between ``new`` and ``old`` (rows of
+    either that the other lacks)."""
+    from collections import Counter
+
+    a, b = _stored(new), _stored(old)
+    same = True
+    for what in COMPARED:
+        left, right = Counter(a[what]), Counter(b[what])
+        differ = sum(((left - right) + (right - left)).values())
+        same = same and differ == 0
+        print(f"  {what:<18} {len(a[what]):>8,} rows, {differ:,} differ from "
+              f"{old.parent.name}/{old.name}")
+    return same
+
+
 def run_harvest(folder: Path, log: Path) -> RunFigures:
     litrev = Path(sys.executable).with_name("litrev")
     env = {**os.environ, "PREFECT_HOME": str(folder / ".prefect"),
@@ -193,7 +279,12 @@ def main() -> int:
     parser.add_argument("--works", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it")
+    parser.add_argument("--compare-with", type=Path, metavar="DB",
+                        help="an earlier run's bench.duckdb (same --works and --seed): check "
+                             "that this run stored the same languages and themes")
     args = parser.parse_args()
+    if args.compare_with is not None:
+        args.compare_with = args.compare_with.resolve()
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="litrev-ingest-"))
     if args.keep:  # (mkdtemp has made a fresh folder already)
@@ -210,14 +301,29 @@ def main() -> int:
         print(f"{'run':<22} {'wall s':>8} {'CPU s':>8} {'cores':>6} {'excerpts/s':>11} "
               f"{'peak RSS MB':>12} {'DB MB':>8}")
         failed = False
+        stages = []
+        compared = False
         for label in ("first run", "again, nothing new"):
             fig = run_harvest(folder, log)
+            if args.compare_with is not None and not compared:
+                compared = True
+                comparison = io.StringIO()
+                with contextlib.redirect_stdout(comparison):
+                    failed = not compare_stored(folder / "bench.duckdb", args.compare_with)
+            stages.append((label, stage_seconds(folder), fig.wall_seconds,
+                           excerpts if label == "first run" else 0))
             failed = failed or fig.exit_code != 0
             rate = excerpts / fig.wall_seconds if label == "first run" else float("nan")
             print(f"{label:<22} {fig.wall_seconds:8.1f} {fig.cpu_seconds:8.1f} "
                   f"{fig.cpu_seconds / fig.wall_seconds:6.2f} {rate:11.0f} "
                   f"{fig.peak_rss_mb:12.0f} {fig.database_mb:8.1f}"
                   + ("" if fig.exit_code == 0 else f"   (exit {fig.exit_code}; see {log})"))
+        for label, seconds, wall, count in stages:
+            print_stages(label, seconds, wall, count)
+        if compared:
+            print(f"\nstored after the first run, against {args.compare_with.name} of an earlier "
+                  "run:")
+            print(comparison.getvalue(), end="")
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

@@ -22,7 +22,10 @@ from their sources' metadata; see its README). Prints:
 5. the two sets built like the dev set, pooled: raw accuracy, and per length stratum with the
    figure re-weighted to the dev set's length mix (they hold ten times its share of texts of
    <= 30 characters), for langdetect alone and the shipped method;
-6. speed: abstract-length texts (the set's texts over 400 characters and the demo review's
+6. LIGHT (``litrev detect``'s method: heliport only where needed) against the shipped method,
+   text by text on every set, plain, in capitals and cut to its first words, with no profile and
+   with the review's candidates: how many calls differ in language, method, parts, confidence;
+7. speed: abstract-length texts (the set's texts over 400 characters and the demo review's
    abstracts), and the set's titles and short sentences (<= 120 characters), per CPU-second
    on one core, caches cleared between rounds.
 
@@ -206,6 +209,7 @@ def main(argv=None) -> int:
                 like_dev.append(results)
         if like_dev:
             like_dev_estimate(rows, like_dev)
+        light_against_shipped([rows, *(load(Path(p)) for p in args.validation)])
     speed_table(rows, args.rounds)
     return 0
 
@@ -298,6 +302,30 @@ def like_dev_estimate(dev_rows, like_dev) -> None:
           f"{100 * estimate['shipped method']:>21.2f}%")
 
 
+def light_against_shipped(sets) -> None:
+    """LIGHT must name what SHIPPED names on every labelled text; only its confidence may
+    differ (where heliport was not asked)."""
+    calls = differ = methods = parts = confidence = 0
+    for rows in sets:
+        for variant in (rows, capitals(rows), first_words(rows)):
+            for candidates in (None, REVIEW_CANDIDATES):
+                for r in variant:
+                    if candidates is not None and r["lang"] not in candidates:
+                        continue
+                    a = L.detect(r["text"], candidates=candidates)
+                    b = L.detect(r["text"], candidates=candidates, method=L.LIGHT)
+                    calls += 1
+                    differ += a.lang != b.lang
+                    methods += a.method != b.method
+                    parts += [p.lang for p in a.parts] != [p.lang for p in b.parts]
+                    confidence += a.confidence != b.confidence
+    print("\n## LIGHT (litrev detect: heliport only where needed) against the shipped method\n")
+    print(f"  {calls} calls (every set; plain, capitals, first words; no profile and "
+          "en,fi,sv,de)")
+    print(f"  language differs: {differ}; method differs: {methods}; parts differ: {parts}; "
+          f"confidence differs: {confidence} (heliport not asked)")
+
+
 def speed_table(rows, rounds) -> None:
     labelled = [(r["text"], r["lang"]) for r in rows if len(r["text"]) > 400]
     if DEMO_WORKS.exists():
@@ -310,7 +338,7 @@ def speed_table(rows, rounds) -> None:
     main_abstracts = [text for text, lang in labelled if lang in MAIN]
     print("  (with the review's candidates, the main-language texts only: "
           f"{len(main_abstracts)}; a text outside the candidates costs a langdetect call)")
-    for name, method in (ABLATION[0], ABLATION[-1]):
+    for name, method in (*ABLATION[::len(ABLATION) - 1], ("LIGHT (litrev detect)", L.LIGHT)):
         for label, candidates in (("none", None), ("en,fi,sv,de", REVIEW_CANDIDATES)):
             texts = abstracts if candidates is None else main_abstracts
             rate = speed(texts, method, candidates, rounds)
@@ -318,7 +346,7 @@ def speed_table(rows, rounds) -> None:
     titles = [r["text"] for r in rows if len(r["text"]) <= 120]
     print(f"\n  titles and short sentences ({len(titles)} texts of <= 120 characters; those under "
           "40 letters always hear all four detectors):")
-    for name, method in (ABLATION[0], ABLATION[-1]):
+    for name, method in (*ABLATION[::len(ABLATION) - 1], ("LIGHT (litrev detect)", L.LIGHT)):
         print(f"  {name:<50} {'none':<11} {speed(titles, method, None, rounds):8.0f} texts/s")
 
 

@@ -538,3 +538,44 @@ def test_each_layer_of_the_package_imports_only_the_layers_before_it():
                 elif node.module.startswith("litrev.extract.language."):
                     used.add(node.module.rsplit(".", 1)[1])
         assert used <= set(layers[:i]), (layer, used - set(layers[:i]))
+
+
+# --- the light method (litrev detect): heliport only where needed -----------------------------
+
+def test_light_method_names_the_shipped_language_on_every_labelled_text(dev, validation):
+    """LIGHT skips heliport where fastText is sure of a language outside sv/no/da and their
+    neighbours; the language (and the parts of a mixed text) stay those of SHIPPED on every
+    labelled text. bench/language.py also compares capitals, first words and candidates."""
+    rows = [r for rows in (dev, *validation.values()) for r in rows]
+    assert len(rows) == 1402
+
+    def calls(method: L.Method) -> list[tuple]:
+        return [(d.lang, d.method, tuple(p.lang for p in d.parts))
+                for d in (L.detect(r["text"], method=method) for r in rows)]
+
+    light, shipped = calls(L.LIGHT), calls(L.SHIPPED)
+    assert [i for i, (a, b) in enumerate(zip(light, shipped, strict=True)) if a != b] == []
+    skipped = sum(L.detect(r["text"], method=L.LIGHT).confidence
+                  != L.detect(r["text"]).confidence for r in rows)
+    assert skipped > 100  # heliport was left out somewhere, or the test proves nothing
+
+
+def _modules_after_detect(text: str) -> tuple[str, set[str]]:
+    script = ("import sys\nfrom litrev.flows.cli import main\n"
+              f"main(['detect', {text!r}])\n"
+              "print(sorted(m for m in ('heliport', 'lingua', 'fasttext') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, cwd=REPO)
+    line, modules = done.stdout.splitlines()
+    return json.loads(line)["lang"], set(json.loads(modules.replace("'", '"')))
+
+
+def test_cli_detect_of_a_finnish_sentence_does_not_load_heliport():
+    lang, modules = _modules_after_detect(corpus.FINNISH_STATEMENT)
+    assert lang == "fi"
+    assert "heliport" not in modules and {"lingua", "fasttext"} <= modules
+
+
+def test_cli_detect_of_a_short_swedish_title_still_asks_heliport():
+    _, modules = _modules_after_detect("en studie av friluftsaktiviteter bland ungdomar")
+    assert "heliport" in modules

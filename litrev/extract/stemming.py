@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 # ISO 639-1 code -> Snowball algorithm name (also the stemmer name DuckDB's fts accepts).
 SNOWBALL = {
@@ -39,8 +38,10 @@ COMPOUNDING = frozenset({"de", "fi", "sv", "nl", "da", "no", "nb", "nn", "hu"})
 _WORD = re.compile(r"(?:[^\W_][\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff]*)+")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One word of a text. A named tuple rather than a frozen dataclass: coding makes one per
+    word of every excerpt, and a frozen dataclass's ``__init__`` costs several times more."""
+
     text: str   # as written, in composed Unicode (NFC)
     start: int  # offsets in the text, for snippets and highlighting
     end: int
@@ -51,8 +52,9 @@ class Token:
 
 
 def tokenize(text: str) -> list[Token]:
-    return [Token(unicodedata.normalize("NFC", m.group(0)), m.start(), m.end())
-            for m in _WORD.finditer(text or "")]
+    normalize = unicodedata.normalize
+    return [Token(word if word.isascii() else normalize("NFC", word), m.start(), m.end())
+            for m in _WORD.finditer(text or "") for word in (m.group(0),)]
 
 
 @cache

@@ -101,6 +101,15 @@ class Theme:
     description: str
     terms: Mapping[str, tuple[Term, ...]]  # language -> terms
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled with its terms as a plain dict (a mapping proxy does not pickle), so that a
+        codebook can travel to the worker processes that code a large batch."""
+        return _theme, (self.id, self.label, self.description, dict(self.terms))
+
+
+def _theme(id: str, label: str, description: str, terms: dict[str, tuple[Term, ...]]) -> Theme:
+    return Theme(id, label, description, MappingProxyType(terms))
+
 
 @dataclass(frozen=True)
 class Codebook:
@@ -410,6 +419,21 @@ class Coder:
             out += [ThemeMatch(tid, "translation", terms)
                     for tid, terms in self.match(translation, target_language).items()]
         return out
+
+
+_CODERS: dict[str, Coder] = {}
+
+
+def code_chunk(rows: list[Mapping[str, Any]], codebook: Codebook,
+               target_language: str | None) -> list[list[dict[str, Any]]]:
+    """The matches of each row (:func:`code_excerpts`), one list per row; what a worker process
+    runs on each chunk. The coder (with its word cache) is kept per codebook for the worker's
+    later chunks."""
+    coder = _CODERS.get(codebook.content_hash)
+    if coder is None:
+        _CODERS.clear()
+        coder = _CODERS[codebook.content_hash] = Coder(codebook)
+    return [code_excerpts(coder, [row], target_language=target_language) for row in rows]
 
 
 def code_excerpts(coder: Coder, rows: Iterable[Mapping[str, Any]], *,

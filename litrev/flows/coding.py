@@ -3,7 +3,9 @@
 No Prefect here: the harvest flow calls :func:`run_coding` as one task after translation, and
 ``litrev code`` calls it directly. Only what needs coding is coded: new excerpts, excerpts whose
 language or translation changed, or everything when the codebook version changed (or
-``everything=True``). Texts are read and coded in batches, so memory stays bounded.
+``everything=True``). Texts are read and coded in batches, so memory stays bounded; a large
+job's batches are coded in worker processes (:class:`litrev.extract.parallel.Workers`, one per
+core), the matches the same as this process would find.
 
     run = run_coding("corpus.ducklake", profile)
     run.codebook, run.codebook_changed, run.coded, run.matches, run.index
@@ -15,10 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
+from litrev.extract.parallel import Workers
 from litrev.extract.profile import Profile
-from litrev.extract.themes import Codebook, Coder, code_excerpts, load_codebook
+from litrev.extract.themes import Codebook, Coder, code_chunk, load_codebook
 
 BATCH_SIZE = 2000
 DEFAULT_TARGET_LANGUAGE = "en"
@@ -57,8 +61,12 @@ class CodingRun:
 
 def run_coding(db_path: str | os.PathLike[str], profile: Profile | None, *,
                everything: bool = False, codebook: Codebook | None = None,
-               batch_size: int = BATCH_SIZE, now: dt.datetime | None = None) -> CodingRun:
-    """Code what needs coding and rebuild the full-text index."""
+               batch_size: int = BATCH_SIZE, now: dt.datetime | None = None,
+               workers: int | None = None) -> CodingRun:
+    """Code what needs coding and rebuild the full-text index.
+
+    ``workers``: worker processes for the coding (None: one per core when there is much to
+    code, else this process; 1: this process)."""
     from litrev.store.db import waiting_write_session
     from litrev.store.search import refresh_index
     from litrev.store.themes import (
@@ -79,14 +87,16 @@ def run_coding(db_path: str | os.PathLike[str], profile: Profile | None, *,
     with waiting_write_session(db_path) as con:
         changed = save_codebook(con, codebook)
         todo = coding_todo(con, version, target, everything=everything or changed)
-        for start in range(0, len(todo), batch_size):
-            batch = coding_batch(con, todo[start:start + batch_size], target)
-            rows = batch.to_dict("records")
-            no_terms |= {lang for lang in (r["language"] for r in rows)
-                         if isinstance(lang, str) and not coder.has_terms_for(lang)}
-            found = code_excerpts(coder, rows, target_language=target)
-            matches += save_coding(con, version, batch, found, now=now)
-            coded += len(batch)
+        work = partial(code_chunk, codebook=codebook, target_language=target)
+        with Workers(len(todo), workers) as pool:
+            for start in range(0, len(todo), batch_size):
+                batch = coding_batch(con, todo[start:start + batch_size], target)
+                rows = batch.to_dict("records")
+                no_terms |= {lang for lang in (r["language"] for r in rows)
+                             if isinstance(lang, str) and not coder.has_terms_for(lang)}
+                found = [m for per_row in pool.map(work, rows) for m in per_row]
+                matches += save_coding(con, version, batch, found, now=now)
+                coded += len(batch)
         if changed or everything:
             drop_stale(con, version)
         index = refresh_index(con)

@@ -24,8 +24,8 @@ from litrev.extract.language.codes import MIXED, UNDETERMINED, normalize_languag
 from litrev.extract.language.detection import clear_caches, detect
 from litrev.extract.language.results import Detection, Part
 from litrev.extract.language.text import prepare
-from litrev.extract.language.voting import LANGDETECT_ONLY, SHIPPED, Method
+from litrev.extract.language.voting import LANGDETECT_ONLY, LIGHT, SHIPPED, Method
 
-__all__ = ["LANGDETECT_ONLY", "MIXED", "SHIPPED", "UNDETERMINED", "Detection", "Method", "Part",
-           "clear_caches", "detect", "detect_records", "excerpt_ids", "merged_titles",
+__all__ = ["LANGDETECT_ONLY", "LIGHT", "MIXED", "SHIPPED", "UNDETERMINED", "Detection", "Method",
+           "Part", "clear_caches", "detect", "detect_records", "excerpt_ids", "merged_titles",
            "normalize_language", "prepare"]

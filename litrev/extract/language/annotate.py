@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Iterable, Sequence
+from functools import partial
+from typing import NamedTuple
 
 from litrev.extract.language import detection
 from litrev.extract.language.results import Detection
-from litrev.extract.language.voting import Method
+from litrev.extract.language.voting import SHIPPED, Method
+from litrev.extract.parallel import map_chunks
 from litrev.extract.records import Excerpt, SourceRecord, Work
 
 # The method recorded on each part of a mixed text (the whole text's method is "mixed").
@@ -53,7 +56,8 @@ def excerpt_ids(records: Iterable[SourceRecord]) -> list[str]:
 
 def detect_records(records: Sequence[SourceRecord], *, candidates: Sequence[str] | None = None,
                    skip_excerpt_ids: Collection[str] = frozenset(),
-                   skip_work_ids: Collection[str] = frozenset()) -> list[SourceRecord]:
+                   skip_work_ids: Collection[str] = frozenset(),
+                   workers: int | None = None) -> list[SourceRecord]:
     """The records with the language of each excerpt and work title filled in.
 
     Excerpts whose ``excerpt_id`` is in ``skip_excerpt_ids`` (stored with a language) and works
@@ -62,9 +66,18 @@ def detect_records(records: Sequence[SourceRecord], *, candidates: Sequence[str]
     excerpt per part, right after it: same work, kind, cited work and section, the part's text,
     ``parent_excerpt_id`` the whole text's id, and its own ``excerpt_id``. A title is detected
     as a whole, with the work's metadata ``language`` as the hint.
+
+    ``workers``: worker processes for the detection (:func:`litrev.extract.parallel.map_chunks`;
+    None: one per core for a large batch, this process for a small one). The answers are the
+    same whichever process computes them.
     """
-    excerpts = _detect_excerpts(records, candidates, frozenset(skip_excerpt_ids))
-    titles = _detect_titles(records, candidates, frozenset(skip_work_ids))
+    excerpt_jobs = _excerpt_jobs(records, frozenset(skip_excerpt_ids))
+    title_jobs = _title_jobs(records, frozenset(skip_work_ids))
+    # one batch, so that a pool's workers load their models once for excerpts and titles
+    answers = detect_many([*excerpt_jobs.values(), *title_jobs.values()], candidates,
+                        workers=workers)
+    excerpts = dict(zip(excerpt_jobs, answers[:len(excerpt_jobs)], strict=True))
+    titles = dict(zip(title_jobs, answers[len(excerpt_jobs):], strict=True))
     skip_parts = frozenset(skip_excerpt_ids)
     out: list[SourceRecord] = []
     for record in records:
@@ -85,8 +98,7 @@ def detect_records(records: Sequence[SourceRecord], *, candidates: Sequence[str]
     return out
 
 
-def _detect_excerpts(records: Sequence[SourceRecord], candidates: Sequence[str] | None,
-                     skip: frozenset[str]) -> dict[str, Detection]:
+def _excerpt_jobs(records: Sequence[SourceRecord], skip: frozenset[str]) -> dict[str, Job]:
     """One detection per excerpt id: the first copy's text, the first hint any copy gives."""
     texts: dict[str, str] = {}
     hints: dict[str, str] = {}
@@ -97,22 +109,41 @@ def _detect_excerpts(records: Sequence[SourceRecord], candidates: Sequence[str] 
             texts.setdefault(excerpt.excerpt_id, excerpt.text)
             if excerpt.language_hint:
                 hints.setdefault(excerpt.excerpt_id, excerpt.language_hint)
-    return {key: detection.detect(text, candidates=candidates, hint=hints.get(key))
-            for key, text in texts.items()}
+    return {key: Job(text, hints.get(key), False) for key, text in texts.items()}
 
 
-def _detect_titles(records: Sequence[SourceRecord], candidates: Sequence[str] | None,
-                   skip: frozenset[str]) -> dict[str, Detection]:
+def _title_jobs(records: Sequence[SourceRecord], skip: frozenset[str]) -> dict[str, Job]:
     """One detection per work id: its merged title, its first metadata language as the hint."""
     hints: dict[str, str] = {}
     for record in records:
         for work in (record.work, *record.related):
             if work.language:
                 hints.setdefault(work.work_id, work.language)
-    return {work_id: detection.detect(title, candidates=candidates, hint=hints.get(work_id),
-                                      method=TITLE_METHOD)
+    return {work_id: Job(title, hints.get(work_id), True)
             for work_id, title in merged_titles(records).items()
             if work_id not in skip and title.strip()}
+
+
+class Job(NamedTuple):
+    """One text to detect: its metadata hint, and whether it is a title (never split)."""
+
+    text: str
+    hint: str | None
+    title: bool
+
+
+def detect_chunk(jobs: list[Job], candidates: tuple[str, ...] | None) -> list[Detection]:
+    """The detections of ``jobs``, in order; what a worker process runs on each chunk."""
+    return [detection.detect(job.text, candidates=candidates, hint=job.hint,
+                             method=TITLE_METHOD if job.title else SHIPPED) for job in jobs]
+
+
+def detect_many(jobs: Sequence[Job], candidates: Sequence[str] | None, *,
+                workers: int | None = None) -> list[Detection]:
+    """The detections of ``jobs`` in order, spread over worker processes when there are many
+    (:func:`litrev.extract.parallel.map_chunks`); each worker loads the models once."""
+    chosen = tuple(candidates) if candidates is not None else None
+    return map_chunks(partial(detect_chunk, candidates=chosen), jobs, workers=workers)
 
 
 def _parts(whole: Excerpt, found: Detection) -> list[Excerpt]:
@@ -130,4 +161,5 @@ def _with_title(work: Work, titles: dict[str, Detection]) -> Work:
                                title_language_method=found.method)
 
 
-__all__ = ["PART_METHOD", "TITLE_METHOD", "detect_records", "excerpt_ids", "merged_titles"]
+__all__ = ["PART_METHOD", "TITLE_METHOD", "Job", "detect_chunk", "detect_many", "detect_records",
+           "excerpt_ids", "merged_titles"]

