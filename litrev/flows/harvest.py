@@ -126,7 +126,7 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
         except Exception as exc:
             _close_failed(db, run_id, exc)
             raise
-        finish_task(db, run_id, summary.status, summary.as_dict())
+        finish_task(db, run_id, summary.status, quote(summary.as_dict()))
     from prefect.artifacts import create_markdown_artifact
 
     create_markdown_artifact(markdown=summary_markdown(summary),
