@@ -16,9 +16,11 @@ Why litrev starts the servers itself:
   :class:`EphemeralPrefectServer` launches the same server (Prefect's app, its ephemeral mode:
   no scheduler, no UI) as the command starts, and the command prepares its own work meanwhile
   (imports, the database) on the other core. It skips registering Prefect's block types, which
-  no litrev flow uses. It listens on a socket the command bound (no port race), runs in its own
-  session (a Ctrl-C reaches the command, not the server, so Prefect can record the crash), and
-  ends when the command's process ends, however it ends (it watches its stdin pipe).
+  no litrev flow uses, and creates a new Prefect database from its schema rather than by
+  running Prefect's 150 migrations (:mod:`litrev.flows.prefect_schema`). It listens on a
+  socket the command bound (no port race), runs in its own session (a Ctrl-C reaches the
+  command, not the server, so Prefect can record the crash), and ends when the command's
+  process ends, however it ends (it watches its stdin pipe).
 
     with LocalPrefectServer(home=Path("prefect-home")) as server:
         server.api_url
@@ -255,14 +257,20 @@ class EphemeralPrefectServer:
         return "no output"
 
     def stop(self) -> None:
-        """End the server without waiting for it (it shuts down on its own)."""
+        """End the server and wait for it (5 s, then it is killed), as Prefect does its own."""
         proc, self.process = self.process, None
-        if proc is not None and proc.poll() is None:
+        if proc is not None:
             with contextlib.suppress(OSError):
                 if proc.stdin is not None:
                     proc.stdin.close()
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
         out, self._output = self._output, None
         if out is not None:
             out.close()
@@ -330,10 +338,15 @@ def _end_with_parent(stdin: IO[bytes]) -> None:
 
 
 def serve_ephemeral(fd: int) -> None:
-    """Run Prefect's app in its ephemeral mode on the listening socket ``fd``."""
+    """Run Prefect's app in its ephemeral mode on the listening socket ``fd``; a database
+    that does not exist yet is created from Prefect's schema (:mod:`.prefect_schema`)."""
     import uvicorn
 
+    from litrev.flows.prefect_schema import seed_configured_database
+
     threading.Thread(target=_end_with_parent, args=(sys.stdin.buffer,), daemon=True).start()
+    with contextlib.suppress(Exception):  # noqa: BLE001 - Prefect's migrations then create it
+        seed_configured_database()
     listener = socket.socket(fileno=fd)
     config = uvicorn.Config("prefect.server.api.server:create_app", factory=True,
                             log_level="error", lifespan="on")
