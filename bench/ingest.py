@@ -16,6 +16,11 @@ The second run finds nothing new: its time is what a quiet night costs at that c
     python bench/ingest.py                     # 100,000 works / 300,000 excerpts (long)
     python bench/ingest.py --works 10000       # a quicker run
     python bench/ingest.py --works 10000 --keep bench-ingest   # keep the folder to inspect
+    python bench/ingest.py --works 5000 --baseline /tmp/litrev-main   # before/after
+
+``--baseline DIR`` first runs the same two harvests with the code of another checkout (``git
+archive <commit> | tar -x -C DIR``; this Python, ``PYTHONPATH=DIR``) on its own copy of the
+files, then this checkout's, so a change is measured against its parent in one invocation.
 """
 
 from __future__ import annotations
@@ -169,10 +174,12 @@ provider = "none"
 """
 
 
-def run_harvest(folder: Path, log: Path) -> RunFigures:
+def run_harvest(folder: Path, log: Path, code: Path | None = None) -> RunFigures:
     litrev = Path(sys.executable).with_name("litrev")
     env = {**os.environ, "PREFECT_HOME": str(folder / ".prefect"),
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with log.open("a", encoding="utf-8") as out:
@@ -191,6 +198,8 @@ def main() -> int:
     parser.add_argument("--works", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="first run the litrev of this checkout on the same files")
     args = parser.parse_args()
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="litrev-ingest-"))
@@ -203,18 +212,28 @@ def main() -> int:
         print(f"generated {args.works:,} works / {excerpts:,} excerpts in "
               f"{time.perf_counter() - start:.1f} s (seed {args.seed})")
         (folder / "profile.toml").write_text(PROFILE, encoding="utf-8")
-        log = folder / "harvest.log"
-        print(f"{'run':<22} {'wall s':>8} {'CPU s':>8} {'cores':>6} {'excerpts/s':>11} "
+        print(f"{'run':<32} {'wall s':>8} {'CPU s':>8} {'cores':>6} {'excerpts/s':>11} "
               f"{'peak RSS MB':>12} {'DB MB':>8}")
         failed = False
-        for label in ("first run", "again, nothing new"):
-            fig = run_harvest(folder, log)
-            failed = failed or fig.exit_code != 0
-            rate = excerpts / fig.wall_seconds if label == "first run" else float("nan")
-            print(f"{label:<22} {fig.wall_seconds:8.1f} {fig.cpu_seconds:8.1f} "
-                  f"{fig.cpu_seconds / fig.wall_seconds:6.2f} {rate:11.0f} "
-                  f"{fig.peak_rss_mb:12.0f} {fig.database_mb:8.1f}"
-                  + ("" if fig.exit_code == 0 else f"   (exit {fig.exit_code}; see {log})"))
+        trees = {"": None} if not args.baseline else {
+            f"baseline {args.baseline.name}: ": args.baseline.resolve(), "this checkout: ": None}
+        if args.baseline:
+            print("(peak RSS is the largest child so far: the baseline's rows come first)")
+        for prefix, code in trees.items():
+            for path in folder.glob("bench.duckdb*"):
+                path.unlink()
+            shutil.rmtree(folder / ".prefect", ignore_errors=True)
+            shutil.rmtree(folder / "litrev-logs", ignore_errors=True)
+            log = folder / "harvest.log"
+            for label in ("first run", "again, nothing new"):
+                fig = run_harvest(folder, log, code)
+                failed = failed or fig.exit_code != 0
+                rate = excerpts / fig.wall_seconds if label == "first run" else float("nan")
+                print(f"{prefix + label:<32} {fig.wall_seconds:8.1f} {fig.cpu_seconds:8.1f} "
+                      f"{fig.cpu_seconds / fig.wall_seconds:6.2f} {rate:11.0f} "
+                      f"{fig.peak_rss_mb:12.0f} {fig.database_mb:8.1f}"
+                      + ("" if fig.exit_code == 0 else f"   (exit {fig.exit_code}; see {log})"),
+                      flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
