@@ -205,7 +205,7 @@ def main() -> int:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="litrev-ingest-"))
     if args.keep and folder.exists():
         shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     try:
         start = time.perf_counter()
         excerpts = generate(folder / "imports", args.works, args.seed)
