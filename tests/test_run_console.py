@@ -68,6 +68,25 @@ def test_a_terminal_gets_one_live_line_per_source():
     assert "crossref: failed after " in shown and "name not resolved, no network?" in shown
 
 
+def test_the_live_line_shows_searches_done_of_the_sources_total():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    progress = progress_for(["openalex"], screen)
+    progress.planned("openalex", 9)
+    progress.live.refresh()
+    on_progress = progress.callback("openalex")
+    on_progress("search:en:peer support", 50)
+    on_progress("search:en:peer worker", 20)  # the first search is done, the second runs
+    progress.live.refresh()
+    progress.close()
+    shown = screen.getvalue()
+    assert "openalex: waiting for the first answer (9 searches)" in shown
+    assert "openalex: 70 records so far" in shown and "searches 1/9 done" in shown
+
+
 def test_for_people_cuts_urls_to_host_and_path():
     assert for_people(f"attempt 1/5 failed for {URL}") == \
         "attempt 1/5 failed for api.openalex.org/works"

@@ -146,8 +146,10 @@ def harvest_source(name: str, profile: Any, state: dict[str, str], since: dt.dat
     settings = profile.sources[name]
     client = hooks.client_factory(name, settings) if hooks.client_factory else None
     on_progress = hooks.progress.callback(name) if hooks.progress else None
+    planned = getattr(hooks.progress, "planned", None)  # a display of an embedder may lack it
     ctx = HarvestContext(profile=profile, settings=settings, client=client, state=state,
-                         since=since, limit=limit, on_progress=on_progress)
+                         since=since, limit=limit, on_progress=on_progress,
+                         on_plan=(lambda searches: planned(name, searches)) if planned else None)
     try:
         results = run_source(name, ctx)
     finally:

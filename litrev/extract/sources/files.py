@@ -114,7 +114,9 @@ def _summary(report: ImportResult) -> str | None:
 def harvest(ctx: HarvestContext) -> list[SearchResult]:
     folder = _folder(ctx)
     results = []
-    for path in import_files(folder):
+    paths = import_files(folder)
+    ctx.plan(len(paths))
+    for path in paths:
         body = path.read_bytes()
         watermark = content_watermark(body)
         result = SearchResult(source=NAME, query_key=path.name, query=f"import {path.name}",
