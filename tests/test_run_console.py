@@ -9,6 +9,7 @@ import logging
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from litrev.flows.harvest_summary import for_people
@@ -171,3 +172,29 @@ def test_a_retried_source_counts_its_time_from_its_first_attempt():
     now["t"] += 1.0
     progress.finished("crossref", 0, "failed", "crossref: gave up after 2 attempts")
     assert out.getvalue().startswith("  crossref: failed after 31.5 s")
+
+
+def test_sources_ending_at_once_print_whole_lines():
+    """Sources end in their own threads; each line is written whole, never run together."""
+    import threading
+
+    class Slow(io.StringIO):
+        def write(self, text: str) -> int:  # a pipe that lets another thread in between
+            time.sleep(0.001)
+            return super().write(text)
+
+    stream = Slow()
+    progress = LineProgress(stream)
+    names = [f"source{i}" for i in range(8)]
+    for name in names:
+        progress.callback(name)
+    threads = [threading.Thread(target=progress.finished,
+                                args=(name, 0, "failed", "host: name not resolved"))
+               for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == len(names)
+    assert sorted(line.split(":")[0].strip() for line in lines) == sorted(names)

@@ -141,8 +141,12 @@ class LineProgress:
         return on_progress
 
     def finished(self, source: str, records: int, status: SourceOutcome, error: str | None) -> None:
-        print(self.tallies.end_line(source, records, status, error), file=self.stream,
-              flush=True)
+        # Sources end in their own threads: one write per whole line, under the lock (print()
+        # writes the text and its newline apart, and two sources' lines ran together).
+        line = self.tallies.end_line(source, records, status, error) + "\n"
+        with self.tallies.lock:
+            self.stream.write(line)
+            self.stream.flush()
 
     def planned(self, source: str, searches: int) -> None:
         self.tallies.plan(source, searches)
