@@ -1,14 +1,14 @@
 """Prefect's local database for a first run, created from its schema instead of its migrations.
 
 Why: the first time Prefect's local server starts in a new ``PREFECT_HOME`` (a new user, a new
-machine, CI), it creates its SQLite database by running every Alembic migration it has, about
-150; on this project's 2-core machine that is 5 s of CPU, a quarter of a first offline
-`litrev harvest`. The result is always the same: 37 empty tables, their indexes and one row in
-``alembic_version``. ``prefect_schema.sql`` holds exactly that, dumped from a database that the
-installed Prefect migrated (:func:`dump`), so the ephemeral server that litrev starts
-(:mod:`litrev.flows.prefect_server`) creates a missing database from it in milliseconds
-(:func:`seed`); Prefect's own start-up then finds it at the newest revision and migrates
-nothing.
+machine, CI), it creates its SQLite database by running every Alembic migration it has (115
+for SQLite in Prefect 3.9); on this project's 2-core machine that is 5 s of CPU, a quarter of a
+first offline `litrev harvest`. The result is always the same: 37 empty tables, their indexes
+and one row in ``alembic_version``. ``prefect_schema.sql`` holds exactly that, dumped from a
+database that the installed Prefect migrated (:func:`dump`), so the ephemeral server that
+litrev starts (:mod:`litrev.flows.prefect_server`) creates a missing database from it in
+milliseconds (:func:`seed`); Prefect's own start-up then finds it at the newest revision and
+migrates nothing.
 
 Only for the Prefect version the file names, only when the server's database is a SQLite file
 that does not exist yet; any other case is left to Prefect's migrations, as before.

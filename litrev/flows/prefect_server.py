@@ -17,7 +17,7 @@ Why litrev starts the servers itself:
   no scheduler, no UI) as the command starts, and the command prepares its own work meanwhile
   (imports, the database) on the other core. It skips registering Prefect's block types, which
   no litrev flow uses, and creates a new Prefect database from its schema rather than by
-  running Prefect's 150 migrations (:mod:`litrev.flows.prefect_schema`). It listens on a
+  running Prefect's 115 migrations (:mod:`litrev.flows.prefect_schema`). It listens on a
   socket the command bound (no port race), runs in its own session (a Ctrl-C reaches the
   command, not the server, so Prefect can record the crash), and ends when the command's
   process ends, however it ends (it watches its stdin pipe).
