@@ -19,7 +19,7 @@ excerpts per second, and the time outside any task (start-up, Prefect between ta
     python bench/ingest.py                     # 100,000 works / 300,000 excerpts (long)
     python bench/ingest.py --works 10000       # a quicker run
     python bench/ingest.py --works 10000 --keep bench-ingest   # keep the folder to inspect
-    python bench/ingest.py --works 5000 --compare-with old/bench.duckdb
+    python bench/ingest.py --works 5000 --compare-with old/bench.ducklake
 
 ``--compare-with`` names the database of an earlier run (same ``--works`` and ``--seed``, e.g.
 kept with ``--keep`` at another commit) and checks that the first run stored the same languages
@@ -225,14 +225,11 @@ COMPARED = {
 
 
 def _stored(db: Path) -> dict[str, list[tuple]]:
-    import duckdb
+    from litrev.store.db import read_session
 
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with read_session(db) as con:
         return {what: [tuple(_hashable(v) for v in row) for row in con.execute(sql).fetchall()]
                 for what, sql in COMPARED.items()}
-    finally:
-        con.close()
 
 
 def _hashable(value: object) -> object:
@@ -280,7 +277,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--keep", type=Path, help="run in this folder and keep it")
     parser.add_argument("--compare-with", type=Path, metavar="DB",
-                        help="an earlier run's bench.duckdb (same --works and --seed): check "
+                        help="an earlier run's bench.ducklake (same --works and --seed): check "
                              "that this run stored the same languages and themes")
     args = parser.parse_args()
     if args.compare_with is not None:
@@ -309,7 +306,7 @@ def main() -> int:
                 compared = True
                 comparison = io.StringIO()
                 with contextlib.redirect_stdout(comparison):
-                    failed = not compare_stored(folder / "bench.duckdb", args.compare_with)
+                    failed = not compare_stored(folder / "bench.ducklake", args.compare_with)
             stages.append((label, stage_seconds(folder), fig.wall_seconds,
                            excerpts if label == "first run" else 0))
             failed = failed or fig.exit_code != 0

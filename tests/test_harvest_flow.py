@@ -334,7 +334,7 @@ def test_harvest_refuses_unknown_source_and_bad_date_in_one_line(tmp_path, capsy
 
 
 def test_prefect_server_that_does_not_start_in_time_is_one_line_not_a_traceback(tmp_path):
-    """No PREFECT_API_URL: Prefect starts its ephemeral server, here given 0 s to come up."""
+    """No PREFECT_API_URL: litrev starts Prefect's local server, here given 0 s to come up."""
     write_profile(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"),
@@ -344,7 +344,7 @@ def test_prefect_server_that_does_not_start_in_time_is_one_line_not_a_traceback(
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     error = done.stderr.strip().splitlines()[-1]
-    assert error.startswith("litrev: error: Timed out while attempting to connect")
+    assert error.startswith("litrev: error: Prefect's local server did not answer within 0 s.")
     assert "Run `litrev harvest` again" in error
     assert "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS" in error
 
@@ -388,13 +388,13 @@ def test_stored_titles_and_excerpts_are_not_detected_again(tmp_path, monkeypatch
     import dataclasses
 
     from litrev.extract.language import detection
-    from litrev.flows import harvest
+    from litrev.flows.detection import detect_new
     from litrev.store.db import write_session
     from litrev.store.load import load_batch, records_to_batch
     from tests import corpus
 
     db = tmp_path / "c.ducklake"
-    first = harvest.detect_languages.fn(db, corpus.seed_records(), ())
+    first = detect_new(db, corpus.seed_records(), ())
     assert all(r.work.title_language for r in first if r.work.title)
     assert all(x.language for r in first for x in r.excerpts)
     with write_session(db) as con:
@@ -403,13 +403,13 @@ def test_stored_titles_and_excerpts_are_not_detected_again(tmp_path, monkeypatch
     real = detection.detect
     monkeypatch.setattr(detection, "detect",
                         lambda text, **kw: asked.append(text) or real(text, **kw))
-    harvest.detect_languages.fn(db, corpus.seed_records(), ())
+    detect_new(db, corpus.seed_records(), ())
     assert asked == []
     changed = corpus.seed_records()
     retitled = dataclasses.replace(changed[0].work,
                                    title="Vertaistuki psykiatrisessa sairaalahoidossa")
     changed[0] = dataclasses.replace(changed[0], work=retitled)
-    again = harvest.detect_languages.fn(db, changed, ())
+    again = detect_new(db, changed, ())
     assert asked == ["Vertaistuki psykiatrisessa sairaalahoidossa"]  # a changed title is
     assert again[0].work.title_language == "fi"                      # detected again
 

@@ -9,6 +9,7 @@ import logging
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from litrev.flows.harvest_summary import for_people
@@ -66,6 +67,25 @@ def test_a_terminal_gets_one_live_line_per_source():
     shown = screen.getvalue()
     assert "openalex: 120 records so far" in shown and "search 1" in shown
     assert "crossref: failed after " in shown and "name not resolved, no network?" in shown
+
+
+def test_the_live_line_shows_searches_done_of_the_sources_total():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    progress = progress_for(["openalex"], screen)
+    progress.planned("openalex", 9)
+    progress.live.refresh()
+    on_progress = progress.callback("openalex")
+    on_progress("search:en:peer support", 50)
+    on_progress("search:en:peer worker", 20)  # the first search is done, the second runs
+    progress.live.refresh()
+    progress.close()
+    shown = screen.getvalue()
+    assert "openalex: waiting for the first answer (9 searches)" in shown
+    assert "openalex: 70 records so far" in shown and "searches 1/9 done" in shown
 
 
 def test_for_people_cuts_urls_to_host_and_path():
@@ -152,3 +172,29 @@ def test_a_retried_source_counts_its_time_from_its_first_attempt():
     now["t"] += 1.0
     progress.finished("crossref", 0, "failed", "crossref: gave up after 2 attempts")
     assert out.getvalue().startswith("  crossref: failed after 31.5 s")
+
+
+def test_sources_ending_at_once_print_whole_lines():
+    """Sources end in their own threads; each line is written whole, never run together."""
+    import threading
+
+    class Slow(io.StringIO):
+        def write(self, text: str) -> int:  # a pipe that lets another thread in between
+            time.sleep(0.001)
+            return super().write(text)
+
+    stream = Slow()
+    progress = LineProgress(stream)
+    names = [f"source{i}" for i in range(8)]
+    for name in names:
+        progress.callback(name)
+    threads = [threading.Thread(target=progress.finished,
+                                args=(name, 0, "failed", "host: name not resolved"))
+               for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == len(names)
+    assert sorted(line.split(":")[0].strip() for line in lines) == sorted(names)

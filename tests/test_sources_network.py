@@ -8,6 +8,7 @@ Paging runs offline: pages are served by cursor from those files through ``httpx
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -417,3 +418,20 @@ def test_seed_doi_unknown_to_crossref_is_an_empty_search_not_a_failure():
     assert result.status == "succeeded"
     assert result.records == [] and result.hits_reported == 0
     assert result.error == "Crossref does not know the seed DOI 10.5555/not.registered"
+
+
+def test_each_source_plans_as_many_searches_as_it_sends():
+    """``ctx.plan(n)`` feeds the live line's "searches done/total": it must be the number of
+    searches the source then reports, duplicated terms and seeds included."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, text="Service Unavailable")
+
+    terms = {"en": ["peer support", "peer worker"], "fi": ["peer support", "vertaistuki"]}
+    seeds = ("10.1177/0020764020904764", "10.1145/3174781.3174785")
+    for name in ("openalex", "crossref", "europepmc", "semanticscholar", "finna"):
+        planned: list[int] = []
+        ctx = context(name, handler, terms=terms, seeds=seeds, max_attempts=1)
+        ctx = dataclasses.replace(ctx, on_plan=planned.append)
+        results = run_source(name, ctx)
+        assert planned == [len(results)], name
+    assert planned == [3]  # finna: each distinct term once

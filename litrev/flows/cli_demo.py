@@ -71,18 +71,22 @@ def print_result(result, elapsed: float, out=None) -> None:
 
 
 def cmd_demo(args, ctx: Context) -> int:
-    from litrev.flows.cli_harvest import prefect_start_failed, quiet_prefect
+    from litrev.flows.cli_harvest import api_ready, prefect_start_failed, quiet_prefect
+    from litrev.flows.prefect_server import open_prefect_api
 
     quiet_prefect()  # also gives Prefect's first start 120 s instead of 20
-    from litrev.flows.demo_review import run_demo
-
     # Only an explicit --db counts: LITREV_DB and the profile name the user's own review.
     db = Path(ctx.db_flag or DEFAULT_DB)
     started = time.monotonic()
+    api = open_prefect_api(db)  # Prefect's local server starts while the demo imports
     print(f"litrev demo: the demo review into {db}, outputs into {args.out}/ (offline)",
           file=sys.stderr, flush=True)
+    from litrev.flows.demo_review import run_demo
+
+    api_ready(api, "litrev demo")
     try:
-        result = run_demo(db, args.out)
+        with api.settings():
+            result = run_demo(db, args.out)
     except RuntimeError as exc:  # Prefect reports a server that never came up this way
         raise prefect_start_failed(exc, "litrev demo") from None
     print_result(result, time.monotonic() - started)

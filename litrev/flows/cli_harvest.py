@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from litrev.flows.cli import add_as_of, add_command
 from litrev.flows.errors import FlowError, UsageError
 from litrev.flows.output import write_frame
+from litrev.flows.prefect_server import STARTUP_TIMEOUT_ENV
 from litrev.vocabulary import Trigger
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ STEPS = ("translation", "coding")
 EXIT_SOURCE_FAILED = 3
 EXIT_STEP_FAILED = 4
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
-STARTUP_TIMEOUT_ENV = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
 # Quiet, offline Prefect for a CLI run. setdefault: a user's own setting wins.
 QUIET_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -83,25 +83,37 @@ def cmd_harvest(args, ctx) -> int:
     if args.limit is not None and args.limit <= 0:
         raise UsageError(f"--limit expects a positive number of records, got {args.limit}")
 
+    from litrev.flows.prefect_server import open_prefect_api
+    from litrev.flows.run_plan import new_run_id, prepare, select_sources
+    from litrev.flows.runlog import log_path
+
+    names = select_sources(profile, args.source)
+    run_id = new_run_id()
+    log = log_path(db, run_id)
+    # Prefect's local server (when none is configured) starts now, on the other core, while
+    # this process imports Prefect and prepares the run (docs/harvest.md, "Start-up").
+    api = open_prefect_api(db)
+    print(f"harvesting {', '.join(names)} into {shown_path(db)} (log: {shown_path(log)})",
+          file=sys.stderr, flush=True)
+    if api.origin == "litrev serve":
+        print(f"using the Prefect server of `litrev serve` at {api.url}", file=sys.stderr,
+              flush=True)
     from litrev.flows import harvest
     from litrev.flows.harvest_tasks import HarvestHooks
     from litrev.flows.progress import progress_for
-    from litrev.flows.runlog import log_path
 
-    names = harvest.select_sources(profile, args.source)
-    run_id = harvest.new_run_id()
-    log = log_path(db, run_id)
-    print(f"harvesting {', '.join(names)} into {shown_path(db)} (log: {shown_path(log)})",
-          file=sys.stderr, flush=True)
+    prepare(db, names)
+    api_ready(api, "litrev harvest")
     progress = progress_for(names)
     hooks = HarvestHooks(progress=progress, verbose=args.verbose)
     ctrl_c = CtrlC(db, run_id, log, progress)
     previous = signal.signal(signal.SIGINT, ctrl_c.handler)
     try:
-        summary = harvest.nightly_harvest(
-            profile_path=str(profile_path), db_path=str(db), sources=names, since=since,
-            limit=args.limit, trigger=Trigger.CLI, source_retries=args.source_retries,
-            source_retry_delay_seconds=args.retry_delay, run_id=run_id, hooks=hooks)
+        with api.settings():
+            summary = harvest.nightly_harvest(
+                profile_path=str(profile_path), db_path=str(db), sources=names, since=since,
+                limit=args.limit, trigger=Trigger.CLI, source_retries=args.source_retries,
+                source_retry_delay_seconds=args.retry_delay, run_id=run_id, hooks=hooks)
     except RuntimeError as exc:
         raise prefect_start_failed(exc, "litrev harvest") from None
     except KeyboardInterrupt:
@@ -110,6 +122,17 @@ def cmd_harvest(args, ctx) -> int:
         signal.signal(signal.SIGINT, previous)
     print_summary(summary, json_out=args.json, table=sys.stdout.isatty())
     return exit_code(summary)
+
+
+def api_ready(api, command: str) -> str:
+    """Wait for the Prefect API of ``api``; a server that does not come up is one line."""
+    from litrev.flows.prefect_server import PrefectServerError
+
+    try:
+        return api.ready()
+    except PrefectServerError as exc:
+        raise FlowError(f"{str(exc).splitlines()[0]} Run `{command}` again (the first start "
+                        f"creates Prefect's database), or raise {STARTUP_TIMEOUT_ENV}") from None
 
 
 def shown_path(path: Path | str) -> str:
@@ -128,11 +151,12 @@ def shown_path(path: Path | str) -> str:
 class CtrlC:
     """Ctrl-C during a harvest: exit 130 with one line, the run marked ``interrupted``.
 
-    Why a grace timer: a terminal sends Ctrl-C to the whole process group, so Prefect's local
-    server (started by ``litrev harvest`` when no ``PREFECT_API_URL`` is set) stops too, and
-    Prefect would retry reporting the crash to it for minutes. After
-    :data:`GRACE_SECONDS` the timer marks the run and ends the process itself; what was
-    committed is safe either way (the crash tests kill -9 at every write).
+    Why a grace timer: a terminal sends Ctrl-C to the whole process group. The local server
+    that ``litrev harvest`` starts runs in a session of its own and keeps answering, but a
+    server of the user's that shares the terminal stops too, and Prefect would retry
+    reporting the crash to it for minutes. After :data:`GRACE_SECONDS` the timer marks the run
+    and ends the process itself; what was committed is safe either way (the crash tests kill
+    -9 at every write).
     """
 
     GRACE_SECONDS = 10.0

@@ -18,7 +18,10 @@ def detect_new(db: Path, records: list[SourceRecord],
                candidates: tuple[str, ...]) -> list[SourceRecord]:
     """The records with the language of their new excerpts and work titles; excerpts stored
     with a language and works stored with the same title and its language are not detected
-    again."""
+    again. No records (a night when every source failed): nothing to load, not even the
+    detectors."""
+    if not records:
+        return []
     from litrev.extract.language import detect_records, excerpt_ids, merged_titles
     from litrev.store.detections import stored_detections
 

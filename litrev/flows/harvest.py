@@ -6,7 +6,10 @@ Why this shape (docs/architecture.md, "Data flow of one harvest run"):
   live in the HTTP layer only, and the task retries a source only when *all* of its searches
   failed and its host could be reached, so attempts never multiply; a source that still fails
   is recorded, not raised;
-- records move as one batch (pandas frames), never row by row through tasks;
+- records move as one batch (pandas frames), never row by row through tasks, and never as
+  task parameters: tasks pass paths into the run's work folder (``litrev-logs/<run id>/``,
+  removed at the end) and small dataclasses of counts, because Prefect walks every
+  parameter (:mod:`litrev.flows.harvest_tasks`);
 - the database is written by one task in one short write session: the merge, the
   ``source_state`` watermarks of the searches that succeeded, and the search ledger; readers
   meanwhile read the snapshot, which the session republishes when it closes;
@@ -32,18 +35,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from prefect import flow
+from prefect.utilities.annotations import quote
 
 from litrev.flows.harvest_summary import (
     HarvestSummary,
     WrittenBatch,
-    run_status,
-    source_rows,
     step_error,
     summary_markdown,
     translation_backlog,
@@ -58,39 +58,20 @@ from litrev.flows.harvest_tasks import (
     harvest_source,
     open_run_task,
     read_state,
+    save_results,
     translate_task,
     write_batch,
 )
+from litrev.flows.run_plan import new_run_id, select_sources
+from litrev.flows.runlog import RunFiles
 from litrev.vocabulary import RunStatus, SourceOutcome, Trigger
 
 FLOW_NAME = "nightly-harvest"
 ARTIFACT_KEY_PREFIX = "harvest-summary"
 
 
-def new_run_id(now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now(dt.UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
-
-
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "review"
-
-
-def select_sources(profile: Any, names: list[str] | None) -> list[str]:
-    """The profile's enabled sources, or the ones asked for (which must be configured)."""
-    from litrev.flows.errors import UsageError
-
-    enabled = [s.name for s in profile.enabled_sources()]
-    if not names:
-        if not enabled:
-            raise UsageError("the profile enables no source; set enabled = true under one of "
-                             "its [sources.NAME] tables")
-        return sorted(enabled)
-    unknown = [n for n in names if n not in profile.sources]
-    if unknown:
-        raise UsageError(f"source {', '.join(unknown)} is not configured in the profile; "
-                         f"configured: {', '.join(sorted(profile.sources)) or 'none'}")
-    return sorted(dict.fromkeys(names))
 
 
 def _auto_scheduled() -> bool:
@@ -142,21 +123,28 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
         pause_at("harvesting")
         try:
             try:
-                results = harvest_on_workers(
-                    db, names, profile, profile_path, run_id, since=since, limit=limit,
-                    retries=source_retries, retry_delay_seconds=source_retry_delay_seconds,
-                    deployment=source_deployment) if fan_out else \
-                    _harvest_sources(db, names, profile, since, limit, source_retries,
-                                     source_retry_delay_seconds, hooks)
+                if fan_out:
+                    # the workers' searches, saved per source like the threads' own
+                    results = harvest_on_workers(
+                        db, names, profile, profile_path, run_id, since=since, limit=limit,
+                        retries=source_retries, retry_delay_seconds=source_retry_delay_seconds,
+                        deployment=source_deployment)
+                    harvested = [save_results(files.work_folder, name,
+                                              [r for r in results if r.source == name])
+                                 for name in names]
+                else:
+                    harvested = _harvest_sources(db, names, profile, since, limit,
+                                                 source_retries, source_retry_delay_seconds,
+                                                 hooks, files.work_folder)
             finally:
                 if hooks.progress:
                     hooks.progress.close()
-            summary = _load_and_process(db, run_id, profile, trigger, started, results,
-                                        str(files.log_path))
+            summary = _load_and_process(db, run_id, profile, trigger, started, harvested,
+                                        files)
         except Exception as exc:
             _close_failed(db, run_id, exc)
             raise
-        finish_task(db, run_id, summary.status, summary.as_dict())
+        finish_task(db, run_id, summary.status, quote(summary.as_dict()))
     from prefect.artifacts import create_markdown_artifact
 
     create_markdown_artifact(markdown=summary_markdown(summary),
@@ -186,46 +174,44 @@ def _close_failed(db: Path, run_id: str, exc: Exception) -> None:
 
 def _harvest_sources(db: Path, names: list[str], profile: Any, since: dt.date | None,
                      limit: int | None, retries: int, retry_delay: float,
-                     hooks: HarvestHooks) -> list[Any]:
+                     hooks: HarvestHooks, folder: Path) -> list[Path]:
+    """Every source in its own task; the paths of their saved searches, in ``names`` order."""
     state = read_state(db, names)
     source_task = harvest_source.with_options(retries=retries,
                                               retry_delay_seconds=retry_delay)
-    futures = {name: source_task.submit(name, profile, state[name], since, limit, retries,
-                                        hooks) for name in names}
-    results: list[Any] = []
+    futures = {name: source_task.submit(name, quote(profile), state[name], since, limit,
+                                        retries, folder, hooks) for name in names}
+    paths: list[Path] = []
     for name, future in futures.items():
         try:
-            results.extend(future.result())
+            paths.append(future.result().path)
         except Exception as exc:  # noqa: BLE001 - a failed source is recorded, not raised
             error = f"{type(exc).__name__}: {exc}"
-            results.append(failed_result(name, error))
+            paths.append(save_results(folder, name, [failed_result(name, error)]))
             if hooks.progress:
                 hooks.progress.finished(name, 0, SourceOutcome.FAILED, error)
-    return results
+    return paths
 
 
 def _load_and_process(db: Path, run_id: str, profile: Any, trigger: str,
-                      started: dt.datetime, results: list[Any], log_path: str
+                      started: dt.datetime, sources: list[Path], files: RunFiles
                       ) -> HarvestSummary:
-    records = detect_languages(db, [rec for r in results for rec in r.records],
-                               profile.candidate_languages)
-    batch: Any = build_batch(records)
-    written: WrittenBatch = write_batch(db, run_id, results, batch)
-    status = run_status(results)
-    steps = {"translation": translate_task(db, profile), "coding": coding_task(db, profile)}
+    folder = files.work_folder
+    records = detect_languages(db, sources, profile.candidate_languages, folder)
+    batch = build_batch(records, folder)
+    written: WrittenBatch = write_batch(db, run_id, sources, batch)
+    status = written.status
+    steps = {"translation": translate_task(db, quote(profile)),
+             "coding": coding_task(db, quote(profile))}
     if any(step_error(result) for result in steps.values()) and status == RunStatus.SUCCEEDED:
         status = RunStatus.PARTIAL  # loaded records stay; the run is partial
-    # Languages detected in this run (excerpts stored before keep theirs and are not counted).
-    languages: Counter[str] = Counter(batch.excerpts["language"].dropna()) \
-        if not batch.excerpts.empty else Counter()
     return HarvestSummary(
         run_id=run_id, status=status, review=profile.name, trigger=trigger,
         database=str(db), started_at=started.isoformat(timespec="seconds"),
         finished_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        sources=source_rows(written.entries, written.counts),
-        languages=dict(languages.most_common()),
+        sources=written.sources, languages=written.languages,
         new_excerpts=written.load.new_excerpts, works_total=written.load.works_total,
         excerpts_total=written.load.excerpts_total, watermarks_saved=written.watermarks,
         translation=steps["translation"], coding=steps["coding"],
         translation_backlog=translation_backlog(db, profile.target_language),
-        log_path=log_path)
+        log_path=str(files.log_path))

@@ -46,11 +46,14 @@ class SourceRow:
 
 @dataclass(frozen=True)
 class WrittenBatch:
-    """What the harvest's one write stored: the ledger entries and counts, the load's counts
-    (``litrev.store.load.LoadCounts``) and how many watermarks were saved."""
+    """What the harvest's one write stored: per source the ledger's counts, the run's status
+    as the searches make it, the languages detected in this run, the load's counts
+    (``litrev.store.load.LoadCounts``) and how many watermarks were saved. Small: it is a
+    task's return value, and no record or id list rides in it."""
 
-    entries: list[Any]
-    counts: list[Any]
+    sources: list[SourceRow]
+    status: RunStatus
+    languages: dict[str, int]
     load: Any
     watermarks: int
 

@@ -4,6 +4,13 @@ Each task is a thin shell around plain functions of ``extract`` and ``store``: t
 written only through :func:`litrev.store.db.waiting_write_session` (a manual ``litrev
 translate`` and a nightly run take turns), and nothing is injected through module globals:
 the flow passes its :class:`HarvestHooks` to the task that needs them.
+
+Every parameter and return value is small: paths, ids, counts. Prefect walks each task's
+parameters (``visit_collection``) looking for futures and records them, so records and frames
+never cross a task boundary; they go through the run's work folder
+(:func:`litrev.flows.runlog.save` / ``load``), and the profile, which every source task needs,
+is passed ``quote()``d (Prefect does not walk into it). ``tests/test_task_inputs.py`` counts what
+Prefect walks.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +28,8 @@ from prefect import task
 from prefect.cache_policies import NONE as NO_CACHE
 
 from litrev.faults import pause_at
-from litrev.flows.harvest_summary import StepFailed, WrittenBatch
+from litrev.flows.harvest_summary import StepFailed, WrittenBatch, run_status, source_rows
+from litrev.flows.runlog import load, save
 from litrev.vocabulary import SearchStatus, SourceOutcome
 
 log = logging.getLogger("litrev.harvest")
@@ -41,6 +50,16 @@ class HarvestHooks:
     progress: Any = None
     verbose: bool = False
     limiter: Any = None
+
+
+@dataclass(frozen=True)
+class SourceHarvest:
+    """What a source task returns: where its searches (``SearchResult``s with their records)
+    were saved, and how many records they hold."""
+
+    source: str
+    path: Path
+    records: int
 
 
 class SourceAttemptFailed(Exception):
@@ -114,11 +133,13 @@ def _source_status(results: list[Any]) -> SourceOutcome:
 
 @task(name="harvest-source", task_run_name="harvest-{name}", cache_policy=NO_CACHE)
 def harvest_source(name: str, profile: Any, state: dict[str, str], since: dt.date | None,
-                   limit: int | None, retries: int, hooks: HarvestHooks | None = None
-                   ) -> list[Any]:
-    """Run one source. Raises (so Prefect retries the task) only when every search failed,
-    retries remain and a retry can help (not when its host is unreachable); the last attempt
-    returns the failed results for the ledger."""
+                   limit: int | None, retries: int, folder: Path,
+                   hooks: HarvestHooks | None = None) -> SourceHarvest:
+    """Run one source and save its searches into the run's work folder. Raises (so Prefect
+    retries the task) only when every search failed, retries remain and a retry can help (not
+    when its host is unreachable); the last attempt saves the failed results for the ledger.
+    The flow passes ``profile`` ``quote()``d: Prefect hands the task the profile itself
+    without walking it."""
     from prefect.runtime import task_run
 
     from litrev.extract.sources import HarvestContext, run_source
@@ -127,9 +148,11 @@ def harvest_source(name: str, profile: Any, state: dict[str, str], since: dt.dat
     settings = profile.sources[name]
     client = hooks.client_factory(name, settings) if hooks.client_factory else None
     on_progress = hooks.progress.callback(name) if hooks.progress else None
+    planned = getattr(hooks.progress, "planned", None)  # a display of an embedder may lack it
     ctx = HarvestContext(profile=profile, settings=settings, client=client, state=state,
                          since=since, limit=limit, on_progress=on_progress,
-                         limiter=hooks.limiter)
+                         limiter=hooks.limiter,
+                         on_plan=(lambda searches: planned(name, searches)) if planned else None)
     try:
         results = run_source(name, ctx)
     finally:
@@ -144,30 +167,44 @@ def harvest_source(name: str, profile: Any, state: dict[str, str], since: dt.dat
                     results[0].error)
         raise SourceAttemptFailed(f"{name}: every search failed ({results[0].error}); "
                                   f"retrying the whole source")
+    records = sum(len(r.records) for r in results)
     if hooks.progress:
         error = next((r.error for r in results if r.error), None)
-        hooks.progress.finished(name, sum(len(r.records) for r in results), status, error)
-    return results
+        hooks.progress.finished(name, records, status, error)
+    return SourceHarvest(name, save_results(folder, name, results), records)
+
+
+def save_results(folder: Path, name: str, results: list[Any]) -> Path:
+    """One source's searches, saved where the later tasks read them."""
+    return save(folder, f"source-{name}", results)
+
+
+def load_results(paths: list[Path]) -> list[Any]:
+    """The searches of every source, in the order of ``paths``."""
+    return [result for path in paths for result in load(path)]
 
 
 @task(name="detect-languages", cache_policy=NO_CACHE)
-def detect_languages(db: Path, records: list[Any], candidates: tuple[str, ...]) -> list[Any]:
-    """The records with the language of their new excerpts and work titles (see
-    :func:`litrev.flows.detection.detect_new`)."""
+def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
+                     folder: Path) -> Path:
+    """The records of every source with the language of their new excerpts and work titles
+    (see :func:`litrev.flows.detection.detect_new`), saved; their path."""
     from litrev.flows.detection import detect_new
 
-    return detect_new(db, records, candidates)
+    records = [rec for r in load_results(sources) for rec in r.records]
+    return save(folder, "detected", detect_new(db, records, candidates))
 
 
 @task(name="build-batch", cache_policy=NO_CACHE)
-def build_batch(records: list[Any]) -> Any:
+def build_batch(records: Path, folder: Path) -> Path:
+    """The batch (frames, deduplicated) of the detected records, saved; its path."""
     from litrev.store.load import records_to_batch
 
-    return records_to_batch(records)
+    return save(folder, "batch", records_to_batch(load(records)))
 
 
 @task(name="write-batch", cache_policy=NO_CACHE)
-def write_batch(db: Path, run_id: str, results: list[Any], batch: Any) -> WrittenBatch:
+def write_batch(db: Path, run_id: str, sources: list[Path], batch_path: Path) -> WrittenBatch:
     """The one write of the harvest: merge, watermarks, ledger, in one transaction; then the
     snapshot is published. The run stays ``running`` until :func:`finish_task` closes it."""
     from litrev.store.db import waiting_write_session
@@ -175,6 +212,8 @@ def write_batch(db: Path, run_id: str, results: list[Any], batch: Any) -> Writte
     from litrev.store.load import load_batch
     from litrev.store.state import save_watermarks
 
+    results = load_results(sources)
+    batch = load(batch_path)
     entries = ledger_entries(results)
     with waiting_write_session(db) as con:
         counts = classify_searches(con, entries, batch.works)
@@ -191,7 +230,12 @@ def write_batch(db: Path, run_id: str, results: list[Any], batch: Any) -> Writte
         except Exception:
             con.execute("ROLLBACK")
             raise
-    return WrittenBatch(entries=entries, counts=counts, load=loaded, watermarks=watermarks)
+    # Languages detected in this run (excerpts stored before keep theirs and are not counted).
+    languages: Counter[str] = Counter(batch.excerpts["language"].dropna()) \
+        if not batch.excerpts.empty else Counter()
+    return WrittenBatch(sources=source_rows(entries, counts), status=run_status(results),
+                        languages=dict(languages.most_common()), load=loaded,
+                        watermarks=watermarks)
 
 
 def _step_failed(step: str, exc: Exception) -> StepFailed:

@@ -1,8 +1,8 @@
 """What a person sees while a harvest runs.
 
-On a terminal: one live line per source (records so far, rate, searches so far), redrawn in
-place by rich (installed with Prefect), then the summary table. Elsewhere (cron, CI, a pipe):
-one line per source when it ends, so a log stays short and readable::
+On a terminal: one live line per source (records so far, rate, searches done of the
+source's total), redrawn in place by rich (installed with Prefect), then the summary table.
+Elsewhere (cron, CI, a pipe): one line per source when it ends, so a log stays short and readable::
 
       openalex: done, 1,204 records in 38.2 s (31.5/s), 6 searches
       crossref: failed after 2.1 s: api.crossref.org: name not resolved, no network?
@@ -35,6 +35,10 @@ class HarvestProgress(Protocol):
         """The source ended: its records, status and (for a failure) the first error."""
         ...
 
+    def planned(self, source: str, searches: int) -> None:
+        """The source will send ``searches`` searches (``HarvestContext.plan``)."""
+        ...
+
     def close(self) -> None:
         """The harvest's sources are done: stop redrawing."""
         ...
@@ -48,6 +52,7 @@ class SourceTally:
     current: int = 0
     final: str | None = None
     begun: bool = False
+    total: int | None = None
 
     @property
     def records(self) -> int:
@@ -83,6 +88,11 @@ class _Tallies:
             tally.current = records
         return tally
 
+    def plan(self, source: str, searches: int) -> None:
+        tally = self.start(source)
+        with self.lock:
+            tally.total = searches
+
     def elapsed(self, source: str) -> float:
         return max(self.clock() - self.start(source).started, 1e-6)
 
@@ -99,6 +109,19 @@ class _Tallies:
         if error and status != SourceOutcome.DONE:
             line += f": {for_people(error)}"
         return line
+
+
+def live_line(source: str, tally: SourceTally, elapsed: float) -> str:
+    """A running source's line: records so far, rate, and searches done of its total (the
+    search whose pages are coming in is not done yet)."""
+    begun = len(tally.searches)
+    total = f"{tally.total} searches" if tally.total is not None else ""
+    if not begun:
+        return f"  {source}: waiting for the first answer" + (f" ({total})" if total else "")
+    done = f"searches {begun - 1}/{tally.total} done" if tally.total is not None \
+        else f"search {begun}"
+    return (f"  {source}: {tally.records:,} records so far ({tally.records / elapsed:.1f}/s), "
+            f"{done}")
 
 
 class LineProgress:
@@ -118,8 +141,15 @@ class LineProgress:
         return on_progress
 
     def finished(self, source: str, records: int, status: SourceOutcome, error: str | None) -> None:
-        print(self.tallies.end_line(source, records, status, error), file=self.stream,
-              flush=True)
+        # Sources end in their own threads: one write per whole line, under the lock (print()
+        # writes the text and its newline apart, and two sources' lines ran together).
+        line = self.tallies.end_line(source, records, status, error) + "\n"
+        with self.tallies.lock:
+            self.stream.write(line)
+            self.stream.flush()
+
+    def planned(self, source: str, searches: int) -> None:
+        self.tallies.plan(source, searches)
 
     def close(self) -> None:
         pass
@@ -145,10 +175,7 @@ class LiveProgress:
         tally = self.tallies.start(source)
         if tally.final is not None:
             return tally.final
-        elapsed = self.tallies.elapsed(source)
-        searches = len(tally.searches)
-        return (f"  {source}: {tally.records:,} records so far ({tally.records / elapsed:.1f}/s), "
-                f"search {searches}" if searches else f"  {source}: waiting for the first answer")
+        return live_line(source, tally, self.tallies.elapsed(source))
 
     def _render(self) -> Any:
         from rich.text import Text
@@ -168,6 +195,9 @@ class LiveProgress:
     def finished(self, source: str, records: int, status: SourceOutcome, error: str | None) -> None:
         line = self.tallies.end_line(source, records, status, error)
         self.tallies.start(source).final = line
+
+    def planned(self, source: str, searches: int) -> None:
+        self.tallies.plan(source, searches)
 
     def close(self) -> None:
         self.live.stop()

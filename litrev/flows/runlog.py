@@ -15,6 +15,13 @@ other machines are in the ledger too, and their lock files are not here: there t
 process also holds a session advisory lock in the catalog (``store.pglock.run_lock``), which
 PostgreSQL drops with the session, and :func:`run_is_live` asks the catalog.
 
+Why a work folder: the harvest's tasks hand each other paths, not records (Prefect walks every
+task parameter, so a list of 100,000 records between tasks costs seconds; issue 16). What one
+task gives the next (a source's searches, the detected records, the batch) is written into
+``litrev-logs/<run id>/`` (:func:`save`, :func:`load`), private to the user (mode 0700) and
+removed when the run ends; a killed run's folder goes with its lock file when the next run or
+`litrev status` finds it.
+
     with run_files(db, run_id) as files:       # the flow does this for every run
         log.warning("openalex: attempt 1/5 failed ...")   # into files.log_path
     run_is_live(db, run_id)
@@ -26,11 +33,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import pickle
+import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from litrev.flows.harvest_summary import for_people
 
@@ -63,6 +72,29 @@ def lock_path(db: Path, run_id: str) -> Path:
     return log_folder(db) / f"{run_id}.lock"
 
 
+def work_folder(db: Path, run_id: str) -> Path:
+    return log_folder(db) / run_id
+
+
+def save(folder: Path, name: str, value: Any) -> Path:
+    """``value`` written into the run's work folder as ``name``; the path a task passes on.
+
+    Pickle, because the same run reads it back with the same code: every dataclass, enum and
+    frame comes back exactly, with no conversion to write or to test, and nothing but this
+    user's own run can have written the file (the folder is 0700 and removed at the end).
+    """
+    path = folder / f"{name}.pickle"
+    with path.open("wb") as out:
+        pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def load(path: Path) -> Any:
+    """What :func:`save` wrote at ``path``."""
+    with Path(path).open("rb") as f:
+        return pickle.load(f)  # noqa: S301 - written by this run into its private folder
+
+
 class PeopleFormatter(logging.Formatter):
     """A console line: the message with URLs cut to host and path."""
 
@@ -74,6 +106,7 @@ class PeopleFormatter(logging.Formatter):
 class RunFiles:
     log_path: Path
     lock_path: Path
+    work_folder: Path
 
 
 def _lock(path: Path) -> IO[str] | None:
@@ -100,13 +133,14 @@ def _shared_run_lock(db: Path | str, run_id: str) -> PostgresWriterLock | None:
 def run_files(db: Path, run_id: str, *, verbose: bool = False) -> Iterator[RunFiles]:
     """Hold the run's lock and send the ``litrev`` loggers to its log file while it runs.
 
-    ``verbose`` also shows those lines on stderr (URLs shortened). The lock file is removed
-    when the run ends; the log file stays.
+    ``verbose`` also shows those lines on stderr (URLs shortened). The lock file and the work
+    folder are removed when the run ends; the log file stays.
     """
     folder = log_folder(db)
     folder.mkdir(parents=True, exist_ok=True)
-    files = RunFiles(log_path(db, run_id), lock_path(db, run_id))
+    files = RunFiles(log_path(db, run_id), lock_path(db, run_id), work_folder(db, run_id))
     lock = _lock(files.lock_path)
+    files.work_folder.mkdir(mode=0o700, exist_ok=True)
     shared = _shared_run_lock(db, run_id)
     if shared is not None:
         try:
@@ -140,6 +174,7 @@ def run_files(db: Path, run_id: str, *, verbose: bool = False) -> Iterator[RunFi
         logger.propagate = was[1]
         if shared is not None:
             shared.release()
+        shutil.rmtree(files.work_folder, ignore_errors=True)
         if lock is not None:
             with contextlib.suppress(FileNotFoundError):
                 files.lock_path.unlink()
@@ -174,7 +209,8 @@ def run_is_live(db: Path, run_id: str) -> bool:
     finally:
         handle.close()
     with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)  # the holder died: its lock file is litter
+        os.unlink(path)  # the holder died: its lock file and work folder are litter
+    shutil.rmtree(work_folder(db, run_id), ignore_errors=True)
     return False
 
 

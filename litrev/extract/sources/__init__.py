@@ -74,6 +74,7 @@ class HarvestContext:
     clock: Clock | None = None
     on_progress: Callable[[str, int], None] | None = None
     limiter: RateLimiter | None = None
+    on_plan: Callable[[int], None] | None = None
 
     @property
     def max_records(self) -> int:
@@ -131,6 +132,19 @@ class HarvestContext:
     def progress(self, query_key: str, records: int) -> None:
         if self.on_progress:
             self.on_progress(query_key, records)
+
+    def plan(self, searches: int) -> None:
+        """How many searches this source will send in this run (the progress display shows
+        searches done of that total); a source whose searches depend on answers need not say."""
+        if self.on_plan:
+            self.on_plan(searches)
+
+    def distinct_terms(self, languages: Iterable[str] | None = None) -> list[str]:
+        """The profile's search terms once each, in order (of ``languages`` only, when given):
+        what a source that searches all languages at once sends."""
+        wanted = set(languages) if languages else None
+        return list(dict.fromkeys(term for lang, terms in self.profile.terms.items()
+                                  if wanted is None or lang in wanted for term in terms))
 
 
 @dataclass

@@ -148,7 +148,10 @@ def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
                         rows=int(ctx.option("rows", ROWS)))
     today = ctx.today()
     results: list[SearchResult] = []
-    if ctx.option("by_doi", True):
+    by_doi, searches = ctx.option("by_doi", True), ctx.option("searches", True)
+    terms = ctx.distinct_terms() if searches else []
+    ctx.plan((len(ctx.profile.seed_dois) if by_doi else 0) + len(terms))
+    if by_doi:
         for doi in ctx.profile.seed_dois:
             result = SearchResult(source=NAME, query_key=f"doi:{doi}", query=f"works/{doi}",
                                   platform=PLATFORM, query_url=f"{cr.base_url}/works/{doi}")
@@ -166,26 +169,21 @@ def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
                 else:
                     result.error = f"Crossref does not know the seed DOI {doi}"
             results.append(result)
-    if ctx.option("searches", True):
-        seen_terms: set[str] = set()
-        for terms in ctx.profile.terms.values():
-            for term in terms:
-                if term in seen_terms:
-                    continue
-                seen_terms.add(term)
-                query_key = f"query:{term}"
-                since = ctx.since_for(query_key)
-                params: dict[str, Any] = {"query": term}
-                if since:
-                    params["filter"] = f"from-update-date:{since}"
-                result = SearchResult(
-                    source=NAME, query_key=query_key,
-                    query="&".join(f"{k}={v}" for k, v in params.items()), platform=PLATFORM,
-                    filters=params.get("filter"), limits=f"max_records={ctx.max_records}",
-                    update_method="incremental" if since else "full",
-                    query_url=str(httpx.URL(f"{cr.base_url}/works", params=params)))
-                collect(result, cr.iter_pages(params, max_records=ctx.max_records), ctx=ctx,
-                        watermark=today)
-                result.records = mark_seeds(result.records, ctx.profile.seed_dois)
-                results.append(result)
+    if searches:
+        for term in terms:
+            query_key = f"query:{term}"
+            since = ctx.since_for(query_key)
+            params: dict[str, Any] = {"query": term}
+            if since:
+                params["filter"] = f"from-update-date:{since}"
+            result = SearchResult(
+                source=NAME, query_key=query_key,
+                query="&".join(f"{k}={v}" for k, v in params.items()), platform=PLATFORM,
+                filters=params.get("filter"), limits=f"max_records={ctx.max_records}",
+                update_method="incremental" if since else "full",
+                query_url=str(httpx.URL(f"{cr.base_url}/works", params=params)))
+            collect(result, cr.iter_pages(params, max_records=ctx.max_records), ctx=ctx,
+                    watermark=today)
+            result.records = mark_seeds(result.records, ctx.profile.seed_dois)
+            results.append(result)
     return results

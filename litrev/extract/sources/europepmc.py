@@ -186,28 +186,25 @@ def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
                            page_size=int(ctx.option("page_size", PAGE_SIZE)))
     today = ctx.today()
     results: list[SearchResult] = []
-    seen: set[str] = set()
-    for terms in ctx.profile.terms.values():
-        for term in terms:
-            if term in seen:
-                continue
-            seen.add(term)
-            query_key = f"query:{term}"
-            since = ctx.since_for(query_key)
-            filt = f"FIRST_IDATE:[{since} TO 3000-12-31]" if since else None
-            query = f"({term}) AND {filt}" if filt else term
-            result = SearchResult(
-                source=NAME, query_key=query_key, query=query, platform=PLATFORM, filters=filt,
-                limits=f"max_records={ctx.max_records}",
-                update_method="incremental" if since else "full",
-                query_url=str(httpx.URL(f"{epmc.base_url}/search", params={
-                    "query": query, "resultType": "core", "format": "json"})))
-            collect(result, epmc.iter_pages(query, max_records=ctx.max_records), ctx=ctx,
-                    watermark=today)
-            result.records = mark_seeds(result.records, ctx.profile.seed_dois)
-            if result.status == SearchStatus.SUCCEEDED and result.hits_reported is not None and \
-                    result.records_retrieved < min(result.hits_reported, ctx.max_records):
-                log.info("europepmc: %r reported %d hits, %d retrieved", query,
-                         result.hits_reported, result.records_retrieved)
-            results.append(result)
+    terms = ctx.distinct_terms()
+    ctx.plan(len(terms))
+    for term in terms:
+        query_key = f"query:{term}"
+        since = ctx.since_for(query_key)
+        filt = f"FIRST_IDATE:[{since} TO 3000-12-31]" if since else None
+        query = f"({term}) AND {filt}" if filt else term
+        result = SearchResult(
+            source=NAME, query_key=query_key, query=query, platform=PLATFORM, filters=filt,
+            limits=f"max_records={ctx.max_records}",
+            update_method="incremental" if since else "full",
+            query_url=str(httpx.URL(f"{epmc.base_url}/search", params={
+                "query": query, "resultType": "core", "format": "json"})))
+        collect(result, epmc.iter_pages(query, max_records=ctx.max_records), ctx=ctx,
+                watermark=today)
+        result.records = mark_seeds(result.records, ctx.profile.seed_dois)
+        if result.status == SearchStatus.SUCCEEDED and result.hits_reported is not None and \
+                result.records_retrieved < min(result.hits_reported, ctx.max_records):
+            log.info("europepmc: %r reported %d hits, %d retrieved", query,
+                     result.hits_reported, result.records_retrieved)
+        results.append(result)
     return results

@@ -115,6 +115,7 @@ def _summary(report: ImportResult) -> str | None:
 def harvest(ctx: HarvestContext) -> list[SearchResult]:
     folder = _folder(ctx)
     paths = import_files(folder)
+    ctx.plan(len(paths) or 1)  # an empty folder is one search too (below)
     if not paths:
         # an empty folder is one search with no records, so the ledger and the run's summary
         # say the folder was read and held nothing (and where the files should go)

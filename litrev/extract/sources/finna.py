@@ -178,29 +178,24 @@ def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
                         filters=(filters,) if isinstance(filters, str) else tuple(filters))
     wanted = ctx.option("languages")
     results: list[SearchResult] = []
-    seen: set[str] = set()
-    for lang, terms in ctx.profile.terms.items():
-        if wanted and lang not in wanted:
-            continue
-        for term in terms:
-            if term in seen:
-                continue
-            seen.add(term)
-            query_key = f"query:{term}"
-            mark = ctx.state.get(query_key) or ""
-            until_id = mark[len(WATERMARK_PREFIX):] if mark.startswith(WATERMARK_PREFIX) \
-                else None
-            finna.newest_id = None
-            result = SearchResult(
-                source=NAME, query_key=query_key, query=term, platform=PLATFORM,
-                filters="; ".join(finna.filters) or None,
-                limits=f"max_records={ctx.max_records}",
-                update_method="incremental" if until_id else "full", query_url=finna.url(term))
-            collect(result, finna.iter_pages(term, max_records=ctx.max_records,
-                                             until_id=until_id), ctx=ctx)
-            if result.status == SearchStatus.SUCCEEDED:
-                newest = finna.newest_id or until_id
-                result.watermark = WATERMARK_PREFIX + newest if newest else None
-            result.records = mark_seeds(result.records, ctx.profile.seed_dois)
-            results.append(result)
+    terms = ctx.distinct_terms(wanted)
+    ctx.plan(len(terms))
+    for term in terms:
+        query_key = f"query:{term}"
+        mark = ctx.state.get(query_key) or ""
+        until_id = mark[len(WATERMARK_PREFIX):] if mark.startswith(WATERMARK_PREFIX) \
+            else None
+        finna.newest_id = None
+        result = SearchResult(
+            source=NAME, query_key=query_key, query=term, platform=PLATFORM,
+            filters="; ".join(finna.filters) or None,
+            limits=f"max_records={ctx.max_records}",
+            update_method="incremental" if until_id else "full", query_url=finna.url(term))
+        collect(result, finna.iter_pages(term, max_records=ctx.max_records,
+                                         until_id=until_id), ctx=ctx)
+        if result.status == SearchStatus.SUCCEEDED:
+            newest = finna.newest_id or until_id
+            result.watermark = WATERMARK_PREFIX + newest if newest else None
+        result.records = mark_seeds(result.records, ctx.profile.seed_dois)
+        results.append(result)
     return results

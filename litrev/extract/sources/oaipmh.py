@@ -386,7 +386,9 @@ def harvest(ctx: HarvestContext) -> list[SearchResult]:
 
 def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
     results = []
-    for name, url in endpoints(ctx.settings.options).items():
+    planned = endpoints(ctx.settings.options)
+    ctx.plan(len(planned))
+    for name, url in planned.items():
         oai = OaiPmhClient(http.client, http, url)
         from_ = _day(ctx.since_for(name))
         set_ = _set_for(ctx.settings.options, name)

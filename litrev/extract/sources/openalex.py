@@ -191,11 +191,14 @@ def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
         result.records = mark_seeds(result.records, ctx.profile.seed_dois)
         results.append(result)
 
-    if ctx.option("searches", True):
+    searches, citations = ctx.option("searches", True), ctx.option("citations", True)
+    ctx.plan((sum(len(terms) for terms in ctx.profile.terms.values()) if searches else 0)
+             + (len(ctx.profile.seed_dois) if citations else 0))
+    if searches:
         for lang, terms in ctx.profile.terms.items():
             for term in terms:
                 run(f"search:{lang}:{term}", {"search": term, "filter": f"language:{lang}"})
-    if ctx.option("citations", True):
+    if citations:
         for doi in ctx.profile.seed_dois:
             query_key = f"cites:{doi}"
             try:

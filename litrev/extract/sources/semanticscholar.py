@@ -179,6 +179,7 @@ def _harvest(ctx: HarvestContext, http: HttpSource) -> list[SearchResult]:
                                base_url=ctx.option("base_url", BASE_URL),
                                page_size=int(ctx.option("page_size", PAGE_SIZE)))
     results: list[SearchResult] = []
+    ctx.plan(len(ctx.profile.seed_dois))
     for doi in ctx.profile.seed_dois:
         query_key = f"citations:{doi}"
         query = f"paper/DOI:{doi}/citations?fields={EDGE_FIELDS}"
