@@ -305,8 +305,17 @@ def main() -> int:
     return 0
 
 
+def section_name(argv: list[str]) -> str:
+    """``query`` for the corpus of the goal (1,000,000 excerpts); a smaller run gets a section
+    of its own, so that it never replaces the figures at full size."""
+    size = argparse.ArgumentParser(add_help=False)
+    size.add_argument("--excerpts", type=int, default=1_000_000)
+    excerpts = size.parse_known_args(argv)[0].excerpts
+    return "query" if excerpts == 1_000_000 else f"query at {excerpts:,} excerpts"
+
+
 if __name__ == "__main__":
     from recording import recorded
 
-    with recorded("query"):
+    with recorded(section_name(sys.argv[1:])):
         sys.exit(main())

@@ -5,19 +5,26 @@
 -- param: target text default=en: the language of the translations shown
 -- param: kind text default=: only this kind (abstract, citation_statement, title); empty for all
 -- param: limit int default=500: at most this many rows (the CLI says when it stopped there)
-SELECT e.excerpt_id,
-       e.kind,
-       e.text,
+
+-- The rows shown are chosen first; only they are joined to their translations.
+WITH chosen AS (
+    SELECT e.excerpt_id, e.kind, e.text, e.text_hash, w.title, w.year, w.doi, e.source
+    FROM excerpts e
+    LEFT JOIN works w ON w.work_id = e.work_id
+    WHERE e.language = $lang
+      AND ($kind IS NULL OR e.kind = $kind)
+    ORDER BY w.year DESC NULLS LAST, w.title, e.excerpt_id
+    LIMIT $limit
+)
+SELECT c.excerpt_id,
+       c.kind,
+       c.text,
        t.translated_text AS translation,
        coalesce(t.status, 'untranslated') AS translation_status,
-       w.title,
-       w.year,
-       w.doi,
-       e.source
-FROM excerpts e
-LEFT JOIN works w ON w.work_id = e.work_id
-LEFT JOIN translations t ON t.text_hash = e.text_hash AND t.target_language = $target
-WHERE e.language = $lang
-  AND ($kind IS NULL OR e.kind = $kind)
-ORDER BY w.year DESC NULLS LAST, w.title, e.excerpt_id
-LIMIT $limit;
+       c.title,
+       c.year,
+       c.doi,
+       c.source
+FROM chosen c
+LEFT JOIN translations t ON t.text_hash = c.text_hash AND t.target_language = $target
+ORDER BY c.year DESC NULLS LAST, c.title, c.excerpt_id;

@@ -5,31 +5,39 @@
 -- param: target text default=en: the language of the translations shown
 -- param: limit int default=500: at most this many rows (the CLI says when it stopped there)
 
--- The theme's matches are grouped per excerpt first (a few columns), then joined to the
--- excerpt, its work and translation: grouping by the texts themselves was the slow part.
-WITH matched AS (
-    SELECT excerpt_id,
-           string_agg(DISTINCT matched_in, ', ' ORDER BY matched_in) AS matched_in,
-           array_to_string(list_sort(list_distinct(flatten(list(matched_terms)))), ', ')
+-- The rows shown are chosen first (by their work's year and title); only their matches are
+-- grouped and only they are joined to their translations: on a large corpus a theme holds
+-- hundreds of thousands of excerpts.
+WITH chosen AS (
+    SELECT e.excerpt_id, e.kind, e.language, e.text, e.text_hash, w.title, w.year, w.doi
+    FROM excerpts e
+    LEFT JOIN works w ON w.work_id = e.work_id
+    WHERE e.excerpt_id IN (SELECT excerpt_id FROM excerpt_themes WHERE theme_id = $theme)
+    ORDER BY w.year NULLS LAST, w.title, e.excerpt_id
+    LIMIT $limit
+),
+matched AS (
+    SELECT et.excerpt_id,
+           string_agg(DISTINCT et.matched_in, ', ' ORDER BY et.matched_in) AS matched_in,
+           array_to_string(list_sort(list_distinct(flatten(list(et.matched_terms)))), ', ')
                AS matched_terms
-    FROM excerpt_themes
-    WHERE theme_id = $theme
-    GROUP BY excerpt_id
+    FROM excerpt_themes et
+    JOIN chosen c ON c.excerpt_id = et.excerpt_id
+    WHERE et.theme_id = $theme
+    GROUP BY et.excerpt_id
 )
-SELECT e.excerpt_id,
-       e.kind,
-       e.language,
-       e.text,
+SELECT c.excerpt_id,
+       c.kind,
+       c.language,
+       c.text,
        t.translated_text AS translation,
        t.status AS translation_status,
        m.matched_in,
        m.matched_terms,
-       w.title,
-       w.year,
-       w.doi
-FROM matched m
-JOIN excerpts e ON e.excerpt_id = m.excerpt_id
-LEFT JOIN works w ON w.work_id = e.work_id
-LEFT JOIN translations t ON t.text_hash = e.text_hash AND t.target_language = $target
-ORDER BY w.year NULLS LAST, w.title, e.excerpt_id
-LIMIT $limit;
+       c.title,
+       c.year,
+       c.doi
+FROM chosen c
+JOIN matched m ON m.excerpt_id = c.excerpt_id
+LEFT JOIN translations t ON t.text_hash = c.text_hash AND t.target_language = $target
+ORDER BY c.year NULLS LAST, c.title, c.excerpt_id;
