@@ -172,3 +172,16 @@ def test_daylight_saving_change_makes_no_duplicate_run():
     # Before the change 03:30 is UTC+3, after it UTC+2: one run per local night.
     assert [d.utcoffset() for d in local] == [dt.timedelta(hours=3)] * 2 + \
         [dt.timedelta(hours=2)] * 2
+
+
+def test_served_deployment_keeps_a_shared_catalog_url_whole(tmp_path, monkeypatch):
+    """`litrev serve --db postgresql://...`: the deployment's db_path is the URL as written
+    (a Path would fold its '//' and the nightly runs would write a local lake named
+    'postgresql:'); a local lake is given by its absolute path."""
+    from litrev.flows.schedule import deployment_parameters
+
+    url = "postgresql://reviewer@db.example.org:5432/review"
+    monkeypatch.setenv("LITREV_DATA_PATH", str(tmp_path / "lake-data"))
+    assert deployment_parameters(tmp_path / "litrev.toml", url)["db_path"] == url
+    local = deployment_parameters(tmp_path / "litrev.toml", "review.ducklake")["db_path"]
+    assert local == str((Path.cwd() / "review.ducklake").resolve())

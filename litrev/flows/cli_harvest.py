@@ -317,8 +317,12 @@ def cmd_serve(args, ctx) -> int:
     quiet_prefect()
     profile = ctx.profile()
     profile_path = _profile_file(ctx)
-    db = Path(ctx.db_path).resolve()
     from litrev.flows.prefect_server import LocalPrefectServer, server_healthy
+    from litrev.store.db import location_of
+
+    location = location_of(ctx.db_path)
+    # a local lake by its absolute path; a catalog URL stays text (Path would fold its //)
+    db = location.local_path.resolve() if location.local_path is not None else ctx.db_path
 
     api_url = os.environ.get("PREFECT_API_URL")
     server = None
@@ -329,7 +333,7 @@ def cmd_serve(args, ctx) -> int:
         print(f"using the Prefect server at {api_url}", file=sys.stderr, flush=True)
     else:
         home = Path(args.prefect_home).resolve() if args.prefect_home \
-            else db.parent / ".litrev-prefect"
+            else location.home.resolve() / ".litrev-prefect"
         server = LocalPrefectServer(home=home)
         print(f"starting a local Prefect server (PREFECT_HOME={home}) ...", file=sys.stderr,
               flush=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from litrev.extract.profile import TRANSLATION_PROVIDERS
@@ -64,8 +63,9 @@ def cmd_translate(args, ctx) -> int:
 
 def cmd_tm_import(args: argparse.Namespace, ctx: Context) -> int:
     from litrev.flows.translation import import_translation_memory
+    from litrev.store.db import location_of
 
-    if not Path(ctx.db_path).exists():
+    if not location_of(ctx.db_path).exists:
         raise DatabaseMissing(f"no database at {ctx.db_path}; create it with `litrev init` "
                               "or pass --db / set LITREV_DB")
     imported = import_translation_memory(ctx.db_path, args.file,

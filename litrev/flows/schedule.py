@@ -35,9 +35,13 @@ def deployment_name(profile) -> str:
     return f"nightly-{slug(profile.name)}"
 
 
-def deployment_parameters(profile_path: Path, db_path: Path) -> dict:
+def deployment_parameters(profile_path: Path, db_path: Path | str) -> dict:
+    from litrev.store.db import location_of
+
+    local = location_of(db_path).local_path  # a catalog URL stays as written
     return {"profile_path": str(Path(profile_path).resolve()),
-            "db_path": str(Path(db_path).resolve()), "trigger": Trigger.DEPLOYMENT}
+            "db_path": str(local.resolve()) if local is not None else str(db_path),
+            "trigger": Trigger.DEPLOYMENT}
 
 
 def nightly_schedule(profile, *, interval_seconds: float | None = None):
