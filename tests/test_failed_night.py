@@ -84,7 +84,10 @@ def test_offline_starter_profile_fails_fast_quietly_with_exit_3(prefect_server, 
     assert "openalex: attempt 1/" in log and "https://api.openalex.litrev-test.invalid/" in log
     # The ledger is readable and says the same.
     db = tmp_path / "litrev.ducklake"
-    assert rows(db, "SELECT status FROM harvest_runs") == [("failed",)]
+    # partial: the starter profile's files source read its (empty) import folder, and said so
+    assert rows(db, "SELECT status FROM harvest_runs") == [("partial",)]
+    assert rows(db, "SELECT status, error LIKE '%holds no files%' FROM search_log "
+                    "WHERE source = 'files'") == [("succeeded", True)]
     failed = dict(rows(db, "SELECT source, count(*) FROM search_log WHERE status = 'failed' "
                            "GROUP BY source"))
     assert set(NETWORK_SOURCES) <= set(failed)

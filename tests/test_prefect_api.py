@@ -47,7 +47,7 @@ def harvest(folder: Path, home: Path) -> subprocess.CompletedProcess:
 def flow_runs(api_url: str, run_name_part: str) -> list[dict]:
     with httpx.Client(base_url=api_url, timeout=30) as api:
         runs = api.post("/flow_runs/filter", json={"limit": 200}).json()
-    return [r for r in runs if run_name_part in (r.get("parameters") or {}).get("run_id", "")]
+    return [r for r in runs if run_name_part in ((r.get("parameters") or {}).get("run_id") or "")]
 
 
 def test_harvest_runs_on_the_server_of_a_running_litrev_serve(prefect_server, tmp_path):  # noqa: F811

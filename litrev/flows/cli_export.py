@@ -110,13 +110,13 @@ def cmd_export_qdpx(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_import_reviews(args, ctx: Context) -> int:
-    from litrev.store.db import waiting_write_session
+    from litrev.store.db import location_of, waiting_write_session
     from litrev.store.reviews import import_reviews, read_review_file
 
     read_review_file(args.file)  # refuse a bad file before taking the database for writing
     profile = ctx.profile(required=False)
     target = profile.target_language if profile else "en"
-    if not ctx.db_path.exists():
+    if not location_of(ctx.db_path).exists:
         from litrev.store.errors import DatabaseMissing
 
         raise DatabaseMissing(f"no database at {ctx.db_path}; pass --db with the database the "

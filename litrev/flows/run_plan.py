@@ -48,7 +48,7 @@ def select_sources(profile: Any, names: list[str] | None) -> list[str]:
     return sorted(dict.fromkeys(names))
 
 
-def prepare(db: Path, names: list[str]) -> None:
+def prepare(db: Path | str, names: list[str]) -> None:
     """Create the database when it is missing and import what the run's tasks import.
 
     Nothing here needs Prefect: the flow does the same (creating a missing database, importing
@@ -56,9 +56,9 @@ def prepare(db: Path, names: list[str]) -> None:
     """
     from litrev.extract.errors import ExtractError
     from litrev.extract.sources import source_module
-    from litrev.store.db import create_database
+    from litrev.store.db import create_database, location_of
 
-    if not db.exists():
+    if not location_of(db).exists:
         create_database(db)
     for module in TASK_MODULES:
         importlib.import_module(module)

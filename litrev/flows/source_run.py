@@ -36,9 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow
+from prefect.utilities.annotations import quote
 
 from litrev.flows.harvest import slug
 from litrev.flows.harvest_tasks import HarvestHooks, failed_result, harvest_source, read_state
+from litrev.flows.runlog import load
 
 SOURCE_FLOW_NAME = "harvest-source"
 RUNS_FOLDER = "litrev-runs"
@@ -115,10 +117,15 @@ def source_run(profile_path: str, source: str, run_id: str, db_path: str | None 
     state = read_state(db, [source])[source]
     hooks = HarvestHooks(limiter=PrefectRateLimiter())
     task = harvest_source.with_options(retries=retries, retry_delay_seconds=retry_delay_seconds)
-    try:
-        results = task(source, profile, state, since, limit, retries, hooks)
-    except Exception as exc:  # noqa: BLE001 - a failed source is recorded, not raised
-        results = [failed_result(source, f"{type(exc).__name__}: {exc}")]
+    # the task saves its searches into a work folder and returns the path (references between
+    # tasks); this run's own folder, gone when the results are in the file the gatherer reads
+    with tempfile.TemporaryDirectory(prefix=f"litrev-{source}-") as work:
+        try:
+            harvested = task(source, quote(profile), state, since, limit, retries, Path(work),
+                             hooks)
+            results = load(harvested.path)
+        except Exception as exc:  # noqa: BLE001 - a failed source is recorded, not raised
+            results = [failed_result(source, f"{type(exc).__name__}: {exc}")]
     out = output_path(db, run_id, source)
     out.parent.mkdir(parents=True, exist_ok=True)
     output = SourceRunOutput(source=source, results=results, host=socket.gethostname(),
