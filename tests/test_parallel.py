@@ -11,7 +11,6 @@ workers of the pool receive some (``workers=2`` forces the pool; a real run uses
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -77,11 +76,11 @@ def _coded(db: Path) -> list[tuple]:
 
 
 def test_coding_in_two_worker_processes_equals_one_process(tmp_path, detected):
-    one = tmp_path / "one.duckdb"
-    with write_session(one) as con:
-        load_batch(con, records_to_batch(detected), run_id="r1")
-    two = tmp_path / "two.duckdb"
-    shutil.copy(one, two)
+    # two lakes loaded alike (a lake is its catalog and its data folder: no one-file copy)
+    one, two = tmp_path / "one.ducklake", tmp_path / "two.ducklake"
+    for lake in (one, two):
+        with write_session(lake) as con:
+            load_batch(con, records_to_batch(detected), run_id="r1")
     serial = run_coding(one, None, workers=1)
     pooled = run_coding(two, None, workers=2)
     assert serial == pooled
