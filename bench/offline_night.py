@@ -18,7 +18,7 @@ DIR``) with this Python, interleaved with this checkout's runs, so both meet the
 
     python bench/offline_night.py                        # every case, 3 runs each
     python bench/offline_night.py --runs 5 --cases first
-    python bench/offline_night.py --baseline /tmp/litrev-main --cases first
+    python bench/offline_night.py --baseline ../litrev-main --cases first
 """
 
 from __future__ import annotations

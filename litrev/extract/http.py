@@ -40,9 +40,9 @@ import random
 import re
 import threading
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -207,13 +207,7 @@ def host_of(url: str | httpx.URL) -> str:
 
 def host_limiter(url: str | httpx.URL, clock: Clock) -> HostLimiter:
     """The process-wide limiter of ``url``'s host (host and port) on this clock."""
-    key = (id(clock), host_of(url))
-    with _LIMITERS_LOCK:
-        limiter = _LIMITERS.get(key)
-        if limiter is None:
-            _CLOCKS[id(clock)] = clock
-            limiter = _LIMITERS[key] = HostLimiter(clock)
-        return limiter
+    return _per_host(_LIMITERS, HostLimiter, url, clock)
 
 
 class RateLimiter(Protocol):
@@ -299,17 +293,24 @@ class HostCircuit:
 
 
 _CIRCUITS: dict[tuple[int, str], HostCircuit] = {}
+_PerHost = TypeVar("_PerHost", "HostLimiter", "HostCircuit")
 
 
 def host_circuit(url: str | httpx.URL, clock: Clock) -> HostCircuit:
     """The process-wide circuit of ``url``'s host (host and port) on this clock."""
+    return _per_host(_CIRCUITS, HostCircuit, url, clock)
+
+
+def _per_host(table: dict[tuple[int, str], _PerHost], make: Callable[[Clock], _PerHost],
+              url: str | httpx.URL, clock: Clock) -> _PerHost:
+    """The process-wide object of ``url``'s host in ``table``, made on first use."""
     key = (id(clock), host_of(url))
     with _LIMITERS_LOCK:
-        circuit = _CIRCUITS.get(key)
-        if circuit is None:
+        found = table.get(key)
+        if found is None:
             _CLOCKS[id(clock)] = clock
-            circuit = _CIRCUITS[key] = HostCircuit(clock)
-        return circuit
+            found = table[key] = make(clock)
+        return found
 
 
 # --- the retry layer ------------------------------------------------------------------------

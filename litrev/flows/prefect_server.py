@@ -152,14 +152,7 @@ class LocalPrefectServer:
             (self.home / API_URL_FILE).unlink(missing_ok=True)
         proc, self.process = self.process, None
         if proc is not None and proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+            end_process_group(proc, grace_seconds=20)
         log, self._log = self._log, None
         if log is not None:
             log.close()
@@ -263,18 +256,23 @@ class EphemeralPrefectServer:
             with contextlib.suppress(OSError):
                 if proc.stdin is not None:
                     proc.stdin.close()
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
+            end_process_group(proc, grace_seconds=5)
         out, self._output = self._output, None
         if out is not None:
             out.close()
 
+
+
+def end_process_group(proc: subprocess.Popen, *, grace_seconds: float) -> None:
+    """SIGTERM to the server's process group, then SIGKILL after ``grace_seconds``; waits."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
 
 @dataclass
 class PrefectApi:
