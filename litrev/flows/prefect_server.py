@@ -90,7 +90,24 @@ def server_healthy(api_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-class LocalPrefectServer:
+class _LoopbackServer:
+    """What both servers share: a port on 127.0.0.1, its API URL, and the environment a
+    Prefect server of litrev's runs with (quiet, offline, never another server's URL)."""
+
+    port: int
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def _quiet_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.pop("PREFECT_API_URL", None)
+        env.update(QUIET_PREFECT_ENV)
+        return env
+
+
+class LocalPrefectServer(_LoopbackServer):
     """``prefect server start`` on loopback, as a child process in its own process group."""
 
     def __init__(self, home: Path, *, port: int | None = None, extra_env: dict | None = None,
@@ -103,14 +120,8 @@ class LocalPrefectServer:
         self.process: subprocess.Popen | None = None
         self._log: IO[bytes] | None = None
 
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api"
-
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.pop("PREFECT_API_URL", None)
-        env.update(QUIET_PREFECT_ENV)
+        env = self._quiet_env()
         env.update({"PREFECT_HOME": str(self.home),
                     "PREFECT_SERVER_API_HOST": "127.0.0.1",
                     "PREFECT_SERVER_API_PORT": str(self.port)})
@@ -165,7 +176,7 @@ class LocalPrefectServer:
         self.stop()
 
 
-class EphemeralPrefectServer:
+class EphemeralPrefectServer(_LoopbackServer):
     """Prefect's ephemeral API server (Prefect's app in its ephemeral mode, on Prefect's own
     ``PREFECT_HOME``), launched without waiting; :meth:`ready` waits for it.
 
@@ -182,14 +193,8 @@ class EphemeralPrefectServer:
         self._output: IO[bytes] | None = None
         self._started = 0.0
 
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api"
-
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.pop("PREFECT_API_URL", None)
-        env.update(QUIET_PREFECT_ENV)
+        env = self._quiet_env()
         env.update(EPHEMERAL_ENV)
         return env
 
@@ -262,7 +267,6 @@ class EphemeralPrefectServer:
             out.close()
 
 
-
 def end_process_group(proc: subprocess.Popen, *, grace_seconds: float) -> None:
     """SIGTERM to the server's process group, then SIGKILL after ``grace_seconds``; waits."""
     with contextlib.suppress(ProcessLookupError):
@@ -273,6 +277,7 @@ def end_process_group(proc: subprocess.Popen, *, grace_seconds: float) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+
 
 @dataclass
 class PrefectApi:
