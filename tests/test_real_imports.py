@@ -171,9 +171,10 @@ def test_scopus_csv_language_of_original_document_and_embase_csv_authors():
     assert all(r.work.authors for r in embase)
 
 
-def test_embase_csv_original_abstract_is_a_second_abstract_excerpt():
-    """Embase gives a non-English article's own abstract in "Original Abstract": for a
-    multilingual review it is the text that matters, so it is kept beside the English one.
+def test_embase_csv_original_abstract_and_title_are_kept_as_excerpts():
+    """Embase gives a non-English article's own abstract and title in "Original Abstract" and
+    "Original Title": for a multilingual review they are the texts that matter, so they are
+    kept beside the English ones (a work has one title: the original is a title excerpt).
     The real export's header and first row, with the two "Original" cells filled in (the real
     file's rows are all English)."""
     import csv
@@ -190,8 +191,43 @@ def test_embase_csv_original_abstract_is_a_second_abstract_excerpt():
     csv.writer(out).writerows([header, row])
     [record] = read_file(out.getvalue().encode("utf-8"), "embase-original.csv").records
     texts = [e.text for e in record.excerpts]
-    assert [str(e.kind) for e in record.excerpts] == ["abstract", "abstract"]
+    assert [str(e.kind) for e in record.excerpts] == ["abstract", "abstract", "title"]
     assert texts[1] == german and texts[0] == row[header.index("Abstract")].strip()
+    assert texts[2] == "Peer-Begleitung in der Psychiatrie"
+    assert record.work.title == row[header.index("Title")].strip()
+
+
+def test_embase_original_title_equal_to_the_title_adds_nothing():
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(
+        (FIXTURES / "C01_asreview_embase.csv").read_text(encoding="utf-8-sig"))))
+    header, row = rows[0], list(rows[1])
+    row[header.index("Original Title")] = row[header.index("Title")].upper() + "."
+    out = io.StringIO()
+    csv.writer(out).writerows([header, row])
+    [record] = read_file(out.getvalue().encode("utf-8"), "embase-same.csv").records
+    assert [str(e.kind) for e in record.excerpts] == ["abstract"]
+
+
+def test_medline_vernacular_title_and_other_abstract_are_excerpts():
+    """MEDLINE gives a non-English article's own title in TT and often its own abstract in OAB
+    (language in OABL): both are kept. The real file's first record with those lines added
+    (its records are all English)."""
+    text = (FIXTURES / "T02_synthesisr_pubmed_medline.txt").read_text(encoding="utf-8")
+    first = text.split("\n\n")[0].rstrip("\n")
+    finnish = ("Vertaistukityöntekijät toimivat psykiatrisissa tiimeissä osana "
+               "hoitohenkilökuntaa.")
+    first = first.replace("\nLA  - eng", "\nLA  - fin\nTT  - Vertaistyöntekijät "
+                          "psykiatrisessa\n      sairaalahoidossa\nOAB - " + finnish
+                          + "\nOABL- fin")
+    [record] = read_file(first.encode("utf-8"), "medline-vernacular.nbib").records
+    kinds = [(str(e.kind), e.text) for e in record.excerpts]
+    assert kinds[1] == ("abstract", finnish)
+    assert kinds[2] == ("title", "Vertaistyöntekijät psykiatrisessa sairaalahoidossa")
+    assert record.excerpts[1].language_hint == "fi"
+    assert record.excerpts[0].text.startswith("Agricultural activities")
 
 
 def test_biblatex_crossref_gives_a_chapter_its_collection_year_and_title():

@@ -94,9 +94,24 @@ def entry_record(source: str, record_id: str, *, title: str | None = None,
                  doi: str | None = None, url: str | None = None, language: str | None = None,
                  urn: str | None = None, handle: str | None = None, pmid: str | None = None,
                  work_type: str | None = None, is_seed: bool = False, synthetic: bool = False,
-                 origin: str | None = None,
+                 origin: str | None = None, original_title: str | None = None,
                  extra: dict[str, Any] | None = None) -> SourceRecord:
-    """Build the record of one entry; raises ``ValueError`` when it has no id and no title."""
+    """Build the record of one entry; raises ``ValueError`` when it has no id and no title.
+
+    ``original_title``: the title in the article's own language where the export gives it
+    beside an English one (Embase's ``Original Title``, MEDLINE's ``TT``). A work keeps one
+    title, so the original becomes a ``title`` excerpt with the record's language as its hint:
+    detected, translated and coded like any text, and never lost. The same text as the title
+    (ignoring case and punctuation) adds nothing.
+
+        >>> rec = entry_record("files", "e.csv#L2", title="Peer support in psychiatry",
+        ...                    original_title="Vertaistuki psykiatriassa", language="Finnish",
+        ...                    abstracts=[("Peer support workers were ...", None)])
+        >>> for e in rec.excerpts:
+        ...     print(e.kind, e.language_hint, e.text)
+        abstract fi Peer support workers were ...
+        title fi Vertaistuki psykiatriassa
+    """
     lang = normalize_language(language)
     abstracts = distinct_texts(abstracts)
     fields: dict[str, Any] = dict(
@@ -122,6 +137,13 @@ def entry_record(source: str, record_id: str, *, title: str | None = None,
                        synthetic=bool(synthetic), origin=origin)
         for text, text_lang in abstracts), language_hint=lang, synthetic=bool(synthetic),
         origin=origin)
+    original = clean_text(original_title) if original_title else ""
+    if original and title_fingerprint(original) not in {
+            title_fingerprint(e.text) for e in excerpts if e.kind == ExcerptKind.TITLE} | {
+            title_fingerprint(work.title or "")}:
+        excerpts += (Excerpt.create(work_id=work.work_id, kind=ExcerptKind.TITLE, text=original,
+                                    language_hint=lang, synthetic=bool(synthetic),
+                                    origin=origin),)
     return SourceRecord(source=source, source_record_id=record_id, work=work,
                         excerpts=excerpts, extra=dict(extra or {}))
 

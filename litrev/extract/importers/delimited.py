@@ -80,6 +80,8 @@ WORK_COLUMNS = {
     # Embase's "Original Abstract": the abstract in the article's own language (German,
     # Finnish, ...) beside the English one; kept as a second abstract excerpt
     "original_abstract": ("originalabstract",),
+    # and its "Original Title": kept as a title excerpt (bibrecord.entry_record)
+    "original_title": ("originaltitle",),
     "doi": ("doi",),
     "year": ("year", "publicationyear", "pubyear", "date", "publicationdate"),
     "authors": ("authors", "author", "authornames", "creators"),
@@ -205,7 +207,8 @@ def _work(values: dict[str, str], name: str, line: int, seen: set[str]) -> Sourc
         authors=split_authors(values.get("authors")), year=values.get("year"),
         venue=values.get("venue"), doi=values.get("doi"), url=values.get("url"),
         language=values.get("language"), urn=values.get("urn"), pmid=values.get("pmid"),
-        work_type=values.get("work_type"), origin=f"{name}#L{line}")
+        work_type=values.get("work_type"), original_title=values.get("original_title"),
+        origin=f"{name}#L{line}")
 
 
 def _statement(values: dict, name: str, line: int) -> SourceRecord:

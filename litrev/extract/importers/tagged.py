@@ -76,6 +76,15 @@ def _first(fields: Fields, *tags: str) -> str | None:
     return None
 
 
+def _other_abstracts(fields: Fields) -> list[tuple[str, str | None]]:
+    """MEDLINE's ``OAB`` (Other Abstract: often the abstract in the article's own language,
+    from an NLM partner), each with its ``OABL`` language when the record gives one per OAB."""
+    texts = [v for v in fields.get("OAB", []) if v]
+    langs = list(fields.get("OABL", []))
+    return [(text, langs[i] if len(langs) == len(texts) else None)
+            for i, text in enumerate(texts)]
+
+
 def read_medline(text: str, name: str) -> ImportResult:
     result = ImportResult()
     seen: set[str] = set()
@@ -90,11 +99,11 @@ def read_medline(text: str, name: str) -> ImportResult:
         try:
             record = entry_record(
                 SOURCE, unique_id(pmid, seen, name, start), title=title,
-                abstracts=[(v, None) for v in fields.get("AB", []) if v],
+                abstracts=[(v, None) for v in fields.get("AB", []) if v] + _other_abstracts(fields),
                 authors=fields.get("FAU") or fields.get("AU", []), year=_first(fields, "DP"),
                 venue=_first(fields, "JT", "TA"), doi=doi, pmid=pmid,
                 language=_first(fields, "LA"), work_type=_first(fields, "PT"),
-                origin=f"{name}#L{start}")
+                original_title=_first(fields, "TT"), origin=f"{name}#L{start}")
         except ValueError as exc:
             result.problems.append(Problem(name, start, f"{exc}; record skipped"))
             continue
