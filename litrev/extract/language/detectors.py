@@ -130,12 +130,16 @@ def _lingua_detector(codes: frozenset[str]) -> Any:
         return LanguageDetectorBuilder.from_iso_codes_639_1(*iso).build()
 
 
-@lru_cache(maxsize=4096)
 def lingua(text: str, codes: frozenset[str]) -> Distribution:
     """lingua's confidence in each of ``codes`` (those it knows) for ``text``.
 
     Cached, as langdetect is: the two are asked only for unsettled texts (mostly short titles),
     and a work without an abstract has its title read twice, as its title and as its excerpt."""
+    return _lingua(text, codes)
+
+
+@lru_cache(maxsize=4096)
+def _lingua(text: str, codes: frozenset[str]) -> Distribution:
     codes = codes & lingua_codes()
     if len(codes) == 1:
         return {next(iter(codes)): 1.0}
@@ -167,10 +171,14 @@ def _langdetect_factory() -> Any:
         return factory
 
 
-@lru_cache(maxsize=4096)
 def langdetect(text: str, allowed: frozenset[str] | None) -> Distribution:
     """langdetect's probabilities (seeded), its prior limited to ``allowed``; the same text
     always gets the same answer (each call's detector starts from the seed), so it is cached."""
+    return _langdetect(text, allowed)
+
+
+@lru_cache(maxsize=4096)
+def _langdetect(text: str, allowed: frozenset[str] | None) -> Distribution:
     from langdetect.lang_detect_exception import (
         LangDetectException,
     )
@@ -206,8 +214,8 @@ def clear_caches() -> None:
     """Forget cached answers (the models stay loaded)."""
     fasttext.cache_clear()
     heliport.cache_clear()
-    lingua.cache_clear()
-    langdetect.cache_clear()
+    _lingua.cache_clear()
+    _langdetect.cache_clear()
 
 
 __all__ = ["HELIPORT_TEMPERATURE", "Distribution", "clear_caches", "fasttext", "heliport",
