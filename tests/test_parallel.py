@@ -88,6 +88,28 @@ def test_coding_in_two_worker_processes_equals_one_process(tmp_path, detected):
     assert _coded(one) == _coded(two)
 
 
+def _no_pool(*args, **kwargs):
+    raise AssertionError("a worker pool was started")
+
+
+def test_coding_stays_in_this_process_unless_litrev_workers_asks(tmp_path, monkeypatch,
+                                                                 detected):
+    # a pool does not pay for coding (flows/coding.py): none even for a batch large enough
+    # that detection would use one, until LITREV_WORKERS asks for workers
+    monkeypatch.delenv(parallel.WORKERS_ENV, raising=False)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 100)
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", _no_pool)
+    lake = tmp_path / "lake.ducklake"
+    with write_session(lake) as con:
+        load_batch(con, records_to_batch(detected), run_id="r1")
+    assert run_coding(lake, None).coded > 1000
+    with pytest.raises(AssertionError, match="a worker pool was started"):
+        parallel.map_chunks(_double, list(range(200)), chunk_size=50)  # detection: a pool
+    monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    with pytest.raises(AssertionError, match="a worker pool was started"):
+        run_coding(lake, None, everything=True)
+
+
 def test_a_small_batch_stays_in_this_process(monkeypatch):
     monkeypatch.delenv(parallel.WORKERS_ENV, raising=False)
 

@@ -16,7 +16,10 @@ night's few texts) is worked in this process; only batches of :data:`MIN_PARALLE
 more go to the pool. The pool lives for one call: no process is left behind.
 
 ``LITREV_WORKERS`` sets the number of worker processes (``1``: never use a pool); by default
-one per core this process may run on.
+one per core this process may run on. Who uses a pool by default is the caller's choice:
+language detection does (its models make each text costly), theme coding does not
+(:func:`litrev.flows.coding.run_coding`: a text costs tens of microseconds, less than sending
+it to a worker and its matches back) unless ``LITREV_WORKERS`` or its caller asks for one.
 
     from functools import partial
     detections = map_chunks(partial(detect_chunk, candidates=("en", "fi")), jobs)
@@ -35,8 +38,12 @@ from litrev.extract.errors import ExtractError
 
 WORKERS_ENV = "LITREV_WORKERS"
 # Below this many items the work stays in this process: starting workers and loading their
-# models (about 1.5 s, heliport's model alone 1.25 s) costs more than it saves.
-MIN_PARALLEL = 2000
+# models in each (about 2.5 CPU-s and 1.1 GB per worker) costs more than it saves. Measured on
+# detection (bench/ingest.py texts, 2 cores, in process vs 2 workers): 12,749 distinct texts
+# 7.4 vs 12.1-12.8 CPU-s, wall no shorter; 40,533 texts 25.0 vs 24.5 CPU-s. On an idle
+# 2-core machine two workers take half the wall time of the detection itself, less their
+# start: about even near 10,000 texts.
+MIN_PARALLEL = 10_000
 # Items per chunk: large enough that sending a chunk costs little next to working it, small
 # enough that both workers stay busy to the end.
 CHUNK_SIZE = 500
@@ -49,14 +56,22 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def worker_setting() -> int | None:
+    """``LITREV_WORKERS`` as a number, or None when it is not set."""
+    value = os.environ.get(WORKERS_ENV, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ExtractError(f"{WORKERS_ENV}={value!r}: expected a whole number of worker "
+                           "processes, 1 or more (1: no worker processes)")
+    return int(value)
+
+
 def worker_count() -> int:
     """Worker processes to use: ``LITREV_WORKERS``, else the cores this process may run on."""
-    value = os.environ.get(WORKERS_ENV, "").strip()
-    if value:
-        if not value.isdigit() or int(value) < 1:
-            raise ExtractError(f"{WORKERS_ENV}={value!r}: expected a whole number of worker "
-                               "processes, 1 or more (1: no worker processes)")
-        return int(value)
+    value = worker_setting()
+    if value is not None:
+        return value
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
         os.cpu_count() or 1)
 
@@ -125,4 +140,4 @@ def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], *,
 
 
 __all__ = ["CHUNK_SIZE", "MIN_PARALLEL", "WORKERS_ENV", "WorkerDied", "Workers", "map_chunks",
-           "worker_count"]
+           "worker_count", "worker_setting"]

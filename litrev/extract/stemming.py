@@ -3,8 +3,9 @@
 Why Snowball: it is the family of stemmers DuckDB's fts extension uses (``stem(word,
 'finnish')``), so a codebook term and a search query reduce inflected forms the same way:
 "kokemusasiantuntijoiden" (genitive plural) and "kokemusasiantuntija" both become
-"kokemusasiantuntij". ``extract/`` must not touch DuckDB, hence the pure-Python
-``snowballstemmer`` package here.
+"kokemusasiantuntij". ``extract/`` must not touch DuckDB, hence the ``snowballstemmer``
+package here, which runs PyStemmer's C build of the same algorithms (a dependency: the same
+stems, many times faster than its pure-Python fallback).
 
     >>> stem("kokemusasiantuntijoiden", "fi")
     'kokemusasiantuntij'
@@ -55,6 +56,22 @@ def tokenize(text: str) -> list[Token]:
     normalize = unicodedata.normalize
     return [Token(word if word.isascii() else normalize("NFC", word), m.start(), m.end())
             for m in _WORD.finditer(text or "") for word in (m.group(0),)]
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` as written (not normalised), without their offsets: what theme
+    coding reads when it needs no positions. ``fold(w)`` of each is the :attr:`Token.lower`
+    of the matching token of :func:`tokenize`.
+
+    Why apart from :func:`tokenize`: coding reads every word of every excerpt, and most are
+    words it has seen; a plain list of strings looked up in a cache costs a fraction of
+    building a token (offsets, Unicode normalisation, case folding) per word."""
+    return _WORD.findall(text or "")
+
+
+def fold(word: str) -> str:
+    """A word as written, in composed Unicode (NFC) and case-folded: :attr:`Token.lower`."""
+    return (word if word.isascii() else unicodedata.normalize("NFC", word)).casefold()
 
 
 @cache

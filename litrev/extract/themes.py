@@ -53,12 +53,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
+from itertools import compress
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from litrev.extract.errors import ExtractError
-from litrev.extract.stemming import COMPOUNDING, stem, tokenize
+from litrev.extract.stemming import COMPOUNDING, fold, stem, tokenize, words
 
 MIN_COMPOUND_STEM = 6     # a term stem this long also matches inside compounds
 MIN_WILDCARD_PREFIX = 3   # "ro*" would match too much
@@ -304,6 +305,7 @@ class _LanguageMatcher:
             first = term.words[0]
             self.by_first[(first.prefix, first.stem)].append(i)
         self._cache: dict[str, frozenset[tuple[bool, str]]] = {}
+        self._written: dict[str, frozenset[tuple[bool, str]]] = {}
 
     def word_keys(self, word: str) -> frozenset[tuple[bool, str]]:
         """The term words (as (prefix, stem) keys) that one text word matches."""
@@ -337,6 +339,18 @@ class _LanguageMatcher:
             self._cache[word] = found
         return found
 
+    def written_keys(self, written: list[str]) -> list[frozenset[tuple[bool, str]]]:
+        """:meth:`word_keys` of each word as written (:func:`.stemming.words`), looked up by
+        the written word: most words of a corpus recur, and a hit skips folding and stemming."""
+        cache = self._written
+        missing = set(written).difference(cache)
+        if missing:
+            found = {word: self.word_keys(fold(word)) for word in missing}
+            if len(cache) + len(found) > 500_000:  # full: memory stays bounded
+                return [cache[w] if w in cache else found[w] for w in written]
+            cache.update(found)
+        return list(map(cache.__getitem__, written))
+
     def hits(self, text: str) -> Iterable[tuple[str, str, int, int]]:
         """Each ``(theme_id, term, start, end)`` found: the characters of the words matched."""
         tokens = tokenize(text)
@@ -351,10 +365,21 @@ class _LanguageMatcher:
                     if all((w.prefix, w.stem) in keys[i + 1 + k] for k, w in enumerate(rest)):
                         yield theme_id, term.text, tokens[i].start, tokens[i + len(rest)].end
 
-    def match(self, text: str) -> dict[str, set[str]]:
+    def match(self, written: list[str]) -> dict[str, set[str]]:
+        """The terms of each theme found among ``written`` (a text's :func:`.stemming.words`):
+        what :meth:`hits` finds, without the offsets."""
+        keys = self.written_keys(written)
         hits: dict[str, set[str]] = defaultdict(set)
-        for theme_id, term, _, _ in self.hits(text):
-            hits[theme_id].add(term)
+        last = len(keys)
+        for i in compress(range(last), keys):  # the few words that match a term word
+            for key in keys[i]:
+                for ti in self.by_first.get(key, ()):
+                    theme_id, term = self.terms[ti]
+                    rest = term.words[1:]
+                    if i + len(rest) >= last:
+                        continue
+                    if all((w.prefix, w.stem) in keys[i + 1 + k] for k, w in enumerate(rest)):
+                        hits[theme_id].add(term.text)
         return hits
 
 
@@ -384,8 +409,9 @@ class Coder:
         else:
             matchers = [self._matchers[lang]] if lang in self._matchers else []
         merged: dict[str, set[str]] = defaultdict(set)
+        written = words(text) if matchers else []
         for m in matchers:
-            for theme_id, terms in m.match(text).items():
+            for theme_id, terms in m.match(written).items():
                 merged[theme_id] |= terms
         return {tid: tuple(sorted(merged[tid]))
                 for tid in sorted(merged, key=lambda t: self._order.get(t, 0))}

@@ -79,10 +79,11 @@ def save_coding(con: duckdb.DuckDBPyConnection, version: str, batch: pd.DataFram
     now = now or dt.datetime.now(dt.UTC)
     themes = pa.Table.from_pylist(
         [{k: m[k] for k in _THEMES_SCHEMA.names} for m in matches], schema=_THEMES_SCHEMA)
-    coded = pa.Table.from_pylist(
-        [{"excerpt_id": r["excerpt_id"], "language": _str_or_none(r.get("language")),
-          "translation_hash": _str_or_none(r.get("translation_hash"))}
-         for r in batch.to_dict("records")], schema=_BATCH_SCHEMA)
+    # column by column (no dict per row); a missing value (None or NaN) is NULL
+    coded = pa.Table.from_arrays(
+        [pa.array(batch[name] if name in batch.columns else [None] * len(batch),
+                  type=pa.string(), from_pandas=True) for name in _BATCH_SCHEMA.names],
+        schema=_BATCH_SCHEMA)
     with transaction(con, relations={"coded_themes": themes, "coded_batch": coded}):
         con.execute(internal("coding_delete_themes").sql)
         insert = internal("coding_insert_themes")
@@ -102,7 +103,3 @@ def drop_stale(con: duckdb.DuckDBPyConnection, version: str) -> None:
 def theme_counts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """theme_id, label, excerpts, in_original, in_translation."""
     return frame(con, internal("coding_counts").sql)
-
-
-def _str_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) else None

@@ -141,9 +141,18 @@ def detect_chunk(jobs: list[Job], candidates: tuple[str, ...] | None) -> list[De
 def detect_many(jobs: Sequence[Job], candidates: Sequence[str] | None, *,
                 workers: int | None = None) -> list[Detection]:
     """The detections of ``jobs`` in order, spread over worker processes when there are many
-    (:func:`litrev.extract.parallel.map_chunks`); each worker loads the models once."""
+    (:func:`litrev.extract.parallel.map_chunks`); each worker loads the models once.
+
+    Jobs alike (same text, hint and kind: one title shared by several works, a citation
+    statement quoted by several sources under different ids) are detected once: a detection
+    depends on nothing else, so every copy gets the same answer it would have got alone."""
     chosen = tuple(candidates) if candidates is not None else None
-    return map_chunks(partial(detect_chunk, candidates=chosen), jobs, workers=workers)
+    distinct = list(dict.fromkeys(jobs))
+    answers = map_chunks(partial(detect_chunk, candidates=chosen), distinct, workers=workers)
+    if len(distinct) == len(jobs):
+        return answers
+    found = dict(zip(distinct, answers, strict=True))
+    return [found[job] for job in jobs]
 
 
 def _parts(whole: Excerpt, found: Detection) -> list[Excerpt]:

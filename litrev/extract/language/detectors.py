@@ -131,7 +131,15 @@ def _lingua_detector(codes: frozenset[str]) -> Any:
 
 
 def lingua(text: str, codes: frozenset[str]) -> Distribution:
-    """lingua's confidence in each of ``codes`` (those it knows) for ``text``."""
+    """lingua's confidence in each of ``codes`` (those it knows) for ``text``.
+
+    Cached, as langdetect is: the two are asked only for unsettled texts (mostly short titles),
+    and a work without an abstract has its title read twice, as its title and as its excerpt."""
+    return _lingua(text, codes)
+
+
+@lru_cache(maxsize=4096)
+def _lingua(text: str, codes: frozenset[str]) -> Distribution:
     codes = codes & lingua_codes()
     if len(codes) == 1:
         return {next(iter(codes)): 1.0}
@@ -164,7 +172,13 @@ def _langdetect_factory() -> Any:
 
 
 def langdetect(text: str, allowed: frozenset[str] | None) -> Distribution:
-    """langdetect's probabilities (seeded), its prior limited to ``allowed``."""
+    """langdetect's probabilities (seeded), its prior limited to ``allowed``; the same text
+    always gets the same answer (each call's detector starts from the seed), so it is cached."""
+    return _langdetect(text, allowed)
+
+
+@lru_cache(maxsize=4096)
+def _langdetect(text: str, allowed: frozenset[str] | None) -> Distribution:
     from langdetect.lang_detect_exception import (
         LangDetectException,
     )
@@ -200,6 +214,8 @@ def clear_caches() -> None:
     """Forget cached answers (the models stay loaded)."""
     fasttext.cache_clear()
     heliport.cache_clear()
+    _lingua.cache_clear()
+    _langdetect.cache_clear()
 
 
 __all__ = ["HELIPORT_TEMPERATURE", "Distribution", "clear_caches", "fasttext", "heliport",
