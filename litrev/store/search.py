@@ -71,8 +71,9 @@ RESULT_COLUMNS = ["excerpt_id", "score", "matched_in", "language", "kind", "titl
 SEARCHED_TABLES = ("excerpts", "translations")
 KEEP_MANIFESTS = 20
 # What an index file holds; part of its fingerprint and of the manifest's name, so a cache made
-# by an earlier litrev (format 1: no postings table) is rebuilt once instead of misread.
-INDEX_FORMAT = 2
+# by an earlier litrev (format 1: no postings table, no stored texts) is rebuilt once instead of
+# misread.
+INDEX_FORMAT = 3
 _IDENT = re.compile(r"^[a-z]+$")
 _DIGITS = re.compile(r"^[0-9]+$")
 _FILE = re.compile(r"^fts-([a-z]+)-([0-9]+)\.duckdb$")
@@ -265,7 +266,7 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
     text = unicodedata.normalize("NFC", text)
     # 1. Score in the local index files only (the postings of the query's terms), keep the
     #    best text per excerpt, filter and cut to ``limit``; 2. read those few excerpts from
-    #    the lake.
+    #    the index files too, and only their works, themes and translations from the lake.
     if not aliases:  # nothing indexed yet
         return pd.DataFrame(columns=RESULT_COLUMNS)
     stemmers = [_stemmer_of(alias) for alias in aliases]
@@ -280,20 +281,20 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
         {**best.bind({"lang": lang, "theme": theme, "limit": limit}), "q": text}).fetchall()
     if not chosen:
         return pd.DataFrame(columns=RESULT_COLUMNS)
-    texts: dict[str, str] = {}
-    for alias, stemmer in zip(aliases, stemmers, strict=True):
-        wanted = [r[3] for r in chosen if r[4] == stemmer]
-        if wanted:
-            q = internal("search_texts")
-            texts.update(con.execute(_template("search_texts", cache=alias),
-                                     q.bind({"doc_ids": wanted})).fetchall())
-    excerpts = internal("search_excerpts")
-    stored = {r[0]: r[1:] for r in con.execute(
-        excerpts.sql, excerpts.bind({"ids": [r[0] for r in chosen]})).fetchall()}
+    # The matched texts and each chosen excerpt's original, from the index files (sorted by
+    # doc id: a few blocks read), not from the lake's Parquet files.
+    wanted = sorted({r[3] for r in chosen} | {r[0] + ":o" for r in chosen})
+    q = internal("search_texts")
+    docs = {row[0]: row[1:] for alias in aliases for row in con.execute(
+        _template("search_texts", cache=alias), q.bind({"doc_ids": wanted})).fetchall()}
+    rows = []
+    for excerpt_id, score, field, doc_id, stemmer in chosen:
+        _, raw, language, kind, work_id, text_hash = docs[excerpt_id + ":o"]
+        rows.append((excerpt_id, score, field, docs[doc_id][0], stemmer, language, kind,
+                     work_id, text_hash, raw))
     hits_frame = pd.DataFrame(
-        [(r[0], r[1], r[2], texts[r[3]], r[4], *stored[r[0]]) for r in chosen if r[0] in stored],
-        columns=["excerpt_id", "score", "matched_in", "matched_text", "matched_stemmer",
-                 "language", "kind", "work_id", "text_hash", "text"])
+        rows, columns=["excerpt_id", "score", "matched_in", "matched_text", "matched_stemmer",
+                       "language", "kind", "work_id", "text_hash", "text"])
     con.register("search_hits", hits_frame)
     try:
         results = internal("search_results")

@@ -1,7 +1,8 @@
 -- name: search_texts
--- description: The indexed texts of a few doc ids in one stemmer's index file (the text that
---   matched, for the snippet). {cache} is filled in by store.search from a whitelisted stemmer
---   name, never from input.
+-- description: A few texts of one stemmer's index file by doc id, as stored and as indexed,
+--   with an original's excerpt fields (for the hits a search shows: the matched text for the
+--   snippet, the excerpt's text, language, kind, work and text hash). {cache} is filled in by
+--   store.search from a whitelisted stemmer name, never from input.
 -- param: doc_ids text: the doc ids (bound as VARCHAR[])
-SELECT doc_id, text FROM {cache}.main.docs
+SELECT doc_id, text, raw, language, kind, work_id, text_hash FROM {cache}.main.docs
 WHERE doc_id IN (SELECT unnest(CAST($doc_ids AS VARCHAR[])))
