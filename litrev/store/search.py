@@ -285,8 +285,9 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
     # doc id: a few blocks read), not from the lake's Parquet files.
     wanted = sorted({r[3] for r in chosen} | {r[0] + ":o" for r in chosen})
     q = internal("search_texts")
-    docs = {row[0]: row[1:] for alias in aliases for row in con.execute(
-        _template("search_texts", cache=alias), q.bind({"doc_ids": wanted})).fetchall()}
+    docs = {row[0]: row[1:] for row in con.execute(
+        "\nUNION ALL\n".join(_template("search_texts", cache=a) for a in aliases),
+        q.bind({"doc_ids": wanted})).fetchall()}
     rows = []
     for excerpt_id, score, field, doc_id, stemmer in chosen:
         _, raw, language, kind, work_id, text_hash = docs[excerpt_id + ":o"]
