@@ -71,9 +71,9 @@ RESULT_COLUMNS = ["excerpt_id", "score", "matched_in", "language", "kind", "titl
 SEARCHED_TABLES = ("excerpts", "translations")
 KEEP_MANIFESTS = 20
 # What an index file holds; part of its fingerprint and of the manifest's name, so a cache made
-# by an earlier litrev (format 1: no postings table, no stored texts) is rebuilt once instead of
-# misread.
-INDEX_FORMAT = 3
+# by an earlier litrev (format 1: no postings table, no stored texts or excerpt languages) is
+# rebuilt once instead of misread.
+INDEX_FORMAT = 4
 _IDENT = re.compile(r"^[a-z]+$")
 _DIGITS = re.compile(r"^[0-9]+$")
 _FILE = re.compile(r"^fts-([a-z]+)-([0-9]+)\.duckdb$")
@@ -273,12 +273,10 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
     hits_sql = "\nUNION ALL\n".join(
         _template("search_match", cache=a, stemmer=s) for a, s in zip(aliases, stemmers,
                                                                        strict=True))
-    originals_sql = "\nUNION ALL\n".join(_template("search_originals", cache=a)
-                                         for a in aliases)
     best = internal("search_best")
     chosen = con.execute(
-        best.sql.replace("{hits}", hits_sql).replace("{originals}", originals_sql),
-        {**best.bind({"lang": lang, "theme": theme, "limit": limit}), "q": text}).fetchall()
+        best.sql.replace("{hits}", hits_sql),
+        {**best.bind({"theme": theme, "limit": limit}), "q": text, "lang": lang}).fetchall()
     if not chosen:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     # The matched texts and each chosen excerpt's original, from the index files (sorted by

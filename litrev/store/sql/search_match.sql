@@ -10,6 +10,7 @@
 --   stemmer and score. {cache} and {stemmer} are filled in by store.search from whitelisted
 --   names, never from input.
 -- param: q text: the search text
+-- param: lang text default=: only texts of excerpts whose original is in this language
 SELECT split_part(fd.name, ':', 1) AS excerpt_id,
        fd.name AS doc_id,
        CASE WHEN fd.name LIKE '%:o' THEN 'original' ELSE 'translation' END AS field,
@@ -25,6 +26,7 @@ FROM (
           WHERE term IN (SELECT stem(unnest({cache}.fts_main_docs.tokenize($q)), '{stemmer}'))
          ) q ON q.termid = p.termid
     CROSS JOIN {cache}.fts_main_docs.stats st
+    WHERE $lang IS NULL OR p.excerpt_language = $lang
     GROUP BY p.docid
 ) s
 JOIN {cache}.fts_main_docs.docs fd ON fd.docid = s.docid
