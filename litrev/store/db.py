@@ -197,7 +197,8 @@ def writer_lock(location: StoreLocation) -> WriterLock:
 # litrev loads only the files of the pinned duckdb-extension-* wheels pip installed beside
 # duckdb itself (whoever could swap those could swap duckdb's own code), and a user's SQL runs
 # with external access off (store.queries.prepare_reader), so it can load nothing.
-INSTANCE_CONFIG = {"allow_unsigned_extensions": True}
+INSTANCE_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "allow_unsigned_extensions": True}
 _INSTANCE_LOCK = threading.Lock()
 _instance: tuple[int, str, duckdb.DuckDBPyConnection] | None = None
 _session_numbers = itertools.count(1)
