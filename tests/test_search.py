@@ -220,3 +220,50 @@ def test_refresh_rebuilds_only_the_indexes_whose_texts_changed(searchable):
     with read_session(db) as con:
         hits = search(con, "cooperate")
     assert hits["excerpt_id"].tolist() == [ids["statement"]]
+
+
+# The ranking search() replaced: the fts extension's own match_bm25 macro over every text of
+# each stemmer's index file, the best text per excerpt, filtered by the original's language.
+MATCH_BM25 = """
+SELECT split_part(doc_id, ':', 1) AS excerpt_id, score
+FROM (SELECT doc_id, {cache}.fts_main_docs.match_bm25(doc_id, $q) AS score
+      FROM {cache}.main.docs)
+WHERE score IS NOT NULL
+"""
+
+
+def bm25_reference(con, aliases: list[str], text: str, lang: str | None) -> list[tuple]:
+    scores: dict[str, float] = {}
+    for alias in aliases:
+        for excerpt_id, score in con.execute(MATCH_BM25.replace("{cache}", alias),
+                                             {"q": text}).fetchall():
+            scores[excerpt_id] = max(score, scores.get(excerpt_id, score))
+    if lang is not None:
+        kept = {r[0] for r in con.execute("SELECT excerpt_id FROM excerpts WHERE language = $l",
+                                          {"l": lang}).fetchall()}
+        scores = {k: v for k, v in scores.items() if k in kept}
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:20]
+
+
+def test_bm25_over_the_query_terms_ranks_as_the_fts_macro_did(corpus_db):
+    """Scoring only the postings of the query's terms gives match_bm25's top 20 and scores."""
+    from litrev.store.search import attach_index
+
+    rows = [json.loads(x) for x in
+            (FIXTURES / "demo_works.jsonl").read_text(encoding="utf-8").splitlines()]
+    add_abstracts(corpus_db, [r for r in rows if r.get("abstract")])
+    run_coding(corpus_db, None)
+    queries = [("peer support workers", None), ("peer support", "en"), ("mental health", None),
+               ("kokemusasiantuntija", None), ("vertaistuki", "fi"), ("Einsamkeit", None),
+               ("role clarity training", "en"), ("recovery", "fi"), ("stigma", None)]
+    compared = 0
+    with read_session(corpus_db) as con:
+        aliases = attach_index(con)
+        assert len(aliases) >= 3  # English, Finnish, German at least: several stemmers ranked
+        for text, lang in queries:
+            expected = bm25_reference(con, aliases, text, lang)
+            got = search(con, text, lang=lang, limit=20)
+            assert got["excerpt_id"].tolist() == [e for e, _ in expected], (text, lang)
+            assert got["score"].tolist() == pytest.approx([s for _, s in expected], abs=1e-9)
+            compared += len(expected)
+    assert compared >= 40  # the queries match many texts, not a handful

@@ -70,6 +70,10 @@ RESULT_COLUMNS = ["excerpt_id", "score", "matched_in", "language", "kind", "titl
 # the index as it was.
 SEARCHED_TABLES = ("excerpts", "translations")
 KEEP_MANIFESTS = 20
+# What an index file holds; part of its fingerprint and of the manifest's name, so a cache made
+# by an earlier litrev (format 1: no postings table, no stored texts or excerpt languages) is
+# rebuilt once instead of misread.
+INDEX_FORMAT = 4
 _IDENT = re.compile(r"^[a-z]+$")
 _DIGITS = re.compile(r"^[0-9]+$")
 _FILE = re.compile(r"^fts-([a-z]+)-([0-9]+)\.duckdb$")
@@ -130,7 +134,7 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def _manifest_path(con: duckdb.DuckDBPyConnection) -> Path:
-    return _cache_folder(con) / f"manifest-{content_snapshot(con)}.json"
+    return _cache_folder(con) / f"manifest-{content_snapshot(con)}-f{INDEX_FORMAT}.json"
 
 
 def _cache_folder(con: duckdb.DuckDBPyConnection) -> Path:
@@ -167,8 +171,9 @@ def _build(con: duckdb.DuckDBPyConnection, manifest: Path) -> dict[str, tuple[in
     con.execute(fill.sql, fill.bind({"languages": langs,
                                      "stemmers": [LANGUAGE_STEMMERS[x] for x in langs]}))
     try:
-        wanted = {r[0]: (int(r[1]), r[2])
-                  for r in con.execute(internal("search_stemmers").sql).fetchall()}
+        stemmers = internal("search_stemmers")
+        wanted = {r[0]: (int(r[1]), r[2]) for r in con.execute(
+            stemmers.sql, stemmers.bind({"format": INDEX_FORMAT})).fetchall()}
         files: dict[str, tuple[int, Path]] = {}
         for stemmer, (docs, fingerprint) in sorted(wanted.items()):
             alias = index_alias(stemmer, fingerprint)
@@ -186,6 +191,7 @@ def _build(con: duckdb.DuckDBPyConnection, manifest: Path) -> dict[str, tuple[in
                             build.bind({"stemmer": stemmer}))
                 con.execute(_template("search_index_create", cache=alias, stemmer=stemmer,
                                       stopwords="english" if stemmer == "english" else "none"))
+                con.execute(_template("search_index_postings", cache=alias))
             finally:
                 con.execute("DETACH " + alias)
             os.replace(tmp, target)
@@ -258,21 +264,57 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
             raise StoreError(f"unknown theme {theme!r}; the codebook has: "
                              f"{', '.join(known) or 'no themes yet (run litrev code)'}")
     text = unicodedata.normalize("NFC", text)
-    hits = [frame(con, _template("search_match", cache=alias),
-                  internal("search_match").bind({"q": text})) for alias in aliases]
-    hits = [h for h in hits if not h.empty]
-    if not hits:
+    # 1. Score in the local index files only (the postings of the query's terms), keep the
+    #    best text per excerpt, filter and cut to ``limit``; 2. read those few excerpts from
+    #    the index files too, and only their works, themes and translations from the lake.
+    if not aliases:  # nothing indexed yet
         return pd.DataFrame(columns=RESULT_COLUMNS)
-    con.register("search_hits", pd.concat(hits, ignore_index=True))
+    stemmers = [_stemmer_of(alias) for alias in aliases]
+    hits_sql = "\nUNION ALL\n".join(
+        _template("search_match", cache=a, stemmer=s) for a, s in zip(aliases, stemmers,
+                                                                       strict=True))
+    best = internal("search_best")
+    chosen = con.execute(
+        best.sql.replace("{hits}", hits_sql),
+        {**best.bind({"theme": theme, "limit": limit}), "q": text, "lang": lang}).fetchall()
+    if not chosen:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    # The matched texts and each chosen excerpt's original, from the index files (sorted by
+    # doc id: a few blocks read), not from the lake's Parquet files.
+    wanted = sorted({r[3] for r in chosen} | {r[0] + ":o" for r in chosen})
+    q = internal("search_texts")
+    docs = {row[0]: row[1:] for row in con.execute(
+        "\nUNION ALL\n".join(_template("search_texts", cache=a) for a in aliases),
+        q.bind({"doc_ids": wanted})).fetchall()}
+    rows = []
+    for excerpt_id, score, field, doc_id, stemmer in chosen:
+        _, raw, language, kind, work_id, text_hash = docs[excerpt_id + ":o"]
+        rows.append((excerpt_id, score, field, docs[doc_id][0], stemmer, language, kind,
+                     work_id, text_hash, raw))
+    hits_frame = pd.DataFrame(
+        rows, columns=["excerpt_id", "score", "matched_in", "matched_text", "matched_stemmer",
+                       "language", "kind", "work_id", "text_hash", "text"])
+    con.register("search_hits", hits_frame)
     try:
         results = internal("search_results")
         found = frame(con, results.sql, results.bind(
-            {"lang": lang, "theme": theme, "target": target_language, "limit": limit}))
+            {"ids": hits_frame["excerpt_id"].tolist(),
+             "work_ids": sorted(set(hits_frame["work_id"].dropna())),
+             "hashes": sorted(set(hits_frame["text_hash"].dropna())),
+             "target": target_language}))
     finally:
         con.unregister("search_hits")
     found["snippet"] = snippets(con, found["matched_text"].tolist(),
                                 found["matched_stemmer"].tolist(), text)
     return found[RESULT_COLUMNS]
+
+
+def _stemmer_of(alias: str) -> str:
+    """The stemmer of an alias made by :func:`index_alias` (``fts_finnish_1234`` -> finnish)."""
+    stemmer = alias.split("_")[1]
+    if stemmer not in FTS_STEMMERS:
+        raise StoreError(f"not an index alias: {alias!r}")
+    return stemmer
 
 
 def snippets(con: duckdb.DuckDBPyConnection, texts: list[str], stemmers: list[str],

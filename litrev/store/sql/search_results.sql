@@ -1,39 +1,40 @@
 -- name: search_results
--- description: The best-scoring field per excerpt from the registered frame search_hits, with
---   the excerpt, its work, themes and translation, filtered by language and theme.
--- param: lang text default=: only excerpts whose original is in this language
--- param: theme text default=: only excerpts coded with this theme
+-- description: The chosen hits of a search (the registered frame search_hits: the excerpt's
+--   id, score, matched_in, matched_text, matched_stemmer, and its language, kind, work_id,
+--   text_hash and text from search_excerpts) with the excerpt's work, themes and translation,
+--   best first. Each lake table is read filtered by list_contains on the few keys given (a
+--   filter the Parquet scan applies as it reads).
+-- param: ids text: the excerpt ids (bound as VARCHAR[])
+-- param: work_ids text: their works' ids (bound as VARCHAR[])
+-- param: hashes text: their text hashes (bound as VARCHAR[])
 -- param: target text default=: prefer translations into this language
--- param: limit int default=20: at most this many rows
-WITH best AS (
-    SELECT excerpt_id, max(score) AS score,
-           arg_max(field, score) AS matched_in,
-           arg_max(text, score) AS matched_text,
-           arg_max(stemmer, score) AS matched_stemmer
-    FROM search_hits
+WITH w AS (
+    SELECT work_id, title, year, doi
+    FROM works
+    WHERE list_contains($work_ids, work_id)
+),
+th AS (
+    SELECT excerpt_id, list(DISTINCT theme_id ORDER BY theme_id) AS themes
+    FROM excerpt_themes
+    WHERE list_contains($ids, excerpt_id)
     GROUP BY excerpt_id
 ),
 tr AS (
     SELECT text_hash, translated_text, target_language, status
     FROM translations
-    WHERE status IN ('human', 'tm', 'machine') AND translated_text IS NOT NULL
+    WHERE list_contains($hashes, text_hash)
+      AND status IN ('human', 'tm', 'machine') AND translated_text IS NOT NULL
     QUALIFY row_number() OVER (
         PARTITION BY text_hash
         ORDER BY (target_language = $target) DESC NULLS LAST,
                  CASE status WHEN 'human' THEN 0 WHEN 'tm' THEN 1 ELSE 2 END,
                  target_language) = 1
 )
-SELECT b.excerpt_id, b.score, b.matched_in, e.language, e.kind, w.title, w.year, w.doi,
-       (SELECT list(DISTINCT et.theme_id ORDER BY et.theme_id) FROM excerpt_themes et
-         WHERE et.excerpt_id = b.excerpt_id) AS themes,
-       e.text, tr.translated_text AS translation, tr.target_language,
+SELECT b.excerpt_id, b.score, b.matched_in, b.language, b.kind, w.title, w.year, w.doi,
+       th.themes, b.text, tr.translated_text AS translation, tr.target_language,
        tr.status AS translation_status, b.matched_text, b.matched_stemmer
-FROM best b
-JOIN excerpts e ON e.excerpt_id = b.excerpt_id
-LEFT JOIN works w ON w.work_id = e.work_id
-LEFT JOIN tr ON tr.text_hash = e.text_hash AND tr.target_language IS DISTINCT FROM e.language
-WHERE ($lang IS NULL OR e.language = $lang)
-  AND ($theme IS NULL OR EXISTS (SELECT 1 FROM excerpt_themes et
-                                 WHERE et.excerpt_id = b.excerpt_id AND et.theme_id = $theme))
+FROM search_hits b
+LEFT JOIN w ON w.work_id = b.work_id
+LEFT JOIN th ON th.excerpt_id = b.excerpt_id
+LEFT JOIN tr ON tr.text_hash = b.text_hash AND tr.target_language IS DISTINCT FROM b.language
 ORDER BY b.score DESC, b.excerpt_id
-LIMIT $limit
