@@ -116,12 +116,13 @@ class HarvestSummary:
 
 
 def run_status(results: Sequence[Any]) -> RunStatus:
-    """``succeeded`` when every search succeeded; ``partial`` when a source failed but another
-    delivered; ``failed`` when none delivered anything."""
+    """Of the searches' ledger entries (``litrev.store.ledger.SearchEntry``): ``succeeded``
+    when every search succeeded; ``partial`` when a source failed but another delivered;
+    ``failed`` when none delivered anything."""
     failed_sources = {r.source for r in results if r.status != SearchStatus.SUCCEEDED}
     if not failed_sources:
         return RunStatus.SUCCEEDED
-    ok = {r.source for r in results if r.status == SearchStatus.SUCCEEDED or r.records}
+    ok = {r.source for r in results if r.status == SearchStatus.SUCCEEDED or r.work_ids}
     return RunStatus.PARTIAL if ok else RunStatus.FAILED
 
 

@@ -95,6 +95,27 @@ def load(path: Path) -> Any:
         return pickle.load(f)  # noqa: S301 - written by this run into its private folder
 
 
+def append(path: Path, value: Any) -> None:
+    """``value`` added at the end of ``path`` (one more pickle after the ones there): a part of
+    a harvest grows chunk by chunk without any chunk being read back meanwhile."""
+    with Path(path).open("ab") as out:
+        pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_all(path: Path) -> Iterator[Any]:
+    """Every value :func:`append` wrote at ``path``, in order (none if the file is missing)."""
+    try:
+        f = Path(path).open("rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        return
+    with f:
+        while True:
+            try:
+                yield pickle.load(f)  # noqa: S301 - written by this run into its private folder
+            except EOFError:
+                return
+
+
 class PeopleFormatter(logging.Formatter):
     """A console line: the message with URLs cut to host and path."""
 
