@@ -64,7 +64,7 @@ from litrev.flows.harvest_tasks import (
     write_batch,
 )
 from litrev.flows.run_plan import new_run_id, select_sources
-from litrev.flows.runlog import RunFiles
+from litrev.flows.runlog import RunFiles, log_memory
 from litrev.vocabulary import RunStatus, SourceOutcome, Trigger
 
 FLOW_NAME = "nightly-harvest"
@@ -200,12 +200,18 @@ def _load_and_process(db: Path, run_id: str, profile: Any, trigger: str,
                       started: dt.datetime, sources: list[Path], files: RunFiles,
                       chunk_records: int) -> HarvestSummary:
     folder = files.work_folder
+    log_memory("harvest-sources")
     rows = detect_languages(db, sources, profile.candidate_languages, folder, chunk_records)
+    log_memory("detect-languages")
     batch = build_batch(rows, folder)
+    log_memory("build-batch")
     written: WrittenBatch = write_batch(db, run_id, sources, batch)
+    log_memory("write-batch")
     status = written.status
-    steps = {"translation": translate_task(db, quote(profile)),
-             "coding": coding_task(db, quote(profile))}
+    steps = {"translation": translate_task(db, quote(profile))}
+    log_memory("translate")
+    steps["coding"] = coding_task(db, quote(profile))
+    log_memory("code-themes")
     if any(step_error(result) for result in steps.values()) and status == RunStatus.SUCCEEDED:
         status = RunStatus.PARTIAL  # loaded records stay; the run is partial
     return HarvestSummary(

@@ -116,6 +116,21 @@ def load_all(path: Path) -> Iterator[Any]:
                 return
 
 
+def log_memory(stage: str) -> None:
+    """One line in the run log: this process's peak resident memory so far and now, after a
+    step of the harvest (``bench/ingest.py`` reads them: where the peak is reached)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    now = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        now = pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    logging.getLogger("litrev.harvest").info(
+        "memory after %s: peak RSS %.0f MB, now %s MB", stage, peak,
+        "?" if now is None else f"{now:.0f}")
+
+
 class PeopleFormatter(logging.Formatter):
     """A console line: the message with URLs cut to host and path."""
 
