@@ -28,7 +28,7 @@ TIMES = {"first_seen", "last_seen", "first_run_id", "last_run_id", "run_id", "ru
 # A work OpenAlex also delivers (the seed's citing review), imported twice: once bare, once
 # with its year and an abstract; and one work of two import files that disagree on the year (the
 # first file's wins, as in one batch: merging chunk after chunk would let the last one win) and
-# the second adding a venue.
+# the second adding a venue and the language its title is detected with.
 SHARED_DOI = "10.1145/3636515"
 EXTRA_A = [
     {"id": "x-1", "title": "Automated Grading and Feedback Tools for Programming Education: "
@@ -39,6 +39,7 @@ EXTRA_A = [
 ]
 EXTRA_B = [
     {"id": "x-3", "title": "Vertaistuki psykiatrisessa sairaalahoidossa", "year": 2021,
+     "language": "fi",
      "doi": "10.5555/chunk-twice", "venue": "Hoitotiede", "authors": []},
     {"id": "x-4", "title": "Automated Grading and Feedback Tools for Programming Education: "
      "A Systematic Review", "doi": SHARED_DOI, "year": 2024,
@@ -138,7 +139,8 @@ def test_chunks_of_one_record_store_what_one_chunk_stores(prefect_server, tmp_pa
     assert by_source["files"].duplicates >= 2 and by_source["openalex"].retrieved == 26
     con = lake_reader(str(chunked / "review.ducklake"))
     try:
-        works = dict(con.execute("SELECT work_id, [year::VARCHAR, venue, authors::VARCHAR] "
+        works = dict(con.execute("SELECT work_id, [year::VARCHAR, venue, authors::VARCHAR, "
+                                 "title_language_method] "
                                  "FROM works WHERE work_id IN ($a, $b)",
                                  {"a": f"doi:{SHARED_DOI}", "b": "doi:10.5555/chunk-twice"}
                                  ).fetchall())
@@ -146,12 +148,17 @@ def test_chunks_of_one_record_store_what_one_chunk_stores(prefect_server, tmp_pa
         con.close()
     assert works[f"doi:{SHARED_DOI}"][0] == "2024"
     # the first non-empty value of each field, whichever chunk brought it
-    assert works["doi:10.5555/chunk-twice"] == ["2020", "Hoitotiede", "['Virtanen, A.']"]
+    assert works["doi:10.5555/chunk-twice"] == ["2020", "Hoitotiede", "['Virtanen, A.']",
+                                                "hint+detector"]
 
     # A quiet night: nothing new, so no data file of a corpus table is written or rewritten.
     before = _corpus_files(chunked / "review.ducklake")
     assert any(name.startswith("main/works/") for name in before), sorted(before)[:5]
     quiet = _harvest(chunked, prefect_server, chunk_records=1)
     assert quiet.new_excerpts == 0
+    # translation looks only at what changed: no text to look at (the first run had some,
+    # left pending: provider "none" cannot answer them, so they are not retried each night)
+    assert one.translation.texts > 0 and quiet.translation.texts == 0
+    assert quiet.translation_backlog == many.translation_backlog
     assert {row.source: row.new for row in quiet.sources} == {"files": 0, "openalex": 0}
     assert _corpus_files(chunked / "review.ducklake") == before

@@ -249,16 +249,22 @@ def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
     """Chunk by chunk, the records of every source with the language of their new excerpts and
     work titles (see :func:`litrev.flows.detection.detect_new`), flattened into rows and
     appended to the batch part of their key; the path of the list of part files."""
-    from litrev.flows.detection import detect_new
+    from litrev.flows.detection import detect_new, first_title_hints
     from litrev.flows.runlog import append
     from litrev.store.load import flatten_records
 
     saved = load_searches(sources)
     parts = batch_part_count(sum(s.records for s in saved), chunk_records)
     files = [folder / f"rows-{k}.pickle" for k in range(parts)]
+    record_files = [path for source in saved for path in source.record_files]
+    hints: dict[str, str] | None = None
+    if len(record_files) > 1:  # a title's hint may come in a later chunk: read them first
+        hints = {}
+        for path in record_files:
+            first_title_hints(load(path), hints)
     for source in saved:
         for path in source.record_files:
-            rows = flatten_records(detect_new(db, load(path), candidates))
+            rows = flatten_records(detect_new(db, load(path), candidates, title_hints=hints))
             for file, part in zip(files, rows.split(parts), strict=True):
                 if len(part.works) or len(part.excerpts) or len(part.citations):
                     append(file, part)
@@ -343,7 +349,7 @@ def translate_task(db: Path, profile: Any) -> Any:
     try:
         from litrev.flows.translation import run_translation
 
-        return run_translation(db, profile)
+        return run_translation(db, profile, changed_only=True)
     except Exception as exc:  # noqa: BLE001 - reported in the summary, the run goes on
         return _step_failed("translation", exc)
 
