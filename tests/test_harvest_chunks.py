@@ -162,3 +162,22 @@ def test_chunks_of_one_record_store_what_one_chunk_stores(prefect_server, tmp_pa
     assert quiet.translation_backlog == many.translation_backlog
     assert {row.source: row.new for row in quiet.sources} == {"files": 0, "openalex": 0}
     assert _corpus_files(chunked / "review.ducklake") == before
+
+
+def test_saved_searches_come_back_whole_from_their_chunk_files(tmp_path):
+    """A source's searches saved in chunks of 2 records (a worker's run reads them back whole
+    to hand them on): the same searches, each with its own records, in order."""
+    from litrev.extract.importers import read_file
+    from litrev.extract.sources import SearchResult
+    from litrev.flows.harvest_tasks import load_results, load_searches, save_results
+
+    records = [record for name in ("references.ris", "demo-sample.jsonl")
+               for record in read_file((FILES / name).read_bytes(), name).records]
+    searches = [SearchResult(source="files", query_key=f"q{i}", query=f"import {i}",
+                             platform="local", records=list(part), watermark=f"w{i}")
+                for i, part in enumerate((records[:3], [], records[3:]))]
+    path = save_results(tmp_path, "files", searches, chunk_records=2)
+    saved = load_searches([path])[0]
+    assert saved.records == len(records) and len(saved.record_files) == -(-len(records) // 2)
+    assert [len(e.work_ids) for e in saved.entries] == [3, 0, len(records) - 3]
+    assert load_results(path) == searches

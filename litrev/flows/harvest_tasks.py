@@ -233,6 +233,19 @@ def save_results(folder: Path, name: str, results: list[Any],
     return save(folder, f"source-{name}", saved)
 
 
+def load_results(path: Path) -> list[Any]:
+    """What :func:`save_results` saved at ``path``, as the searches with their records again
+    (a source's run on a worker hands them on whole); each search's records are as many as its
+    ledger entry's work ids, in order."""
+    import dataclasses
+    from itertools import islice
+
+    saved: SavedSearches = load(path)
+    records = (record for file in saved.record_files for record in load(file))
+    return [dataclasses.replace(search, records=list(islice(records, len(entry.work_ids))))
+            for search, entry in zip(saved.searches, saved.entries, strict=True)]
+
+
 def load_searches(paths: list[Path]) -> list[SavedSearches]:
     """The saved searches of every source (without records), in the order of ``paths``."""
     return [load(path) for path in paths]
