@@ -262,6 +262,7 @@ def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
     """Chunk by chunk, the records of every source with the language of their new excerpts and
     work titles (see :func:`litrev.flows.detection.detect_new`), flattened into rows and
     appended to the batch part of their key; the path of the list of part files."""
+    from litrev.extract.parallel import kept_workers
     from litrev.flows.detection import detect_new, first_title_hints
     from litrev.flows.runlog import append
     from litrev.store.load import flatten_records
@@ -275,8 +276,9 @@ def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
         hints = {}
         for path in record_files:
             first_title_hints(load(path), hints)
-    for source in saved:
-        for path in source.record_files:
+    # one pool of workers for every chunk: their models load once, not once per chunk
+    with kept_workers(sum(s.records for s in saved)):
+        for path in record_files:
             rows = flatten_records(detect_new(db, load(path), candidates, title_hints=hints))
             for file, part in zip(files, rows.split(parts), strict=True):
                 if len(part.works) or len(part.excerpts) or len(part.citations):
