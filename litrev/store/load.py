@@ -1,15 +1,19 @@
 """Merging batches of records into the corpus: idempotent, all-or-nothing.
 
 Why batches: a harvest yields thousands of records; they cross into DuckDB as pandas frames
-registered as relations and are merged with one ``INSERT ... ON CONFLICT`` per table inside one
-transaction. Loading the same batch twice leaves the same rows (only ``last_seen`` moves); an
-error anywhere rolls the whole batch back.
+registered as relations and are merged with one ``MERGE INTO`` per table inside one
+transaction. Loading the same batch twice leaves the same rows (a stored row is rewritten only
+when a value changes); an error anywhere rolls the whole batch back.
 
     batch = records_to_batch(records)            # plain SourceRecords from extract/
     with write_session(db) as con:
         counts = load_batch(con, batch, run_id="r1")
     counts.by_source["openalex"].new_records
     # -> 12
+
+A harvest too large to hold at once is flattened chunk by chunk (:func:`flatten_records`),
+split by key into parts (:meth:`RecordRows.split`) and merged part after part in the same one
+transaction (:func:`load_parts`): the same rows as one batch, one part in memory at a time.
 """
 
 from __future__ import annotations
