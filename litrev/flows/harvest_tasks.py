@@ -76,6 +76,7 @@ class SavedSearches:
     entries: list[Any]
     record_files: list[Path]
     records: int
+    title_hints: dict[str, str]  # each work's first metadata language, in record order
 
 
 @dataclass(frozen=True)
@@ -211,12 +212,16 @@ def save_results(folder: Path, name: str, results: list[Any],
     """
     import dataclasses
 
+    from litrev.flows.detection import first_title_hints
+
     chunk_records = max(1, int(chunk_records))
     files: list[Path] = []
     chunk: list[Any] = []
+    hints: dict[str, str] = {}
 
     def flush() -> None:
         if chunk:
+            first_title_hints(chunk, hints)
             files.append(save(folder, f"records-{name}-{len(files)}", list(chunk)))
             chunk.clear()
 
@@ -229,7 +234,7 @@ def save_results(folder: Path, name: str, results: list[Any],
     saved = SavedSearches(
         source=name, searches=[dataclasses.replace(r, records=[]) for r in results],
         entries=ledger_entries(results), record_files=files,
-        records=sum(len(r.records) for r in results))
+        records=sum(len(r.records) for r in results), title_hints=hints)
     return save(folder, f"source-{name}", saved)
 
 
@@ -263,7 +268,7 @@ def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
     work titles (see :func:`litrev.flows.detection.detect_new`), flattened into rows and
     appended to the batch part of their key; the path of the list of part files."""
     from litrev.extract.parallel import kept_workers
-    from litrev.flows.detection import detect_new, first_title_hints
+    from litrev.flows.detection import detect_new
     from litrev.flows.runlog import append
     from litrev.store.load import flatten_records
 
@@ -272,10 +277,11 @@ def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
     files = [folder / f"rows-{k}.pickle" for k in range(parts)]
     record_files = [path for source in saved for path in source.record_files]
     hints: dict[str, str] | None = None
-    if len(record_files) > 1:  # a title's hint may come in a later chunk: read them first
+    if len(record_files) > 1:  # a title's hint may come in a later chunk (or source)
         hints = {}
-        for path in record_files:
-            first_title_hints(load(path), hints)
+        for source in saved:
+            for work_id, hint in source.title_hints.items():
+                hints.setdefault(work_id, hint)
     # one pool of workers for every chunk: their models load once, not once per chunk
     with kept_workers(sum(s.records for s in saved)):
         for path in record_files:
