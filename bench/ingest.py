@@ -36,7 +36,6 @@ import json
 import os
 import random
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -205,11 +204,29 @@ def stage_seconds(folder: Path) -> dict[str, float]:
     return out
 
 
-def print_stages(label: str, stages: dict[str, float], wall: float, excerpts: int) -> None:
-    print(f"\n{label}: stages (Prefect tasks){'':<6} {'seconds':>8} {'excerpts/s':>11}")
+_MEMORY = re.compile(r"memory after (\S+): peak RSS (\d+) MB, now (\S+) MB")
+
+
+def stage_memory(folder: Path) -> dict[str, tuple[str, str]]:
+    """Per stage of the latest run: the harvest process's peak RSS after it and its RSS then
+    (MB), from the run's log (``litrev-logs/<run id>.log``)."""
+    logs = sorted((folder / "litrev-logs").glob("*.log"))
+    if not logs:
+        return {}
+    found = _MEMORY.findall(logs[-1].read_text(encoding="utf-8", errors="replace"))
+    return {stage: (peak, now) for stage, peak, now in found}
+
+
+def print_stages(label: str, stages: dict[str, float], wall: float, excerpts: int,
+                 memory: dict[str, tuple[str, str]] | None = None) -> None:
+    memory = memory or {}
+    print(f"\n{label}: stages (Prefect tasks){'':<6} {'seconds':>8} {'excerpts/s':>11} "
+          f"{'peak RSS MB after':>18} {'RSS MB then':>12}")
     for stage, seconds in stages.items():
         rate = f"{excerpts / seconds:11.0f}" if excerpts and seconds > 0 else f"{'-':>11}"
-        print(f"  {stage:<36} {seconds:8.1f} {rate}")
+        peak, now = memory.get("harvest-sources" if stage.startswith("harvest-") else stage,
+                               ("", ""))
+        print(f"  {stage:<36} {seconds:8.1f} {rate} {peak:>18} {now:>12}")
     print(f"  {'outside tasks (start-up, between)':<36} {wall - sum(stages.values()):8.1f}")
 
 
@@ -256,19 +273,20 @@ def run_harvest(folder: Path, log: Path) -> RunFigures:
     litrev = Path(sys.executable).with_name("litrev")
     env = {**os.environ, "PREFECT_HOME": str(folder / ".prefect"),
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with log.open("a", encoding="utf-8") as out:
-        done = subprocess.run([str(litrev), "--profile", "profile.toml", "--db", "bench.ducklake",
-                               "harvest"], cwd=folder, env=env, stdout=out,
-                              stderr=subprocess.STDOUT, check=False)
+        child = subprocess.Popen([str(litrev), "--profile", "profile.toml", "--db",
+                                  "bench.ducklake", "harvest"], cwd=folder, env=env, stdout=out,
+                                 stderr=subprocess.STDOUT)
+        # this run's own usage (its worker processes included), not every child's so far
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = usage.ru_utime + usage.ru_stime
     # the catalog, its data files and the search cache (a DuckDB file of old and its snapshot)
     size = sum(p.stat().st_size for p in folder.glob("bench.duck*/**/*") if p.is_file()) + \
         sum(p.stat().st_size for p in folder.glob("bench.duck*") if p.is_file())
-    return RunFigures(wall, cpu, after.ru_maxrss / 1024, size / 1e6, done.returncode)
+    return RunFigures(wall, cpu, usage.ru_maxrss / 1024, size / 1e6, child.returncode)
 
 
 def main() -> int:
@@ -308,15 +326,15 @@ def main() -> int:
                 with contextlib.redirect_stdout(comparison):
                     failed = not compare_stored(folder / "bench.ducklake", args.compare_with)
             stages.append((label, stage_seconds(folder), fig.wall_seconds,
-                           excerpts if label == "first run" else 0))
+                           excerpts if label == "first run" else 0, stage_memory(folder)))
             failed = failed or fig.exit_code != 0
             rate = excerpts / fig.wall_seconds if label == "first run" else float("nan")
             print(f"{label:<22} {fig.wall_seconds:8.1f} {fig.cpu_seconds:8.1f} "
                   f"{fig.cpu_seconds / fig.wall_seconds:6.2f} {rate:11.0f} "
                   f"{fig.peak_rss_mb:12.0f} {fig.database_mb:8.1f}"
                   + ("" if fig.exit_code == 0 else f"   (exit {fig.exit_code}; see {log})"))
-        for label, seconds, wall, count in stages:
-            print_stages(label, seconds, wall, count)
+        for label, seconds, wall, count, memory in stages:
+            print_stages(label, seconds, wall, count, memory)
         if compared:
             print(f"\nstored after the first run, against {args.compare_with.name} of an earlier "
                   "run:")

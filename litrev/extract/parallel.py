@@ -13,7 +13,8 @@ Each worker keeps what it loads (the detectors' models, a coder's word cache) in
 caches for every chunk it receives, so a model is loaded once per worker, not once per chunk.
 A worker costs a second or two to start and to load its models, so a small batch (a quiet
 night's few texts) is worked in this process; only batches of :data:`MIN_PARALLEL` items or
-more go to the pool. The pool lives for one call: no process is left behind.
+more go to the pool. The pool lives for one call (or one :func:`kept_workers` block): no
+process is left behind.
 
 ``LITREV_WORKERS`` sets the number of worker processes (``1``: never use a pool); by default
 one per core this process may run on. Who uses a pool by default is the caller's choice:
@@ -27,11 +28,13 @@ it to a worker and its matches back) unless ``LITREV_WORKERS`` or its caller ask
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextvars import ContextVar
 from typing import TypeVar
 
 from litrev.extract.errors import ExtractError
@@ -131,13 +134,36 @@ class Workers:
         return out
 
 
+# The pool that map_chunks calls share inside a kept_workers block (None: one pool per call).
+_KEPT: ContextVar[Workers | None] = ContextVar("litrev_kept_workers", default=None)
+
+
+@contextlib.contextmanager
+def kept_workers(items: int, workers: int | None = None) -> Iterator[Workers]:
+    """One pool for every :func:`map_chunks` call made inside the block (that leaves its
+    ``workers`` and ``chunk_size`` as they are), closed at its end. Why: a harvest detects its
+    records chunk by chunk to keep its memory flat; with a pool per call, every chunk would
+    start its workers and load their models again (seconds each). ``items``: how many items
+    the whole job holds, to decide whether a pool pays."""
+    with Workers(items, workers) as pool:
+        token = _KEPT.set(pool)
+        try:
+            yield pool
+        finally:
+            _KEPT.reset(token)
+
+
 def map_chunks(work: Callable[[list[T]], list[R]], items: Sequence[T], *,
                workers: int | None = None, chunk_size: int = CHUNK_SIZE) -> list[R]:
     """``work`` applied to ``items`` in chunks, in worker processes when they pay
-    (:class:`Workers`); the results in the items' order."""
+    (:class:`Workers`); the results in the items' order. Inside :func:`kept_workers`, in its
+    pool."""
+    kept = _KEPT.get()
+    if kept is not None and workers is None and chunk_size == kept.chunk_size:
+        return kept.map(work, items)
     with Workers(len(items), workers, chunk_size=chunk_size) as pool:
         return pool.map(work, items)
 
 
-__all__ = ["CHUNK_SIZE", "MIN_PARALLEL", "WORKERS_ENV", "WorkerDied", "Workers", "map_chunks",
-           "worker_count", "worker_setting"]
+__all__ = ["CHUNK_SIZE", "MIN_PARALLEL", "WORKERS_ENV", "WorkerDied", "Workers", "kept_workers",
+           "map_chunks", "worker_count", "worker_setting"]

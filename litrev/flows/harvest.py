@@ -6,13 +6,14 @@ Why this shape (docs/architecture.md, "Data flow of one harvest run"):
   live in the HTTP layer only, and the task retries a source only when *all* of its searches
   failed and its host could be reached, so attempts never multiply; a source that still fails
   is recorded, not raised;
-- records move as one batch (pandas frames), never row by row through tasks, and never as
-  task parameters: tasks pass paths into the run's work folder (``litrev-logs/<run id>/``,
-  removed at the end) and small dataclasses of counts, because Prefect walks every
-  parameter (:mod:`litrev.flows.harvest_tasks`);
-- the database is written by one task in one short write session: the merge, the
-  ``source_state`` watermarks of the searches that succeeded, and the search ledger; readers
-  meanwhile read the snapshot, which the session republishes when it closes;
+- records move in chunks (``HarvestHooks.chunk_records``, 20,000 by default) and the batch in
+  parts split by key (pandas frames), never row by row through tasks, and never as task
+  parameters: tasks pass paths into the run's work folder (``litrev-logs/<run id>/``, removed
+  at the end) and small dataclasses of counts, because Prefect walks every parameter
+  (:mod:`litrev.flows.harvest_tasks`); so no step holds the whole run's records in memory;
+- the database is written by one task in one write session and ONE transaction: the merge
+  (one MERGE per table per part), the ``source_state`` watermarks of the searches that
+  succeeded, and the search ledger; readers meanwhile read the last committed snapshot;
 - translation and coding follow, each as a task that writes only its own short session;
 - the run ends with a Prefect markdown artifact and a :class:`HarvestSummary`.
 
@@ -63,7 +64,7 @@ from litrev.flows.harvest_tasks import (
     write_batch,
 )
 from litrev.flows.run_plan import new_run_id, select_sources
-from litrev.flows.runlog import RunFiles
+from litrev.flows.runlog import RunFiles, log_memory
 from litrev.vocabulary import RunStatus, SourceOutcome, Trigger
 
 FLOW_NAME = "nightly-harvest"
@@ -130,7 +131,8 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
                         retries=source_retries, retry_delay_seconds=source_retry_delay_seconds,
                         deployment=source_deployment)
                     harvested = [save_results(files.work_folder, name,
-                                              [r for r in results if r.source == name])
+                                              [r for r in results if r.source == name],
+                                              hooks.chunk_records)
                                  for name in names]
                 else:
                     harvested = _harvest_sources(db, names, profile, since, limit,
@@ -140,7 +142,7 @@ def nightly_harvest(profile_path: str, db_path: str | None = None,
                 if hooks.progress:
                     hooks.progress.close()
             summary = _load_and_process(db, run_id, profile, trigger, started, harvested,
-                                        files)
+                                        files, hooks.chunk_records)
         except Exception as exc:
             _close_failed(db, run_id, exc)
             raise
@@ -187,22 +189,29 @@ def _harvest_sources(db: Path, names: list[str], profile: Any, since: dt.date | 
             paths.append(future.result().path)
         except Exception as exc:  # noqa: BLE001 - a failed source is recorded, not raised
             error = f"{type(exc).__name__}: {exc}"
-            paths.append(save_results(folder, name, [failed_result(name, error)]))
+            paths.append(save_results(folder, name, [failed_result(name, error)],
+                                      hooks.chunk_records))
             if hooks.progress:
                 hooks.progress.finished(name, 0, SourceOutcome.FAILED, error)
     return paths
 
 
 def _load_and_process(db: Path, run_id: str, profile: Any, trigger: str,
-                      started: dt.datetime, sources: list[Path], files: RunFiles
-                      ) -> HarvestSummary:
+                      started: dt.datetime, sources: list[Path], files: RunFiles,
+                      chunk_records: int) -> HarvestSummary:
     folder = files.work_folder
-    records = detect_languages(db, sources, profile.candidate_languages, folder)
-    batch = build_batch(records, folder)
+    log_memory("harvest-sources")
+    rows = detect_languages(db, sources, profile.candidate_languages, folder, chunk_records)
+    log_memory("detect-languages")
+    batch = build_batch(rows, folder)
+    log_memory("build-batch")
     written: WrittenBatch = write_batch(db, run_id, sources, batch)
+    log_memory("write-batch")
     status = written.status
-    steps = {"translation": translate_task(db, quote(profile)),
-             "coding": coding_task(db, quote(profile))}
+    steps = {"translation": translate_task(db, quote(profile))}
+    log_memory("translate")
+    steps["coding"] = coding_task(db, quote(profile))
+    log_memory("code-themes")
     if any(step_error(result) for result in steps.values()) and status == RunStatus.SUCCEEDED:
         status = RunStatus.PARTIAL  # loaded records stay; the run is partial
     return HarvestSummary(

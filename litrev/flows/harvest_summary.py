@@ -116,12 +116,13 @@ class HarvestSummary:
 
 
 def run_status(results: Sequence[Any]) -> RunStatus:
-    """``succeeded`` when every search succeeded; ``partial`` when a source failed but another
-    delivered; ``failed`` when none delivered anything."""
+    """Of the searches' ledger entries (``litrev.store.ledger.SearchEntry``): ``succeeded``
+    when every search succeeded; ``partial`` when a source failed but another delivered;
+    ``failed`` when none delivered anything."""
     failed_sources = {r.source for r in results if r.status != SearchStatus.SUCCEEDED}
     if not failed_sources:
         return RunStatus.SUCCEEDED
-    ok = {r.source for r in results if r.status == SearchStatus.SUCCEEDED or r.records}
+    ok = {r.source for r in results if r.status == SearchStatus.SUCCEEDED or r.work_ids}
     return RunStatus.PARTIAL if ok else RunStatus.FAILED
 
 
@@ -190,11 +191,38 @@ def summary_markdown(summary: HarvestSummary) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Tables a harvest writes that do not change the translation backlog.
+LEDGER_TABLES = frozenset({"harvest_runs", "search_log", "source_state"})
+
+
 def translation_backlog(db: Path, target_language: str) -> dict[str, int]:
-    """Excerpts still waiting for a translation: untranslated, pending, failed."""
+    """Excerpts still waiting for a translation: untranslated, pending, failed.
+
+    Counting them reads every excerpt; so when nothing but the ledger was written since the
+    last finished run counted them (a quiet night), that run's count is the answer."""
     from litrev.store.db import read_session
     from litrev.store.status import corpus_status
 
     with read_session(db) as con:
+        unchanged = _backlog_if_unchanged(con, target_language)
+        if unchanged is not None:
+            return unchanged
         status = corpus_status(con, target_language=target_language).translation_status
     return {k: v for k, v in status.items() if k in ("untranslated", "pending", "failed")}
+
+
+def _backlog_if_unchanged(con: Any, target_language: str) -> dict[str, int] | None:
+    import json
+
+    from litrev.store.sqlfiles import internal
+
+    q = internal("backlog_of_last_run")
+    row = con.execute(q.sql, q.bind({"target": target_language})).fetchone()
+    if row is None or row[0] is None or row[1] is None:
+        return None
+    q = internal("tables_changed_since")
+    changed = {r[0] for r in con.execute(q.sql, q.bind({"snapshot": int(row[1])})).fetchall()}
+    if not changed <= LEDGER_TABLES:
+        return None
+    backlog = json.loads(row[0])
+    return {str(k): int(v) for k, v in backlog.items()}

@@ -43,13 +43,16 @@ class HarvestHooks:
     builds its own), e.g. one with an ``httpx.MockTransport`` serving recorded responses;
     ``progress`` is a :class:`litrev.flows.progress.HarvestProgress`; ``verbose`` also shows
     the run log's warnings on stderr; ``limiter`` is where requests wait for their host's rate
-    (a :class:`litrev.extract.http.RateLimiter`; ``None``: this process's limiter table).
+    (a :class:`litrev.extract.http.RateLimiter`; ``None``: this process's limiter table);
+    ``chunk_records``: records per chunk between the steps (:data:`CHUNK_RECORDS`; a test makes
+    it tiny to check that chunking stores the same rows).
     """
 
     client_factory: Callable[[str, Any], Any] | None = None
     progress: Any = None
     verbose: bool = False
     limiter: Any = None
+    chunk_records: int = 20_000
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,33 @@ class SourceHarvest:
     source: str
     path: Path
     records: int
+
+
+@dataclass(frozen=True)
+class SavedSearches:
+    """One source's searches as saved in the run's work folder: the searches without their
+    records (status, watermark, query), their ledger entries (work ids only, so the write
+    never reads records again), and the files holding the records, ``chunk_records`` a file."""
+
+    source: str
+    searches: list[Any]
+    entries: list[Any]
+    record_files: list[Path]
+    records: int
+    title_hints: dict[str, str]  # each work's first metadata language, in record order
+
+
+@dataclass(frozen=True)
+class BatchParts:
+    """The harvest's batch, split by key into parts (files of the run's work folder) that are
+    built and merged one at a time: no step holds the whole run's records or frames."""
+
+    files: list[Path]
+
+
+# Records per chunk between the harvest's steps: each step holds about one chunk (one part of
+# the batch) at a time, so its memory does not grow with the harvest (issue 16).
+CHUNK_RECORDS = HarvestHooks.chunk_records
 
 
 class SourceAttemptFailed(Exception):
@@ -171,58 +201,149 @@ def harvest_source(name: str, profile: Any, state: dict[str, str], since: dt.dat
     if hooks.progress:
         error = next((r.error for r in results if r.error), None)
         hooks.progress.finished(name, records, status, error)
-    return SourceHarvest(name, save_results(folder, name, results), records)
+    return SourceHarvest(name, save_results(folder, name, results, hooks.chunk_records),
+                         records)
 
 
-def save_results(folder: Path, name: str, results: list[Any]) -> Path:
-    """One source's searches, saved where the later tasks read them."""
-    return save(folder, f"source-{name}", results)
+def save_results(folder: Path, name: str, results: list[Any],
+                 chunk_records: int = CHUNK_RECORDS) -> Path:
+    """One source's searches, saved where the later tasks read them: the records in files of
+    ``chunk_records`` each, the searches and their ledger entries apart (:class:`SavedSearches`).
+    """
+    import dataclasses
+
+    from litrev.flows.detection import first_title_hints
+
+    chunk_records = max(1, int(chunk_records))
+    files: list[Path] = []
+    chunk: list[Any] = []
+    hints: dict[str, str] = {}
+
+    def flush() -> None:
+        if chunk:
+            first_title_hints(chunk, hints)
+            files.append(save(folder, f"records-{name}-{len(files)}", list(chunk)))
+            chunk.clear()
+
+    for result in results:
+        for record in result.records:
+            chunk.append(record)
+            if len(chunk) >= chunk_records:
+                flush()
+    flush()
+    saved = SavedSearches(
+        source=name, searches=[dataclasses.replace(r, records=[]) for r in results],
+        entries=ledger_entries(results), record_files=files,
+        records=sum(len(r.records) for r in results), title_hints=hints)
+    return save(folder, f"source-{name}", saved)
 
 
-def load_results(paths: list[Path]) -> list[Any]:
-    """The searches of every source, in the order of ``paths``."""
-    return [result for path in paths for result in load(path)]
+def load_results(path: Path) -> list[Any]:
+    """What :func:`save_results` saved at ``path``, as the searches with their records again
+    (a source's run on a worker hands them on whole); each search's records are as many as its
+    ledger entry's work ids, in order."""
+    import dataclasses
+    from itertools import islice
+
+    saved: SavedSearches = load(path)
+    records = (record for file in saved.record_files for record in load(file))
+    return [dataclasses.replace(search, records=list(islice(records, len(entry.work_ids))))
+            for search, entry in zip(saved.searches, saved.entries, strict=True)]
+
+
+def load_searches(paths: list[Path]) -> list[SavedSearches]:
+    """The saved searches of every source (without records), in the order of ``paths``."""
+    return [load(path) for path in paths]
+
+
+def batch_part_count(records: int, chunk_records: int = CHUNK_RECORDS) -> int:
+    """How many parts a batch of ``records`` records is split into."""
+    return max(1, -(-records // max(1, int(chunk_records))))
 
 
 @task(name="detect-languages", cache_policy=NO_CACHE)
 def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
-                     folder: Path) -> Path:
-    """The records of every source with the language of their new excerpts and work titles
-    (see :func:`litrev.flows.detection.detect_new`), saved; their path."""
+                     folder: Path, chunk_records: int = CHUNK_RECORDS) -> Path:
+    """Chunk by chunk, the records of every source with the language of their new excerpts and
+    work titles (see :func:`litrev.flows.detection.detect_new`), flattened into rows and
+    appended to the batch part of their key; the path of the list of part files."""
+    from litrev.extract.parallel import kept_workers
     from litrev.flows.detection import detect_new
+    from litrev.flows.runlog import append
+    from litrev.store.load import flatten_records
 
-    records = [rec for r in load_results(sources) for rec in r.records]
-    return save(folder, "detected", detect_new(db, records, candidates))
+    saved = load_searches(sources)
+    parts = batch_part_count(sum(s.records for s in saved), chunk_records)
+    files = [folder / f"rows-{k}.pickle" for k in range(parts)]
+    record_files = [path for source in saved for path in source.record_files]
+    hints: dict[str, str] | None = None
+    if len(record_files) > 1:  # a title's hint may come in a later chunk (or source)
+        hints = {}
+        for source in saved:
+            for work_id, hint in source.title_hints.items():
+                hints.setdefault(work_id, hint)
+    # one pool of workers for every chunk: their models load once, not once per chunk
+    with kept_workers(sum(s.records for s in saved)):
+        for path in record_files:
+            rows = flatten_records(detect_new(db, load(path), candidates, title_hints=hints))
+            for file, part in zip(files, rows.split(parts), strict=True):
+                if len(part.works) or len(part.excerpts) or len(part.citations):
+                    append(file, part)
+            del rows
+    return save(folder, "rows", BatchParts(files))
 
 
 @task(name="build-batch", cache_policy=NO_CACHE)
-def build_batch(records: Path, folder: Path) -> Path:
-    """The batch (frames, deduplicated) of the detected records, saved; its path."""
-    from litrev.store.load import records_to_batch
+def build_batch(rows: Path, folder: Path) -> Path:
+    """Each part's rows as frames, deduplicated (a key's duplicates are all in its part, so
+    this is the whole batch's deduplication), saved part by part; the path of their list."""
+    from litrev.flows.runlog import load_all
+    from litrev.store.load import RecordRows, rows_to_batch
 
-    return save(folder, "batch", records_to_batch(load(records)))
+    files: list[Path] = []
+    for k, path in enumerate(load(rows).files):
+        part = RecordRows()
+        for chunk in load_all(path):
+            part.extend(chunk)
+        if len(part.works) or len(part.excerpts) or len(part.citations):
+            files.append(save(folder, f"batch-{k}", rows_to_batch(part)))
+        Path(path).unlink(missing_ok=True)
+        del part
+    return save(folder, "batch", BatchParts(files))
 
 
 @task(name="write-batch", cache_policy=NO_CACHE)
 def write_batch(db: Path, run_id: str, sources: list[Path], batch_path: Path) -> WrittenBatch:
-    """The one write of the harvest: merge, watermarks, ledger, in one transaction; then the
-    snapshot is published. The run stays ``running`` until :func:`finish_task` closes it."""
+    """The one write of the harvest: merge (part by part), watermarks, ledger, in one
+    transaction, committed as one snapshot. The run stays ``running`` until
+    :func:`finish_task` closes it."""
     from litrev.store.db import waiting_write_session
-    from litrev.store.ledger import classify_searches, record_searches
-    from litrev.store.load import load_batch
+    from litrev.store.ledger import count_searches, record_searches, stored_works
+    from litrev.store.load import Batch, load_parts
     from litrev.store.state import save_watermarks
 
-    results = load_results(sources)
-    batch = load(batch_path)
-    entries = ledger_entries(results)
+    saved = load_searches(sources)
+    searches = [r for s in saved for r in s.searches]
+    entries = [e for s in saved for e in s.entries]
+    parts = load(batch_path).files
+    stored: dict[str, tuple[bool, bool]] = {}
+    languages: Counter[str] = Counter()
+
+    def before_merge(part: Batch) -> None:
+        # what was stored before this run, for the ledger (a work is in one part only)
+        stored.update(stored_works(con, part.works))
+        if not part.excerpts.empty:
+            languages.update(part.excerpts["language"].dropna())
+
     with waiting_write_session(db) as con:
-        counts = classify_searches(con, entries, batch.works)
         con.execute("BEGIN TRANSACTION")  # merge, watermarks and ledger commit together
         try:
-            loaded = load_batch(con, batch, run_id=run_id, transaction=False)
+            loaded = load_parts(con, (load(path) for path in parts), run_id=run_id,
+                                transaction=False, before_merge=before_merge)
             pause_at("merged")
+            counts = count_searches(entries, stored)
             watermarks = save_watermarks(
-                con, [r for r in results if r.status == SearchStatus.SUCCEEDED and r.watermark],
+                con, [r for r in searches if r.status == SearchStatus.SUCCEEDED and r.watermark],
                 run_id=run_id)
             record_searches(con, run_id, entries, counts)
             con.execute("COMMIT")
@@ -231,9 +352,7 @@ def write_batch(db: Path, run_id: str, sources: list[Path], batch_path: Path) ->
             con.execute("ROLLBACK")
             raise
     # Languages detected in this run (excerpts stored before keep theirs and are not counted).
-    languages: Counter[str] = Counter(batch.excerpts["language"].dropna()) \
-        if not batch.excerpts.empty else Counter()
-    return WrittenBatch(sources=source_rows(entries, counts), status=run_status(results),
+    return WrittenBatch(sources=source_rows(entries, counts), status=run_status(entries),
                         languages=dict(languages.most_common()), load=loaded,
                         watermarks=watermarks)
 
@@ -251,7 +370,7 @@ def translate_task(db: Path, profile: Any) -> Any:
     try:
         from litrev.flows.translation import run_translation
 
-        return run_translation(db, profile)
+        return run_translation(db, profile, changed_only=True)
     except Exception as exc:  # noqa: BLE001 - reported in the summary, the run goes on
         return _step_failed("translation", exc)
 

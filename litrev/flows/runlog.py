@@ -95,6 +95,42 @@ def load(path: Path) -> Any:
         return pickle.load(f)  # noqa: S301 - written by this run into its private folder
 
 
+def append(path: Path, value: Any) -> None:
+    """``value`` added at the end of ``path`` (one more pickle after the ones there): a part of
+    a harvest grows chunk by chunk without any chunk being read back meanwhile."""
+    with Path(path).open("ab") as out:
+        pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_all(path: Path) -> Iterator[Any]:
+    """Every value :func:`append` wrote at ``path``, in order (none if the file is missing)."""
+    try:
+        f = Path(path).open("rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        return
+    with f:
+        while True:
+            try:
+                yield pickle.load(f)  # noqa: S301 - written by this run into its private folder
+            except EOFError:
+                return
+
+
+def log_memory(stage: str) -> None:
+    """One line in the run log: this process's peak resident memory so far and now, after a
+    step of the harvest (``bench/ingest.py`` reads them: where the peak is reached)."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    now = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        now = pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    logging.getLogger("litrev.harvest").info(
+        "memory after %s: peak RSS %.0f MB, now %s MB", stage, peak,
+        "?" if now is None else f"{now:.0f}")
+
+
 class PeopleFormatter(logging.Formatter):
     """A console line: the message with URLs cut to host and path."""
 

@@ -39,8 +39,13 @@ from prefect import flow
 from prefect.utilities.annotations import quote
 
 from litrev.flows.harvest import slug
-from litrev.flows.harvest_tasks import HarvestHooks, failed_result, harvest_source, read_state
-from litrev.flows.runlog import load
+from litrev.flows.harvest_tasks import (
+    HarvestHooks,
+    failed_result,
+    harvest_source,
+    load_results,
+    read_state,
+)
 
 SOURCE_FLOW_NAME = "harvest-source"
 RUNS_FOLDER = "litrev-runs"
@@ -123,7 +128,7 @@ def source_run(profile_path: str, source: str, run_id: str, db_path: str | None 
         try:
             harvested = task(source, quote(profile), state, since, limit, retries, Path(work),
                              hooks)
-            results = load(harvested.path)
+            results = load_results(harvested.path)
         except Exception as exc:  # noqa: BLE001 - a failed source is recorded, not raised
             results = [failed_result(source, f"{type(exc).__name__}: {exc}")]
     out = output_path(db, run_id, source)

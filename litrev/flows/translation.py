@@ -107,11 +107,17 @@ class MemoryImport:
 def run_translation(db_path: str | os.PathLike[str], profile: Profile, *,
                     retry_failed: bool = False, limit: int | None = None,
                     provider: str | None = None,
-                    engine: TranslationEngine | None = None) -> TranslationRun:
+                    engine: TranslationEngine | None = None,
+                    changed_only: bool = False) -> TranslationRun:
     """Translate what needs translating into the profile's target language.
 
     ``provider`` overrides ``profile.translation.provider`` (``litrev translate --provider``);
-    ``engine`` replaces the online provider altogether (tests).
+    ``engine`` replaces the online provider altogether (tests). ``changed_only`` (a harvest):
+    only the texts stored or changed since the last harvest that translated, and the pending
+    ones when a provider can answer them (without one, a pending text stays pending: nothing
+    in the chain can change it but a human correction or memory import, which apply
+    themselves), so that a quiet night reads no excerpt
+    (:func:`litrev.store.translations.texts_changed_to_translate`).
     """
     started = time.monotonic()
     target = profile.target_language
@@ -121,8 +127,13 @@ def run_translation(db_path: str | os.PathLike[str], profile: Profile, *,
     provider_name = engine.client.name if engine is not None else None
 
     with read_session(db_path) as con:
-        frame = store_tr.texts_to_translate(con, target, include_failed=retry_failed,
-                                            limit=limit)
+        frame = None
+        if changed_only and limit is None:
+            frame = store_tr.texts_changed_to_translate(
+                con, target, retry_pending=engine is not None, include_failed=retry_failed)
+        if frame is None:
+            frame = store_tr.texts_to_translate(con, target, include_failed=retry_failed,
+                                                limit=limit)
         todo = [store_tr.TodoText(h, text, lang, memory_key(text))
                 for h, text, lang in zip(frame["text_hash"], frame["text"],
                                          frame["source_language"], strict=True)]

@@ -107,8 +107,34 @@ def classify_searches(con: duckdb.DuckDBPyConnection, entries: list[SearchEntry]
     ``works`` is the batch's works frame (``work_id``, ``content_hash``), so a stored work whose
     metadata changed counts as updated.
     """
+    return count_searches(entries, stored_works(con, works))
+
+
+def stored_works(con: duckdb.DuckDBPyConnection, works: pd.DataFrame
+                 ) -> dict[str, tuple[bool, bool]]:
+    """For the stored ones among ``works`` (``work_id``, ``content_hash``): work id ->
+    (stored, content changed). Run before they are merged; a harvest merged in parts asks part
+    by part and joins the answers (a work is in one part only)."""
+    if works.empty:
+        return {}
+    import pandas as pd
+
+    retrieved = pd.DataFrame({"work_id": works["work_id"].to_numpy(),
+                              "content_hash": (works["content_hash"].to_numpy()
+                                               if "content_hash" in works else None)})
+    con.register("ledger_retrieved", retrieved)
+    try:
+        return {row[0]: (bool(row[1]), bool(row[2])) for row in
+                con.execute(internal("ledger_stored_works").sql).fetchall() if row[1]}
+    finally:
+        con.unregister("ledger_retrieved")
+
+
+def count_searches(entries: list[SearchEntry], stored: dict[str, tuple[bool, bool]]
+                   ) -> list[SearchCounts]:
+    """The ledger's counts of every search, given what :func:`stored_works` found stored
+    before the run (a work id missing there is new)."""
     counts = [SearchCounts(records_retrieved=len(e.work_ids)) for e in entries]
-    first: list[tuple[int, str]] = []  # (search index, work id) of first arrivals in the run
     seen_in_run: set[str] = set()
     for i, entry in enumerate(entries):
         seen_here: set[str] = set()
@@ -121,31 +147,15 @@ def classify_searches(con: duckdb.DuckDBPyConnection, entries: list[SearchEntry]
             elif is_deleted:
                 counts[i].removed_other += 1
             else:
-                first.append((i, work_id))
+                is_stored, changed = stored.get(work_id, (False, False))
+                if not is_stored:
+                    counts[i].new_records += 1
+                elif changed:
+                    counts[i].updated_records += 1
+                else:
+                    counts[i].unchanged_records += 1
             seen_here.add(work_id)
             seen_in_run.add(work_id)
-    if not first:
-        return counts
-    import pandas as pd
-
-    hashes = dict(zip(works["work_id"], works["content_hash"], strict=True)) \
-        if "content_hash" in works else {}
-    retrieved = pd.DataFrame({"work_id": sorted({w for _, w in first})})
-    retrieved["content_hash"] = [hashes.get(w) for w in retrieved["work_id"]]
-    con.register("ledger_retrieved", retrieved)
-    try:
-        state = {row[0]: (bool(row[1]), bool(row[2])) for row in
-                 con.execute(internal("ledger_stored_works").sql).fetchall()}
-    finally:
-        con.unregister("ledger_retrieved")
-    for i, work_id in first:
-        stored, changed = state.get(work_id, (False, False))
-        if not stored:
-            counts[i].new_records += 1
-        elif changed:
-            counts[i].updated_records += 1
-        else:
-            counts[i].unchanged_records += 1
     return counts
 
 

@@ -1,22 +1,27 @@
 """Merging batches of records into the corpus: idempotent, all-or-nothing.
 
 Why batches: a harvest yields thousands of records; they cross into DuckDB as pandas frames
-registered as relations and are merged with one ``INSERT ... ON CONFLICT`` per table inside one
-transaction. Loading the same batch twice leaves the same rows (only ``last_seen`` moves); an
-error anywhere rolls the whole batch back.
+registered as relations and are merged with one ``MERGE INTO`` per table inside one
+transaction. Loading the same batch twice leaves the same rows (a stored row is rewritten only
+when a value changes); an error anywhere rolls the whole batch back.
 
     batch = records_to_batch(records)            # plain SourceRecords from extract/
     with write_session(db) as con:
         counts = load_batch(con, batch, run_id="r1")
     counts.by_source["openalex"].new_records
     # -> 12
+
+A harvest too large to hold at once is flattened chunk by chunk (:func:`flatten_records`),
+split by key into parts (:meth:`RecordRows.split`) and merged part after part in the same one
+transaction (:func:`load_parts`): the same rows as one batch, one part in memory at a time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+import zlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -92,8 +97,13 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def _content_hash(row: dict, columns: list[str]) -> str:
-    return short_hash(*(_hashable(row.get(c)) for c in columns), length=24)
+def _content_hashes(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """The content hash of every row (of ``columns``; a missing column counts as null), read
+    column by column: ``to_dict("records")`` built a dict per row, most of the time of a
+    large batch."""
+    values = [frame[c].tolist() if c in frame else [None] * len(frame) for c in columns]
+    return [short_hash(*(_hashable(v) for v in row), length=24)
+            for row in zip(*values, strict=True)]
 
 
 def _first_non_null(frame: pd.DataFrame, key: str, *, any_of: tuple[str, ...] = (),
@@ -118,62 +128,125 @@ def _first_non_null(frame: pd.DataFrame, key: str, *, any_of: tuple[str, ...] = 
     return merged
 
 
-def records_to_batch(records: Iterable[SourceRecord]) -> Batch:
-    """Flatten source records into deduplicated frames; count duplicates within and across."""
-    works: list[dict] = []
-    work_sources: list[dict] = []
-    citations: list[dict] = []
-    excerpts: list[dict] = []
-    excerpt_sources: list[dict] = []
-    by_source: dict[str, SearchCounts] = defaultdict(SearchCounts)
-    seen_in_source: Counter = Counter()
-    sources_of_work: dict[str, set[str]] = defaultdict(set)
+@dataclass
+class RecordRows:
+    """Source records flattened into the rows of each table, in arrival order, not yet
+    deduplicated; ``arrivals`` has one ``(source, primary work id, deleted)`` per record.
 
+    Why: a harvest too large to hold whole is flattened chunk by chunk and the rows are split
+    by key (:meth:`split`), so that every duplicate of a key lands in the same part; each part
+    then deduplicates exactly as the whole batch would (:func:`rows_to_batch`)."""
+
+    works: list[dict] = field(default_factory=list)
+    work_sources: list[dict] = field(default_factory=list)
+    citations: list[dict] = field(default_factory=list)
+    excerpts: list[dict] = field(default_factory=list)
+    excerpt_sources: list[dict] = field(default_factory=list)
+    arrivals: list[tuple[str, str, bool]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.arrivals)
+
+    def extend(self, other: RecordRows) -> None:
+        """Append ``other``'s rows after these (arrival order kept)."""
+        for name in (*MERGE_ORDER, "arrivals"):
+            getattr(self, name).extend(getattr(other, name))
+
+    def split(self, parts: int) -> list[RecordRows]:
+        """The rows in ``parts`` parts by key (work id; the excerpt id for excerpts; the citing
+        work for citations), arrival order kept within each part. The same key always goes to
+        the same part, whatever chunk it came in."""
+        out = [RecordRows() for _ in range(parts)]
+
+        def part(key: str | None) -> int:
+            return zlib.crc32((key or "").encode("utf-8")) % parts
+
+        for name, key in (("works", "work_id"), ("work_sources", "work_id"),
+                          ("citations", "citing_work_id"), ("excerpts", "excerpt_id"),
+                          ("excerpt_sources", "excerpt_id")):
+            for row in getattr(self, name):
+                getattr(out[part(row[key])], name).append(row)
+        for arrival in self.arrivals:
+            out[part(arrival[1])].arrivals.append(arrival)
+        return out
+
+
+def flatten_records(records: Iterable[SourceRecord]) -> RecordRows:
+    """The rows of every table for these records, in order (no deduplication yet)."""
+    rows = RecordRows()
     for rec in records:
-        counts = by_source[rec.source]
-        counts.records_retrieved += 1
-        if rec.deleted:
-            counts.removed_other += 1
-        key = (rec.source, rec.work.work_id)
-        if seen_in_source[key]:
-            counts.duplicates_within += 1
-        seen_in_source[key] += 1
-        sources_of_work[rec.work.work_id].add(rec.source)
+        rows.arrivals.append((rec.source, rec.work.work_id, bool(rec.deleted)))
         for i, work in enumerate((rec.work, *rec.related)):
             row = {c: getattr(work, c) for c in (*WORK_COLUMNS, *TITLE_LANGUAGE_COLUMNS)}
             row["authors"] = list(work.authors)
-            works.append(row)
-            work_sources.append({"work_id": work.work_id, "source": rec.source,
-                                 "source_record_id": rec.source_record_id,
-                                 "deleted": rec.deleted and i == 0, "is_primary": i == 0})
+            rows.works.append(row)
+            rows.work_sources.append({"work_id": work.work_id, "source": rec.source,
+                                      "source_record_id": rec.source_record_id,
+                                      "deleted": rec.deleted and i == 0, "is_primary": i == 0})
         for citing, cited in rec.citations:
-            citations.append({"citing_work_id": citing, "cited_work_id": cited,
-                              "source": rec.source})
+            rows.citations.append({"citing_work_id": citing, "cited_work_id": cited,
+                                   "source": rec.source})
         for ex in rec.excerpts:
             row = {c: getattr(ex, c, None) for c in EXCERPT_COLUMNS}
             row["intents"] = list(ex.intents)
             row["text_hash"] = text_hash(ex.text)
             row["source"] = rec.source
-            excerpts.append(row)
-            excerpt_sources.append({"excerpt_id": ex.excerpt_id, "source": rec.source,
-                                    "source_record_id": rec.source_record_id})
+            rows.excerpts.append(row)
+            rows.excerpt_sources.append({"excerpt_id": ex.excerpt_id, "source": rec.source,
+                                         "source_record_id": rec.source_record_id})
+    return rows
 
-    # A work delivered by several sources in one batch is one work: count the extra arrivals.
+
+def arrival_counts(arrivals: Iterable[tuple[str, str, bool]]) -> dict[str, SearchCounts]:
+    """Per source: records retrieved, withdrawn, and duplicates within the source and across
+    sources (a work delivered by several sources is one work: the extra arrivals count). Each
+    count depends only on the arrivals of one work id, so parts split by work id add up."""
+    by_source: dict[str, SearchCounts] = defaultdict(SearchCounts)
+    seen_in_source: set[tuple[str, str]] = set()
+    sources_of_work: dict[str, set[str]] = defaultdict(set)
+    for source, work_id, deleted in arrivals:
+        counts = by_source[source]
+        counts.records_retrieved += 1
+        if deleted:
+            counts.removed_other += 1
+        if (source, work_id) in seen_in_source:
+            counts.duplicates_within += 1
+        seen_in_source.add((source, work_id))
+        sources_of_work[work_id].add(source)
     for sources in sources_of_work.values():
         for source in sorted(sources)[1:]:
             by_source[source].duplicates_across += 1
+    return dict(by_source)
 
+
+def add_counts(total: dict[str, SearchCounts], part: dict[str, SearchCounts]) -> None:
+    """Add one part's per-source counts into ``total``."""
+    for source, counts in part.items():
+        into = total.setdefault(source, SearchCounts())
+        for name, value in asdict(counts).items():
+            setattr(into, name, getattr(into, name) + value)
+
+
+def records_to_batch(records: Iterable[SourceRecord]) -> Batch:
+    """Flatten source records into deduplicated frames; count duplicates within and across."""
+    return rows_to_batch(flatten_records(records))
+
+
+def rows_to_batch(rows: RecordRows) -> Batch:
+    """Deduplicated frames of flattened rows (one part of a harvest, or all of it)."""
     return frames_to_batch(
-        works=pd.DataFrame(works, columns=[*WORK_COLUMNS, *TITLE_LANGUAGE_COLUMNS]).astype(
+        works=pd.DataFrame(rows.works, columns=[*WORK_COLUMNS, *TITLE_LANGUAGE_COLUMNS]).astype(
             {"title_language_confidence": "float64"}),
-        work_sources=pd.DataFrame(work_sources, columns=["work_id", "source", "source_record_id",
-                                                         "deleted", "is_primary"]),
-        citations=pd.DataFrame(citations, columns=["citing_work_id", "cited_work_id", "source"]),
-        excerpts=pd.DataFrame(excerpts, columns=EXCERPT_COLUMNS).astype(
+        work_sources=pd.DataFrame(rows.work_sources,
+                                  columns=["work_id", "source", "source_record_id", "deleted",
+                                           "is_primary"]),
+        citations=pd.DataFrame(rows.citations,
+                               columns=["citing_work_id", "cited_work_id", "source"]),
+        excerpts=pd.DataFrame(rows.excerpts, columns=EXCERPT_COLUMNS).astype(
             {"language_confidence": "float64"}),
-        excerpt_sources=pd.DataFrame(excerpt_sources,
+        excerpt_sources=pd.DataFrame(rows.excerpt_sources,
                                      columns=["excerpt_id", "source", "source_record_id"]),
-        by_source=dict(by_source),
+        by_source=arrival_counts(rows.arrivals),
     )
 
 
@@ -187,18 +260,17 @@ def frames_to_batch(*, works: pd.DataFrame, work_sources: pd.DataFrame, citation
             works[column] = None
     works = _first_non_null(works, "work_id", any_of=("is_seed", "synthetic"),
                             lists=("authors",))
-    works["content_hash"] = [_content_hash(r, WORK_COLUMNS[1:])
-                             for r in works.to_dict("records")]
+    works["content_hash"] = _content_hashes(works, WORK_COLUMNS[1:])
     excerpts = excerpts.copy()
     for column in FULLTEXT_EXCERPT_COLUMNS:
         if column not in excerpts.columns:
             excerpts[column] = None
     excerpts = _first_non_null(excerpts, "excerpt_id", any_of=("synthetic",),
                                lists=("intents",))
-    excerpts["content_hash"] = [_content_hash(r, ["text", "section", "stance", "intents"])
-                                for r in excerpts.to_dict("records")]
+    excerpts["content_hash"] = _content_hashes(excerpts, ["text", "section", "stance", "intents"])
     # A work can be primary in one record and related in another: keep it primary.
-    work_sources = (work_sources.sort_values("is_primary", ascending=False)
+    work_sources = (work_sources.sort_values("is_primary", ascending=False,
+                                             kind="stable")
                     .drop_duplicates(["source", "source_record_id", "work_id"])
                     .reset_index(drop=True))
     return Batch(
@@ -218,22 +290,57 @@ def load_batch(con: duckdb.DuckDBPyConnection, batch: Batch, *, run_id: str,
     With ``transaction=False`` the caller has already begun a transaction (to commit the
     merge together with the ledger and watermarks) and rolls it back on error.
     """
+    return load_parts(con, [batch], run_id=run_id, now=now, transaction=transaction)
+
+
+def load_parts(con: duckdb.DuckDBPyConnection, parts: Iterable[Batch], *, run_id: str,
+               now: dt.datetime | None = None, transaction: bool = True,
+               before_merge: Callable[[Batch], None] | None = None) -> LoadCounts:
+    """Merge batch parts one after another in ONE transaction: all of them or nothing.
+
+    Why parts: a harvest of 300,000 excerpts as one set of frames needs gigabytes; parts split
+    by key (:meth:`RecordRows.split`) hold every duplicate of a key, so merging them one by one
+    stores exactly what merging the whole batch would, and only one part is in memory at a
+    time (``parts`` may be a generator that loads each from disk). ``before_merge(part)`` runs
+    just before a part is merged (the ledger's look at what was stored before the run).
+    """
     now = now or dt.datetime.now(dt.UTC)
     params = {"now": now, "run_id": run_id}
+    by_source: dict[str, SearchCounts] = {}
+    new_excerpts = 0
+    with db_transaction(con, failure="loading the batch failed", error=LoadError,
+                        begin=transaction):
+        for batch in parts:
+            if before_merge is not None:
+                before_merge(batch)
+            part_counts, part_new = _merge_part(con, batch, params)
+            add_counts(by_source, part_counts)
+            new_excerpts += part_new
+    works_total, excerpts_total = one_row(
+        con, "SELECT (SELECT count(*) FROM works), (SELECT count(*) FROM excerpts)")
+    return LoadCounts(by_source=by_source, new_excerpts=new_excerpts, works_total=works_total,
+                      excerpts_total=excerpts_total)
+
+
+def _merge_part(con: duckdb.DuckDBPyConnection, batch: Batch, params: dict[str, Any]
+                ) -> tuple[dict[str, SearchCounts], int]:
+    """Merge one part (the caller holds the transaction); its per-source counts and how many
+    of its excerpts were new."""
     relations = {f"batch_{table}": getattr(batch, table) for table in MERGE_ORDER}
-    with db_transaction(con, relations=relations, failure="loading the batch failed",
-                        error=LoadError, begin=transaction):
+    for name, relation in relations.items():
+        con.register(name, relation)
+    try:
         changes = con.execute(internal("count_batch_changes").sql).fetchall()
         new_excerpts = one_row(con, internal("count_new_excerpts").sql)[0]
         for table in MERGE_ORDER:
             statement = internal(f"merge_{table}")
             con.execute(statement.sql, statement.bind(params))
+    finally:
+        for name in relations:
+            con.unregister(name)
     by_source = {k: SearchCounts(**asdict(v)) for k, v in batch.by_source.items()}
     for source, new, updated, unchanged in changes:
         counts = by_source.setdefault(source, SearchCounts())
         counts.new_records, counts.updated_records, counts.unchanged_records = (
             new, updated, unchanged)
-    works_total, excerpts_total = one_row(
-        con, "SELECT (SELECT count(*) FROM works), (SELECT count(*) FROM excerpts)")
-    return LoadCounts(by_source=by_source, new_excerpts=new_excerpts, works_total=works_total,
-                      excerpts_total=excerpts_total)
+    return by_source, int(new_excerpts)

@@ -1,0 +1,183 @@
+"""A harvest moves its records in chunks and merges its batch in parts (issue 16: memory that
+does not grow with the harvest). Chunking must not change what is stored: the same two sources
+harvested in one chunk and in chunks of one record give the same corpus, ledger and summary,
+with works that arrive in several chunks and from both sources. And a quiet night (nothing new)
+leaves every data file of the corpus tables as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.lake import lake_reader
+from tests.prefect_server import prefect_server  # noqa: F401 - fixture
+from tests.recorded_api import openalex_route
+
+FILES = Path(__file__).resolve().parent / "fixtures" / "files"
+CORPUS_TABLES = ("works", "work_sources", "citations", "excerpts", "excerpt_sources")
+LEDGER_TABLES = {"harvest_runs", "search_log", "source_state"}
+# Times (and the import folder) differ between two harvests; everything else must be equal.
+TIMES = {"first_seen", "last_seen", "first_run_id", "last_run_id", "run_id", "run_date",
+         "query_url"}  # query_url: the folder the files were read from
+
+# A work OpenAlex also delivers (the seed's citing review), imported twice: once bare, once
+# with its year and an abstract; and one work of two import files that disagree on the year (the
+# first file's wins, as in one batch: merging chunk after chunk would let the last one win) and
+# the second adding a venue and the language its title is detected with.
+SHARED_DOI = "10.1145/3636515"
+EXTRA_A = [
+    {"id": "x-1", "title": "Automated Grading and Feedback Tools for Programming Education: "
+     "A Systematic Review", "doi": SHARED_DOI, "year": None, "authors": []},
+    {"id": "x-2", "title": "Vertaistuki psykiatrisessa sairaalahoidossa", "year": 2020,
+     "doi": "10.5555/chunk-twice", "authors": ["Virtanen, A."],
+     "abstract": "Tutkimuksessa selvitettiin vertaistuen merkitystä sairaalahoidossa."},
+]
+EXTRA_B = [
+    {"id": "x-3", "title": "Vertaistuki psykiatrisessa sairaalahoidossa", "year": 2021,
+     "language": "fi",
+     "doi": "10.5555/chunk-twice", "venue": "Hoitotiede", "authors": []},
+    {"id": "x-4", "title": "Automated Grading and Feedback Tools for Programming Education: "
+     "A Systematic Review", "doi": SHARED_DOI, "year": 2024,
+     "abstract": "We review tools that grade programming assignments and give feedback."},
+]
+
+
+def _profile(folder: Path) -> Path:
+    imports = folder / "imports"
+    imports.mkdir(parents=True)
+    for name in ("references.ris", "references.bib", "scite-otte-2020.csv",
+                 "demo-sample.jsonl"):
+        shutil.copy(FILES / name, imports / name)
+    for name, lines in (("extra-a.jsonl", EXTRA_A), ("extra-b.jsonl", EXTRA_B)):
+        (imports / name).write_text("".join(json.dumps(line) + "\n" for line in lines),
+                                    encoding="utf-8")
+    path = folder / "review.toml"
+    path.write_text("\n".join([
+        '[review]', 'name = "Chunks"', 'target_language = "en"',
+        'candidate_languages = ["en", "fi", "de", "sv"]', 'contact_email = "t@example.org"',
+        'database = "review.ducklake"', '', '[search.terms]', 'en = ["peer support"]', '',
+        '[seeds]', 'dois = ["10.1145/3174781.3174785"]', '', '[translation]',
+        'provider = "none"', '', '[sources.files]', 'folder = "imports"', '',
+        '[sources.openalex]', 'searches = false', 'rate_per_second = 0', '']),
+        encoding="utf-8")
+    return path
+
+
+def _recorded(request: httpx.Request) -> httpx.Response:
+    from tests.loopback import Request
+
+    reply = openalex_route(Request("GET", request.url.path, dict(request.url.params.items()),
+                                   {}))
+    return httpx.Response(reply.status, content=reply.body, headers=reply.headers)
+
+
+def _harvest(folder: Path, api_url: str, chunk_records: int):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from litrev.flows.harvest import nightly_harvest
+    from litrev.flows.harvest_tasks import HarvestHooks
+
+    hooks = HarvestHooks(client_factory=lambda name, settings: httpx.Client(
+        transport=httpx.MockTransport(_recorded)), chunk_records=chunk_records)
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        return nightly_harvest(profile_path=str(folder / "review.toml"),
+                               db_path=str(folder / "review.ducklake"), trigger="cli",
+                               hooks=hooks)
+
+
+def _table(con, table: str) -> list[tuple]:
+    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()  # noqa: S608
+               if r[0] not in TIMES]
+    return con.execute(f"SELECT {', '.join(columns)} FROM {table} "  # noqa: S608 - fixed names
+                       f"ORDER BY ALL").fetchall()
+
+
+def _stored(db: Path) -> dict[str, list[tuple]]:
+    con = lake_reader(str(db))
+    try:
+        return {table: _table(con, table) for table in (*CORPUS_TABLES, "search_log")}
+    finally:
+        con.close()
+
+
+def _summary(summary) -> dict:
+    data = summary.as_dict()
+    return {k: v for k, v in data.items()
+            if k not in ("run_id", "database", "started_at", "finished_at", "log_path",
+                         "translation", "coding")}
+
+
+def _corpus_files(db: Path) -> dict[str, tuple[int, int]]:
+    """Every data file of the lake outside the ledger's tables: name -> (size, mtime)."""
+    found = {}
+    for path in Path(f"{db}.files").rglob("*"):
+        if path.is_file() and not LEDGER_TABLES & set(path.parts):
+            stat = path.stat()
+            found[str(path.relative_to(f"{db}.files"))] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+@pytest.mark.slow
+def test_chunks_of_one_record_store_what_one_chunk_stores(prefect_server, tmp_path):  # noqa: F811
+    whole, chunked = tmp_path / "whole", tmp_path / "chunked"
+    _profile(whole)
+    _profile(chunked)
+    one = _harvest(whole, prefect_server, chunk_records=1_000_000_000)
+    many = _harvest(chunked, prefect_server, chunk_records=1)
+
+    assert one.status == many.status == "succeeded"
+    assert _summary(many) == _summary(one)
+    stored = _stored(chunked / "review.ducklake")
+    assert stored == _stored(whole / "review.ducklake")
+    # the cases chunking could get wrong are there: a work from two sources, from two files
+    by_source = {row.source: row for row in one.sources}
+    assert by_source["files"].duplicates >= 2 and by_source["openalex"].retrieved == 26
+    con = lake_reader(str(chunked / "review.ducklake"))
+    try:
+        works = dict(con.execute("SELECT work_id, [year::VARCHAR, venue, authors::VARCHAR, "
+                                 "title_language_method] "
+                                 "FROM works WHERE work_id IN ($a, $b)",
+                                 {"a": f"doi:{SHARED_DOI}", "b": "doi:10.5555/chunk-twice"}
+                                 ).fetchall())
+    finally:
+        con.close()
+    assert works[f"doi:{SHARED_DOI}"][0] == "2024"
+    # the first non-empty value of each field, whichever chunk brought it
+    assert works["doi:10.5555/chunk-twice"] == ["2020", "Hoitotiede", "['Virtanen, A.']",
+                                                "hint+detector"]
+
+    # A quiet night: nothing new, so no data file of a corpus table is written or rewritten.
+    before = _corpus_files(chunked / "review.ducklake")
+    assert any(name.startswith("main/works/") for name in before), sorted(before)[:5]
+    quiet = _harvest(chunked, prefect_server, chunk_records=1)
+    assert quiet.new_excerpts == 0
+    # translation looks only at what changed: no text to look at (the first run had some,
+    # left pending: provider "none" cannot answer them, so they are not retried each night)
+    assert one.translation.texts > 0 and quiet.translation.texts == 0
+    assert quiet.translation_backlog == many.translation_backlog
+    assert {row.source: row.new for row in quiet.sources} == {"files": 0, "openalex": 0}
+    assert _corpus_files(chunked / "review.ducklake") == before
+
+
+def test_saved_searches_come_back_whole_from_their_chunk_files(tmp_path):
+    """A source's searches saved in chunks of 2 records (a worker's run reads them back whole
+    to hand them on): the same searches, each with its own records, in order."""
+    from litrev.extract.importers import read_file
+    from litrev.extract.sources import SearchResult
+    from litrev.flows.harvest_tasks import load_results, load_searches, save_results
+
+    records = [record for name in ("references.ris", "demo-sample.jsonl")
+               for record in read_file((FILES / name).read_bytes(), name).records]
+    searches = [SearchResult(source="files", query_key=f"q{i}", query=f"import {i}",
+                             platform="local", records=list(part), watermark=f"w{i}")
+                for i, part in enumerate((records[:3], [], records[3:]))]
+    path = save_results(tmp_path, "files", searches, chunk_records=2)
+    saved = load_searches([path])[0]
+    assert saved.records == len(records) and len(saved.record_files) == -(-len(records) // 2)
+    assert [len(e.work_ids) for e in saved.entries] == [3, 0, len(records) - 3]
+    assert load_results(path) == searches

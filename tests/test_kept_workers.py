@@ -1,0 +1,25 @@
+"""A harvest detects its records chunk by chunk; inside ``kept_workers`` every chunk's
+``map_chunks`` call uses one pool, so the workers start (and load their models) once."""
+
+from __future__ import annotations
+
+import os
+
+from litrev.extract.parallel import kept_workers, map_chunks
+
+
+def _pid_of_each(items: list[int]) -> list[int]:
+    return [os.getpid()] * len(items)
+
+
+def test_calls_inside_kept_workers_share_one_pool_and_none_outlives_it(monkeypatch):
+    monkeypatch.setenv("LITREV_WORKERS", "2")
+    items = list(range(1500))  # three chunks of 500
+    with kept_workers(len(items) * 2):
+        first = set(map_chunks(_pid_of_each, items))
+        second = set(map_chunks(_pid_of_each, items))
+    after = set(map_chunks(_pid_of_each, items, workers=2))
+    assert os.getpid() not in first
+    assert second <= first  # the same worker processes answered both calls
+    assert not after & first  # a call outside the block has its own pool; the kept one is gone
+    assert map_chunks(_pid_of_each, items[:10]) == [os.getpid()] * 10  # small: in process
