@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from litrev.extract.parallel import kept_workers, map_chunks
+from litrev.extract.parallel import MIN_PARALLEL, kept_workers, map_chunks
 
 
 def _pid_of_each(items: list[int]) -> list[int]:
@@ -15,7 +15,7 @@ def _pid_of_each(items: list[int]) -> list[int]:
 def test_calls_inside_kept_workers_share_one_pool_and_none_outlives_it(monkeypatch):
     monkeypatch.setenv("LITREV_WORKERS", "2")
     items = list(range(1500))  # three chunks of 500
-    with kept_workers(len(items) * 2):
+    with kept_workers(MIN_PARALLEL):  # the whole job is large enough for a pool
         first = set(map_chunks(_pid_of_each, items))
         second = set(map_chunks(_pid_of_each, items))
     after = set(map_chunks(_pid_of_each, items, workers=2))
