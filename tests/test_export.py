@@ -33,7 +33,7 @@ def review_db(tmp_path) -> Path:
 
 def export(db, path, fmt=None, **filters) -> int:
     with read_session(db) as con:
-        return export_excerpts(con, path, fmt, **filters)
+        return export_excerpts(con, path, fmt, **filters).excerpts
 
 
 def csv_rows(path, encoding="utf-8") -> list[dict]:
