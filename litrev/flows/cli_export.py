@@ -109,8 +109,6 @@ def cmd_export_qdpx(args: argparse.Namespace, ctx: Context) -> int:
     if count == 0:
         print("nothing matched: check the filters with `litrev query run excerpts_by_language` "
               "or `litrev status`", file=sys.stderr)
-    if warning := result.cut_warning():
-        print(warning, file=sys.stderr)
     return 0
 
 
