@@ -30,6 +30,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # What one XLSX cell holds: Excel's limit in characters, and the characters XML 1.0 cannot carry.
 XLSX_CELL_LIMIT = 32_767
 CUT_MARKER = " …[cut: longer than an Excel cell holds]"
+_TEXT_TYPES = {str, type(None)}
 _NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -116,7 +117,7 @@ def xlsx_column(values: Sequence[object]) -> tuple[list[object], list[int]]:
     >>> xlsx_column([2022, True, dt.date(2026, 1, 2), float("nan")])
     ([2022, 'yes', '2026-01-02', None], [])
     """
-    if all(v is None or v.__class__ is str for v in values):
+    if set(map(type, values)) <= _TEXT_TYPES:
         texts = [v for v in values if isinstance(v, str) and v]
         if not texts:
             return [None] * len(values), []

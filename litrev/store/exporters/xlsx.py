@@ -31,7 +31,7 @@ from litrev.store.exporters.table import (
     UNREVIEWED_TRANSLATION,
     ExportRequest,
     ExportResult,
-    iter_tuples,
+    iter_columns,
 )
 
 if TYPE_CHECKING:
@@ -115,8 +115,7 @@ def write(con: duckdb.DuckDBPyConnection, path: Path, request: ExportRequest) ->
 
     count = cut_cells = 0
     cut_ids: dict[str, None] = {}
-    for batch in iter_tuples(con, request, COLUMNS):
-        raw = list(zip(*batch, strict=True))
+    for raw in iter_columns(con, request, COLUMNS):
         columns = []
         for values in raw:
             cells, cut = xlsx_column(values)
