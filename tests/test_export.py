@@ -180,6 +180,9 @@ def test_every_cut_xlsx_cell_is_counted_and_said(review_db, tmp_path, capsys):
     assert len(translation.value) == 32_767
     assert translation.value.endswith("…[cut: longer than an Excel cell holds]")
     assert translation.fill.fgColor.rgb.endswith("FFF2CC")  # and still marked
+    about = {r[0]: r[1] for r in load_workbook(out)["about"].iter_rows(values_only=True)
+             if r and r[0]}
+    assert "32,767 characters" in about["cut"]
 
     capsys.readouterr()
     assert main(["--db", str(review_db), "export", "excerpts", "-o", str(out)]) == 0
