@@ -4,10 +4,18 @@ Builds a synthetic corpus (default 100,000 excerpts of 20,000 works, every row m
 half of them with a machine translation and two themes), then exports it once per format, each
 in a fresh process so that the peak resident memory (``ru_maxrss``) belongs to that export
 alone; a second run per format measures the peak of Python allocations with ``tracemalloc``.
-Bounded memory shows as a peak that does not grow with --rows (try --rows 20000).
+Bounded memory shows as a peak that does not grow with --rows (try --rows 20000). CPU seconds
+are the export process's own (all its threads): on a busy machine wall time is mostly waiting
+for a core, CPU time much less so.
+
+``--xlsx-writers`` times the XLSX writers litrev did not choose (bench/xlsx_writers.py:
+XlsxWriter as before and with our side made cheap, rustpy-xlsxwriter, pyexcelerate) beside
+litrev's own, each in its own process on the same rows, and says which of them write the
+workbook reviewers get (``pip install -e '.[bench]'`` installs them).
 
     python bench/export.py                 # 100,000 rows, all formats
     python bench/export.py --rows 20000 --formats csv xlsx
+    python bench/export.py --formats xlsx --xlsx-writers   # and every XLSX candidate
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+CANDIDATES = ("xlsxwriter-before", "xlsxwriter-lean", "rustpy-xlsxwriter", "pyexcelerate")
 FORMATS = ("csv", "xlsx", "markdown", "html", "parquet", "ris")
 SUFFIX = {"csv": "csv", "xlsx": "xlsx", "markdown": "md", "html": "html", "parquet": "parquet",
           "ris": "ris"}
@@ -77,25 +86,36 @@ def build_corpus(db: Path, rows: int) -> None:
 
 
 def export_once(db: str, fmt: str, out: str, trace: bool) -> None:
-    """Child process: export and print a JSON line with its own figures."""
+    """Child process: export and print a JSON line with its own figures. ``xlsx:NAME`` exports
+    XLSX through the candidate writer NAME of bench/xlsx_writers.py instead of litrev's."""
     sys.path.insert(0, str(REPO))
     import tracemalloc
 
     import pyarrow.parquet  # noqa: F401
-    import xlsxwriter  # noqa: F401 - imported before tracing: the figure is the export's own
+    import rvgsrust_xlsxwriter  # noqa: F401 - imported before tracing: the figure is the export's
 
+    from litrev.store import exporters
     from litrev.store.db import read_session
     from litrev.store.export import export_excerpts
 
+    fmt, _, candidate = fmt.partition(":")
+    if candidate:
+        import importlib
+
+        import xlsx_writers
+
+        importlib.import_module(xlsx_writers.MODULES[candidate])
+        exporters.WRITERS["xlsx"] = xlsx_writers.WRITERS[candidate]
     if trace:
         tracemalloc.start()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     with read_session(db) as con:
-        count = export_excerpts(con, out, fmt, target_language="en")
-    seconds = time.perf_counter() - start
+        count = export_excerpts(con, out, fmt, target_language="en").excerpts
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     peak_python = tracemalloc.get_traced_memory()[1] if trace else None
     maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"rows": count, "seconds": seconds, "maxrss_mib": maxrss_kib / 1024,
+    print(json.dumps({"rows": count, "seconds": seconds, "cpu": cpu,
+                      "maxrss_mib": maxrss_kib / 1024,
                       "python_peak_mib": peak_python / 2**20 if trace else None,
                       "size_mib": os.path.getsize(out) / 2**20}))
 
@@ -111,7 +131,7 @@ def baseline(db: Path) -> float:
     """Resident memory of a process that only imports litrev and opens the database."""
     code = ("import sys, resource; sys.path.insert(0, sys.argv[1])\n"
             "from litrev.store.db import read_session\n"
-            "import litrev.store.export, xlsxwriter, pyarrow.parquet\n"
+            "import litrev.store.export, rvgsrust_xlsxwriter, pyarrow.parquet\n"
             "with read_session(sys.argv[2]) as con: con.execute('SELECT 1').fetchall()\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
     return float(subprocess.run([sys.executable, "-c", code, str(REPO), str(db)],
@@ -122,6 +142,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS))
+    parser.add_argument("--xlsx-writers", nargs="*", metavar="WRITER",
+                        choices=["litrev", *CANDIDATES],
+                        help="also time these XLSX writers on the same rows (none named: all "
+                             f"of litrev, {', '.join(CANDIDATES)})")
     parser.add_argument("--child", nargs=3, metavar=("DB", "FORMAT", "OUT"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
@@ -135,15 +159,36 @@ def main() -> None:
         build_corpus(db, args.rows)
         print(f"corpus: {args.rows} excerpts built in {time.perf_counter() - start:.1f} s; "
               f"baseline process (imports + open database): {baseline(db):.0f} MiB resident")
-        print(f"{'format':<9} {'rows':>8} {'seconds':>8} {'peak RSS MiB':>13} "
+        print(f"{'format':<9} {'rows':>8} {'seconds':>8} {'CPU s':>6} {'peak RSS MiB':>13} "
               f"{'peak Python MiB':>16} {'file MiB':>9}")
         for fmt in args.formats:
             out = Path(tmp) / f"out.{SUFFIX[fmt]}"
             timed = child(db, fmt, out, trace=False)
             traced = child(db, fmt, out, trace=True)
-            print(f"{fmt:<9} {timed['rows']:>8} {timed['seconds']:>8.1f} "
+            print(f"{fmt:<9} {timed['rows']:>8} {timed['seconds']:>8.1f} {timed['cpu']:>6.1f} "
                   f"{timed['maxrss_mib']:>13.0f} {traced['python_peak_mib']:>16.1f} "
                   f"{timed['size_mib']:>9.1f}")
+        if args.xlsx_writers is not None:
+            xlsx_candidates(db, Path(tmp), args.xlsx_writers or ["litrev", *CANDIDATES])
+
+
+def xlsx_candidates(db: Path, tmp: Path, names: list[str]) -> None:
+    """The XLSX writers on the same rows, one process each, one after the other."""
+    import importlib.util
+
+    from xlsx_writers import MODULES, SAME_WORKBOOK
+
+    print("\nXLSX writers on the same rows (one process each, one after the other):")
+    print(f"{'writer':<18} {'rows':>8} {'seconds':>8} {'CPU s':>6} {'peak RSS MiB':>13} "
+          f"{'file MiB':>9}  same workbook as reviewers get")
+    for name in names:
+        if name != "litrev" and importlib.util.find_spec(MODULES[name]) is None:
+            print(f"{name:<18} not installed: pip install -e '.[bench]'")
+            continue
+        out = tmp / f"{name}.xlsx"
+        timed = child(db, "xlsx" if name == "litrev" else f"xlsx:{name}", out, trace=False)
+        print(f"{name:<18} {timed['rows']:>8} {timed['seconds']:>8.1f} {timed['cpu']:>6.1f} "
+              f"{timed['maxrss_mib']:>13.0f} {timed['size_mib']:>9.1f}  {SAME_WORKBOOK[name]}")
 
 
 if __name__ == "__main__":

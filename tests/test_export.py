@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from litrev.flows.cli import main
 from litrev.store import exporters
-from litrev.store.cells import neutralise
+from litrev.store.cells import neutralise, xlsx_text
 from litrev.store.db import read_session, write_session
 from litrev.store.export import COLUMNS, ExportError, export_excerpts
 from tests import corpus_review
@@ -33,7 +33,7 @@ def review_db(tmp_path) -> Path:
 
 def export(db, path, fmt=None, **filters) -> int:
     with read_session(db) as con:
-        return export_excerpts(con, path, fmt, **filters)
+        return export_excerpts(con, path, fmt, **filters).excerpts
 
 
 def csv_rows(path, encoding="utf-8") -> list[dict]:
@@ -149,6 +149,60 @@ def test_xlsx_cells_excel_cannot_hold_are_cut_and_marked(review_db, tmp_path):
     cut = by_text_start(rows, "Pitkä teksti.")["original_text"].value
     assert len(cut) == 32_767 and cut.endswith("…[cut: longer than an Excel cell holds]")
     assert by_text_start(rows, "Bell")["original_text"].value == "Bell and tab\tkept"
+
+
+def test_every_cut_xlsx_cell_is_counted_and_said(review_db, tmp_path, capsys):
+    """A cut is never silent: the result counts every cut cell and names its excerpts, the
+    command says so in one line on stderr, and a CSV export of the same rows keeps every text
+    whole (and says nothing)."""
+    long_text = "Pitkä teksti. " * 3000 + "loppu"
+    long_translation = "=A long machine translation. " * 1200
+    with write_session(review_db) as con:
+        con.execute("UPDATE excerpts SET text = $t WHERE text LIKE 'Kokemusasiantuntijatoim%'",
+                    {"t": long_text})
+        finnish = con.execute("SELECT excerpt_id FROM excerpts WHERE text = $t",
+                              {"t": long_text}).fetchone()[0]
+        con.execute("""UPDATE translations SET translated_text = $t WHERE text_hash = (
+                           SELECT text_hash FROM excerpts WHERE text LIKE 'Etwa 5 bis 10%')""",
+                    {"t": long_translation})
+        german = con.execute("SELECT excerpt_id FROM excerpts WHERE text LIKE 'Etwa 5 bis 10%'"
+                             ).fetchone()[0]
+    out = tmp_path / "review.xlsx"
+    with read_session(review_db) as con:
+        result = export_excerpts(con, out)
+    assert result.excerpts == 13
+    assert result.cut_cells == 2
+    assert set(result.cut_excerpt_ids) == {finnish, german}
+
+    _, rows = sheet_rows(out)
+    translation = by_text_start(rows, "Etwa 5 bis 10%")["translation"]
+    assert translation.value.startswith("'=A long machine translation.")  # still guarded
+    assert len(translation.value) == 32_767
+    assert translation.value.endswith("…[cut: longer than an Excel cell holds]")
+    assert translation.fill.fgColor.rgb.endswith("FFF2CC")  # and still marked
+    about = {r[0]: r[1] for r in load_workbook(out)["about"].iter_rows(values_only=True)
+             if r and r[0]}
+    assert "32,767 characters" in about["cut"]
+
+    capsys.readouterr()
+    assert main(["--db", str(review_db), "export", "excerpts", "-o", str(out)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "2 cells longer than a spreadsheet cell holds" in err[0]
+    assert finnish in err[0] and german in err[0]
+
+    whole = tmp_path / "review.csv"
+    assert main(["--db", str(review_db), "export", "excerpts", "-o", str(whole)]) == 0
+    assert capsys.readouterr().err == ""
+    texts = {r["original_text"] for r in csv_rows(whole)}
+    assert long_text in texts
+
+
+def test_a_guarded_text_of_a_full_cell_still_fits():
+    """The guard's quote must not push a text of exactly 32,767 characters over the limit."""
+    cell, cut = xlsx_text("=" + "x" * 32_766)
+    assert cut and len(cell) == 32_767 and cell.startswith("'=")
+    assert xlsx_text("x" * 32_767) == ("x" * 32_767, False)
 
 
 def test_xlsx_empty_reviewer_cells_take_their_column_format(review_db, tmp_path):

@@ -57,15 +57,18 @@ def cmd_export_excerpts(args, ctx: Context) -> int:
     with read_session(ctx.db_path, as_of=args.as_of) as con:
         ids = ids_from_saved_query(con, args.query, parse_params(args.param)) \
             if args.query else None
-        count = export_excerpts(
+        result = export_excerpts(
             con, args.output, fmt, themes=args.theme, languages=args.lang, kind=args.kind,
             since=since, excerpt_ids=ids, excel_bom=args.excel, description=_describe(args),
             target_language=profile.target_language if profile else None)
+    count = result.excerpts
     print(f"exported {count} excerpt{'s' if count != 1 else ''} to {args.output} ({fmt}; "
           f"{_describe(args)})")
     if count == 0:
         print("nothing matched: check the filters with `litrev query run excerpts_by_language` "
               "or `litrev status`", file=sys.stderr)
+    if warning := result.cut_warning():
+        print(warning, file=sys.stderr)
     return 0
 
 

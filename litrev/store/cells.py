@@ -12,6 +12,10 @@ through :func:`strip_neutraliser`, so a round trip gives back the stored text.
     >>> strip_neutraliser(neutralise("=1+1"))
     '=1+1'
 
+XLSX cells also have limits of their own (at most 32,767 characters, no control characters):
+:func:`xlsx_column` makes a whole column of a batch fit, guard included, and says which cells it
+cut, so that a cut is counted and reported, never silent.
+
 HTML pages (the excerpt export, the run report) escape every value with :func:`escape_html`.
 """
 
@@ -19,8 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
+from collections.abc import Sequence
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What one XLSX cell holds: Excel's limit in characters, and the characters XML 1.0 cannot carry.
+XLSX_CELL_LIMIT = 32_767
+CUT_MARKER = " …[cut: longer than an Excel cell holds]"
+_TEXT_TYPES = {str, type(None)}
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def neutralise(value: str) -> str:
@@ -68,3 +79,60 @@ def escape_html(value: object, *, quote: bool = True) -> str:
     '&lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt;'
     """
     return html.escape(cell_text(value), quote=quote)
+
+
+def xlsx_text(text: str) -> tuple[str, bool]:
+    """A text as an XLSX cell holds it, and whether it had to be cut: control characters left
+    out (XML cannot carry them), a text over Excel's 32,767 characters cut with
+    :data:`CUT_MARKER` at its end, then the formula guard.
+
+    >>> xlsx_text("=1+1")
+    ("'=1+1", False)
+    >>> cell, cut = xlsx_text("x" * 40_000)
+    >>> len(cell), cut, cell.endswith(CUT_MARKER)
+    (32767, True, True)
+    """
+    if _NOT_IN_XML.search(text):
+        text = _NOT_IN_XML.sub("", text)
+    cut = len(text) > XLSX_CELL_LIMIT
+    if cut:
+        text = text[: XLSX_CELL_LIMIT - len(CUT_MARKER)] + CUT_MARKER
+    text = neutralise(text)
+    if len(text) > XLSX_CELL_LIMIT:  # the guard's quote pushed a full cell over the limit
+        text, cut = text[: XLSX_CELL_LIMIT - len(CUT_MARKER)] + CUT_MARKER, True
+    return text, cut
+
+
+def xlsx_column(values: Sequence[object]) -> tuple[list[object], list[int]]:
+    """One column of a batch of rows as XLSX cell values, and the positions of the cells cut.
+
+    Texts go through :func:`xlsx_text` (so through the formula guard); numbers stay numbers;
+    booleans, dates and anything else become their :func:`cell_text`; missing values and empty
+    texts become ``None`` (no cell written). Why a column at a time: a 100,000-row export has
+    millions of cells, and a column of ordinary texts (nothing to cut, no control character, the
+    usual case) needs only the guard, which one scan of the column can tell.
+
+    >>> xlsx_column(["=SUM(1)", "", None, "plain"])
+    (["'=SUM(1)", None, None, 'plain'], [])
+    >>> xlsx_column([2022, True, dt.date(2026, 1, 2), float("nan")])
+    ([2022, 'yes', '2026-01-02', None], [])
+    """
+    if set(map(type, values)) <= _TEXT_TYPES:
+        texts = [v for v in values if isinstance(v, str) and v]
+        if not texts:
+            return [None] * len(values), []
+        if max(map(len, texts)) < XLSX_CELL_LIMIT and not _NOT_IN_XML.search("".join(texts)):
+            return [neutralise(v) if isinstance(v, str) and v else None for v in values], []
+    cells: list[object] = []
+    cut: list[int] = []
+    for i, value in enumerate(values):
+        if value is None or value == "" or (isinstance(value, float) and value != value):
+            cells.append(None)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            cells.append(value)
+        else:
+            text, was_cut = xlsx_text(value if isinstance(value, str) else cell_text(value))
+            cells.append(text)
+            if was_cut:
+                cut.append(i)
+    return cells, cut

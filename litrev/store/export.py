@@ -11,8 +11,9 @@ and XLSX cells are always written as strings, never formulas. ``litrev.store.rev
 quote again on import (the guard is ``litrev.store.cells``).
 
     with read_session(db) as con:
-        export_excerpts(con, "review.xlsx", "xlsx", themes=["role_clarity"], languages=["fi"])
-    # -> 3
+        result = export_excerpts(con, "review.xlsx", "xlsx", themes=["role_clarity"],
+                                 languages=["fi"])
+    # -> ExportResult(excerpts=3, cut_cells=0, cut_excerpt_ids=())
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ from pathlib import Path
 import duckdb
 
 from litrev.store import exporters
-from litrev.store.exporters.table import COLUMNS, ExportError, ExportRequest
+from litrev.store.exporters.table import COLUMNS, ExportError, ExportRequest, ExportResult
 from litrev.store.sqlfiles import internal
 from litrev.vocabulary import ExcerptKind
 
-__all__ = ["COLUMNS", "ExportError", "ExportRequest", "default_target_language",
+__all__ = ["COLUMNS", "ExportError", "ExportRequest", "ExportResult", "default_target_language",
            "export_excerpts", "format_for", "ids_from_saved_query"]
 
 
@@ -72,8 +73,9 @@ def export_excerpts(con: duckdb.DuckDBPyConnection, out_path: str | os.PathLike[
                     languages: Sequence[str] = (), kind: str | None = None,
                     since: dt.date | None = None, excerpt_ids: Sequence[str] | None = None,
                     target_language: str | None = None, excel_bom: bool = False,
-                    description: str = "") -> int:
-    """Write the filtered excerpt table to ``out_path``; return the number of excerpts written.
+                    description: str = "") -> ExportResult:
+    """Write the filtered excerpt table to ``out_path``; return how many excerpts it wrote and
+    which cells it had to cut (:class:`ExportResult`; its ``cut_warning()`` is the line to show).
 
     The file appears only when complete (written under a temporary name, then renamed), so a
     failed export never leaves half a table where the reviewer expects one. ``excerpt_ids``
@@ -93,13 +95,13 @@ def export_excerpts(con: duckdb.DuckDBPyConnection, out_path: str | os.PathLike[
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        count = write(con, tmp, request)
+        written = write(con, tmp, request)
         os.replace(tmp, out)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    return count
+    return written if isinstance(written, ExportResult) else ExportResult(written)
 
 
 def ids_from_saved_query(con: duckdb.DuckDBPyConnection, name: str,

@@ -97,8 +97,35 @@ class ExportRequest:
                 "target_language": self.target_language}
 
 
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote: how many excerpts, and every cell it had to cut.
+
+    ``cut_cells`` counts cells whose text was longer than the format holds (an XLSX cell:
+    32,767 characters), each cut with a marker in the file; ``cut_excerpt_ids`` names their
+    excerpts, each once, in the file's order. The whole texts stay in the store (and in the
+    CSV and Parquet exports, which have no such limit).
+    """
+
+    excerpts: int
+    cut_cells: int = 0
+    cut_excerpt_ids: tuple[str, ...] = ()
+
+    def cut_warning(self) -> str | None:
+        """The one line that says what was cut, or ``None`` when nothing was."""
+        if not self.cut_cells:
+            return None
+        cells = f"{self.cut_cells} cell{'s' if self.cut_cells != 1 else ''}"
+        ids = ", ".join(self.cut_excerpt_ids)
+        return (f"litrev: warning: {cells} longer than a spreadsheet cell holds (32,767 "
+                f"characters) cut, with a marker at the cut, in excerpt"
+                f"{'s' if len(self.cut_excerpt_ids) != 1 else ''} {ids}; the whole texts are "
+                "in the store (export --format csv or parquet keeps them whole)")
+
+
 class Writer(Protocol):
-    """One export format: write the requested excerpts to ``path``; return how many.
+    """One export format: write the requested excerpts to ``path``; return how many (an int),
+    or an :class:`ExportResult` when the format can cut a cell (XLSX).
 
     A writer reads what it needs from ``con`` itself: the table formats stream
     :func:`iter_rows`; a format with its own structure (REFI-QDA's project of sources and codes)
@@ -107,7 +134,7 @@ class Writer(Protocol):
     """
 
     def __call__(self, con: duckdb.DuckDBPyConnection, path: Path,
-                 request: ExportRequest) -> int: ...
+                 request: ExportRequest) -> int | ExportResult: ...
 
 
 def check_themes(con: duckdb.DuckDBPyConnection, themes: Sequence[str]) -> None:
@@ -138,18 +165,18 @@ def iter_rows(con: duckdb.DuckDBPyConnection, request: ExportRequest, *,
             yield batch.to_pylist()
 
 
-def iter_tuples(con: duckdb.DuckDBPyConnection, request: ExportRequest,
-                columns: Sequence[str], *, batch_rows: int = BATCH_ROWS
-                ) -> Iterator[list[tuple[Any, ...]]]:
-    """:func:`iter_rows` as tuples of the given columns: for a writer that handles millions of
-    cells, building a dict per row costs more than the cells it writes."""
+def iter_columns(con: duckdb.DuckDBPyConnection, request: ExportRequest,
+                 columns: Sequence[str], *, batch_rows: int = BATCH_ROWS
+                 ) -> Iterator[list[list[Any]]]:
+    """:func:`iter_rows` as one list per column, in the order given: for a writer that works a
+    column at a time (the XLSX writer's guard), with no row objects built at all."""
     check_themes(con, request.themes)
     statement = internal("export_excerpts")
     reader = con.execute(statement.sql, statement.bind(_params(request))).to_arrow_reader(
         batch_rows)
     for batch in reader:
         if batch.num_rows:
-            yield list(zip(*(batch.column(c).to_pylist() for c in columns), strict=True))
+            yield [batch.column(c).to_pylist() for c in columns]
 
 
 def visible(row: Row) -> list[Any]:

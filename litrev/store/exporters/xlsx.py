@@ -1,23 +1,28 @@
 """XLSX: the reviewers' workbook, an ``excerpts`` sheet to fill and an ``about`` sheet.
 
-Written with XlsxWriter in constant-memory mode: each row goes to disk as soon as the next one
-starts, so memory stays flat whatever the corpus size, and it writes 100,000 styled excerpts in
-a fraction of the time openpyxl's write-only mode took (bench/export.py; openpyxl still reads
-reviewed files back, in ``litrev.store.reviews``). Every text cell is a string, never a formula,
-and goes through the formula guard; machine translations are yellow and italic, missing ones
-grey, synthetic records orange.
+Written with rvgsrust-xlsxwriter (Python bindings of the Rust crate rust_xlsxwriter, a port of
+XlsxWriter by XlsxWriter's author) in constant-memory mode: each row goes to disk as soon as the
+next one starts, so memory stays flat whatever the corpus size. Why not XlsxWriter any more:
+its per-cell Python (escaping, XML, style lookups) was 77-85% of a 100,000-row export (43 s);
+here a whole row is one call into Rust, and an unmarked cell takes its column's format without
+a per-cell lookup (bench/export.py --xlsx-writers measures both on the same rows). openpyxl
+still reads reviewed files back, in ``litrev.store.reviews``.
+
+Every cell goes through the formula guard (``litrev.store.cells.xlsx_column``, a column of a
+batch at a time) and is written as a string, never a formula; a text longer than a cell holds
+is cut with a marker and counted (``ExportResult.cut_cells``). Machine translations are yellow
+and italic, missing ones grey, synthetic records orange.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from litrev.store.cells import cell_text, neutralise
+from litrev.store.cells import neutralise, xlsx_column
 from litrev.store.exporters.table import (
     COLUMN_HELP,
     COLUMNS,
@@ -25,11 +30,12 @@ from litrev.store.exporters.table import (
     REVIEWER_COLUMNS,
     UNREVIEWED_TRANSLATION,
     ExportRequest,
-    iter_tuples,
+    ExportResult,
+    iter_columns,
 )
 
-MAX_CELL = 32_767
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+if TYPE_CHECKING:
+    from rvgsrust_xlsxwriter import Format, Workbook, Worksheet
 WIDTHS = {"excerpt_id": 18, "themes": 18, "language": 9, "original_text": 60,
           "translation": 60, "translation_language": 10, "translation_status": 13,
           "translation_provider": 13, "kind": 12, "section": 16, "stance": 12,
@@ -42,8 +48,8 @@ WRAPPED = {"original_text", "translation", "title", "cited_work", "authors", "no
 # Columns whose colour follows the translation's status, and the status column itself.
 TRANSLATION_MARKED = ("translation", "translation_status", "translation_provider")
 # Pixels of one character of the default font (Calibri 11). Widths are set in pixels so that the
-# file stores exactly the widths above, as before; XlsxWriter's set_column would add Excel's
-# cell padding (60 stored as 60.71).
+# file stores exactly the widths above, as before (a width in characters would get Excel's cell
+# padding added: 60 stored as 60.71).
 _DIGIT_PIXELS = 7
 
 HEADER_FILL = "#DDEBF7"
@@ -54,104 +60,98 @@ SYNTHETIC_FILL = "#F8CBAD"
 MACHINE_FONT = "#7F6000"
 
 
-def _text(value: object) -> str:
-    text = value if isinstance(value, str) else cell_text(value)
-    if _ILLEGAL.search(text):
-        text = _ILLEGAL.sub("", text)
-    if len(text) > MAX_CELL:
-        marker = " …[cut: longer than an Excel cell holds]"
-        text = text[: MAX_CELL - len(marker)] + marker
-    return neutralise(text)
 
 
-def _mark_style(mark: str) -> dict[str, Any]:
+def _format(wb: Workbook, *, wrap: bool = False, bold: bool = False, italic: bool = False,
+            fill: str | None = None, font_color: str | None = None, top: bool = True) -> Format:
+    fmt = wb.add_format()
+    if top:
+        fmt.set_vertical_align("top")
+    if wrap:
+        fmt.set_text_wrap()
+    if bold:
+        fmt.set_bold()
+    if italic:
+        fmt.set_italic()
+    if fill:
+        fmt.set_pattern("solid").set_background_color(fill)
+    if font_color:
+        fmt.set_font_color(font_color)
+    return fmt
+
+
+def _mark_format(wb: Workbook, name: str, mark: str) -> Format:
+    wrap = name in WRAPPED
     if mark == "machine":
-        return {"pattern": 1, "bg_color": MACHINE_FILL, "italic": True,
-                "font_color": MACHINE_FONT}
+        return _format(wb, wrap=wrap, fill=MACHINE_FILL, italic=True, font_color=MACHINE_FONT)
     if mark == "missing":
-        return {"pattern": 1, "bg_color": MISSING_FILL}
-    if mark == "synthetic":
-        return {"pattern": 1, "bg_color": SYNTHETIC_FILL, "bold": True}
-    return {}
+        return _format(wb, wrap=wrap, fill=MISSING_FILL)
+    return _format(wb, wrap=wrap, fill=SYNTHETIC_FILL, bold=True)
 
 
-def write(con: duckdb.DuckDBPyConnection, path: Path, request: ExportRequest) -> int:
-    from xlsxwriter import Workbook
+def write(con: duckdb.DuckDBPyConnection, path: Path, request: ExportRequest) -> ExportResult:
+    from rvgsrust_xlsxwriter import Workbook
 
-    wb = Workbook(str(path), {"constant_memory": True})
-    try:
-        ws = wb.add_worksheet("excerpts")
-        about = wb.add_worksheet("about")
-        ws.freeze_panes(1, 1)  # header row and the excerpt id stay in view
-        # One format per column and mark, made once (a format per cell would be one per cell
-        # in the file's style table too).
-        formats = {(name, mark): wb.add_format({
-            "valign": "top", **({"text_wrap": True} if name in WRAPPED else {}),
-            **_mark_style(mark)})
-            for name in COLUMNS for mark in ("", "machine", "missing", "synthetic")}
-        plain = [formats[(name, "")] for name in COLUMNS]
-        for i, name in enumerate(COLUMNS):
-            # The column's own format is what an empty cell shows (and what a reviewer's typed
-            # note gets), so unmarked empty cells need not be written at all.
-            ws.set_column_pixels(i, i, WIDTHS.get(name, 14) * _DIGIT_PIXELS, plain[i])
-        for i, name in enumerate(COLUMNS):
-            ws.write_string(0, i, name, wb.add_format({
-                "bold": True, "valign": "top", "text_wrap": True, "pattern": 1,
-                "bg_color": REVIEWER_FILL if name in REVIEWER_COLUMNS else HEADER_FILL}))
+    wb = Workbook()
+    ws = wb.add_worksheet("excerpts", constant_memory=True)
+    about = wb.add_worksheet("about")
+    ws.freeze_panes(1, 1)  # header row and the excerpt id stay in view
+    for i, name in enumerate(COLUMNS):
+        # The column's format (wrapped or not, top-aligned) is what every unmarked cell of the
+        # column gets when written without one, and what a reviewer's typed note gets: one
+        # format per column, none per cell.
+        ws.set_column_width_pixels(i, WIDTHS.get(name, 14) * _DIGIT_PIXELS)
+        ws.set_column_format(i, _format(wb, wrap=name in WRAPPED))
+        ws.write(0, i, name, _format(wb, wrap=True, bold=True, fill=REVIEWER_FILL
+                                      if name in REVIEWER_COLUMNS else HEADER_FILL))
+    # The cells a row's translation status marks, with their format, by mark.
+    marked = {mark: [(COLUMNS.index(name), _mark_format(wb, name, mark))
+                     for name in TRANSLATION_MARKED] for mark in ("machine", "missing")}
+    status_col = COLUMNS.index("translation_status")
+    synthetic_col = COLUMNS.index("synthetic")
+    synthetic_format = _mark_format(wb, "synthetic", "synthetic")
+    id_col = COLUMNS.index("excerpt_id")
+    write_row, write_cell = ws.write_row, ws.write
 
-        marked = {mark: [formats[(name, mark)] if name in TRANSLATION_MARKED else plain[i]
-                         for i, name in enumerate(COLUMNS)] for mark in ("machine", "missing")}
-        status_col = COLUMNS.index("translation_status")
-        synthetic_col = COLUMNS.index("synthetic")
-        synthetic_format = formats[("synthetic", "synthetic")]
-        write_string, write_number, write_blank = ws.write_string, ws.write_number, \
-            ws.write_blank
-
-        count = 0
-        for batch in iter_tuples(con, request, COLUMNS):
-            for values in batch:
-                count += 1
-                status = values[status_col]
-                cell_formats = (marked["machine"] if status in UNREVIEWED_TRANSLATION
-                                else marked["missing"] if status in NO_TRANSLATION else plain)
-                for col, value in enumerate(values):
-                    fmt = cell_formats[col]
-                    if col == synthetic_col and value:
-                        fmt = synthetic_format
-                    if value.__class__ is str:
-                        value = _text(value)
-                        if value:
-                            write_string(count, col, value, fmt)  # never a formula
-                        elif fmt is not plain[col]:
-                            write_blank(count, col, None, fmt)
-                    elif value is None:
-                        if fmt is not plain[col]:
-                            write_blank(count, col, None, fmt)
-                    elif isinstance(value, bool):
-                        write_string(count, col, "yes" if value else "no", fmt)
-                    elif isinstance(value, int | float):
-                        write_number(count, col, value, fmt)
-                    else:
-                        write_string(count, col, _text(value), fmt)
-        ws.autofilter(0, 0, count, len(COLUMNS) - 1)
-        _write_about(wb, about, count, request)
-    finally:
-        wb.close()
-    return count
+    count = cut_cells = 0
+    cut_ids: dict[str, None] = {}
+    for raw in iter_columns(con, request, COLUMNS):
+        columns = []
+        for values in raw:
+            cells, cut = xlsx_column(values)
+            columns.append(cells)
+            cut_cells += len(cut)
+            cut_ids.update((str(raw[id_col][i]), None) for i in cut)
+        for status, synthetic, cells in zip(raw[status_col], raw[synthetic_col],
+                                            map(list, zip(*columns, strict=True)), strict=True):
+            count += 1
+            write_row(count, 0, cells)  # never a formula: texts are written as strings
+            if status in UNREVIEWED_TRANSLATION:
+                for col, fmt in marked["machine"]:
+                    write_cell(count, col, cells[col], fmt)
+            elif status in NO_TRANSLATION:
+                for col, fmt in marked["missing"]:
+                    write_cell(count, col, cells[col], fmt)
+            if synthetic:
+                write_cell(count, synthetic_col, cells[synthetic_col], synthetic_format)
+    ws.autofilter(0, 0, count, len(COLUMNS) - 1)
+    _write_about(wb, about, count, request)
+    wb.close(str(path))
+    return ExportResult(count, cut_cells, tuple(cut_ids))
 
 
-def _write_about(wb: Any, about: Any, count: int, request: ExportRequest) -> None:
-    about.set_column_pixels(0, 0, 24 * _DIGIT_PIXELS)
-    about.set_column_pixels(1, 1, 100 * _DIGIT_PIXELS)
-    bold = wb.add_format({"bold": True})
-    value_format = {"text_wrap": True, "valign": "top"}
+def _write_about(wb: Workbook, about: Worksheet, count: int, request: ExportRequest) -> None:
+    about.set_column_width_pixels(0, 24 * _DIGIT_PIXELS)
+    about.set_column_width_pixels(1, 100 * _DIGIT_PIXELS)
+    bold = _format(wb, bold=True, top=False)
+    values = {fill: _format(wb, wrap=True, fill=fill)
+              for fill in (None, MACHINE_FILL, MISSING_FILL, SYNTHETIC_FILL)}
     row = 0
 
     def line(key: str, text: str, *, fill: str | None = None) -> None:
         nonlocal row
-        about.write_string(row, 0, key, bold)
-        about.write_string(row, 1, neutralise(text), wb.add_format(
-            {**value_format, **({"pattern": 1, "bg_color": fill} if fill else {})}))
+        about.write(row, 0, neutralise(key), bold)
+        about.write(row, 1, neutralise(text), values[fill])
         row += 1
 
     line("litrev export", f"{count} excerpts, exported "
@@ -168,6 +168,9 @@ def _write_about(wb: Any, about: Any, count: int, request: ExportRequest) -> Non
          fill=SYNTHETIC_FILL)
     line("leading '", "a text that would start a spreadsheet formula (= + - @) is shown with a "
          "leading quote so that it cannot run; import-reviews removes it")
+    line("cut", "a text longer than a spreadsheet cell holds (32,767 characters) ends with "
+         "'…[cut: longer than an Excel cell holds]'; the export said which excerpts; the whole "
+         "text is in the store")
     row += 1  # an empty row before the columns' help
     for name in COLUMNS:
         line(name, COLUMN_HELP[name])
