@@ -390,3 +390,29 @@ def test_round_trip_through_csv_saved_with_semicolons(review_db, tmp_path, capsy
     before = tables(review_db)["excerpts"]
     assert main(["--db", str(review_db), "import-reviews", str(out)]) == 0
     assert tables(review_db)["excerpts"] == before
+
+
+def test_a_note_the_xlsx_export_cut_keeps_its_whole_stored_text(review_db, tmp_path, capsys):
+    """A note longer than an Excel cell is cut in the XLSX export; importing that file back
+    must not replace the whole stored note with its cut copy. The decision typed on the same
+    row is still imported, and the command says which cell was kept."""
+    known = ids(review_db)
+    finnish = known["Tiivistelmä: Hoitotyöntekijöiden"]
+    long_note = "Huomio: vertaistyöntekijöiden rooli. " * 1000
+    with write_session(review_db) as con:
+        con.execute("INSERT INTO reviews (excerpt_id, decision, note, reviewer_file, imported_at) "
+                    "VALUES ($e, 'exclude', $n, 'earlier.csv', now())",
+                    {"e": finnish, "n": long_note})
+    out = tmp_path / "review.xlsx"
+    assert main(["--db", str(review_db), "export", "excerpts", "-o", str(out)]) == 0
+    fill_in_xlsx(out, {finnish: {"decision": "include"}})
+    capsys.readouterr()
+    assert main(["--db", str(review_db), "import-reviews", str(out)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "1 cell ended with the export's cut marker" in err[0]
+    assert "note" in err[0]
+    with read_session(review_db) as con:
+        decision, note = con.execute("SELECT decision, note FROM reviews WHERE excerpt_id = $e",
+                                     {"e": finnish}).fetchone()
+    assert decision == "include"
+    assert note == long_note

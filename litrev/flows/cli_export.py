@@ -131,6 +131,13 @@ def cmd_import_reviews(args, ctx: Context) -> int:
     print(f"reviews: {s.reviews_new} new, {s.reviews_updated} updated, {s.reviews_unchanged} "
           "unchanged")
     print(f"corrected translations stored as human: {s.translations_human}")
+    if s.cut_cells_kept:
+        where = ", ".join(f"row {line} {name.replace('_', ' ')}"
+                          for line, name in s.cut_cells_kept)
+        print(f"litrev: warning: {len(s.cut_cells_kept)} cell"
+              f"{'s' if len(s.cut_cells_kept) > 1 else ''} ended with the export's cut marker "
+              f"(a text longer than an Excel cell): the stored whole text was kept ({where}); "
+              "to change such a text, export as CSV, which never cuts", file=sys.stderr)
     if s.unknown_ids:
         shown = ", ".join(s.unknown_ids[:10]) + (" ..." if len(s.unknown_ids) > 10 else "")
         print(f"litrev: warning: {len(s.unknown_ids)} excerpt id"

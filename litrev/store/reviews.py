@@ -35,7 +35,7 @@ from pathlib import Path
 import duckdb
 
 from litrev.faults import pause_at
-from litrev.store.cells import strip_neutraliser
+from litrev.store.cells import CUT_MARKER, strip_neutraliser
 from litrev.store.db import one_row, transaction
 from litrev.store.errors import StoreError
 from litrev.store.sqlfiles import internal
@@ -60,6 +60,9 @@ class ReviewRow:
     note: str | None
     corrected_translation: str | None
     translation_language: str | None
+    # columns whose cell the XLSX export cut (it ends with CUT_MARKER): read as empty, so the
+    # stored whole text is kept instead of being replaced by its cut copy
+    cut: tuple[str, ...] = ()
 
 
 @dataclass
@@ -72,6 +75,8 @@ class ImportSummary:
     reviews_unchanged: int = 0
     translations_human: int = 0  # corrected translations that added or changed a translation
     unknown_ids: list[str] = field(default_factory=list)
+    # (row, column) of cells the export had cut: their stored text was kept, not replaced
+    cut_cells_kept: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _cell(value: object) -> str | None:
@@ -172,8 +177,13 @@ def read_review_file(path: str | os.PathLike) -> list[ReviewRow]:
         excerpt_id = get(raw, "excerpt_id")
         if excerpt_id is None:
             continue  # a blank or separator row
-        row = ReviewRow(line, excerpt_id, get(raw, "decision"), get(raw, "note"),
-                        get(raw, "corrected_translation"), get(raw, "translation_language"))
+        note, corrected = get(raw, "note"), get(raw, "corrected_translation")
+        cut = tuple(name for name, value in (("note", note), ("corrected_translation", corrected))
+                    if value and value.endswith(CUT_MARKER.strip()))
+        row = ReviewRow(line, excerpt_id, get(raw, "decision"),
+                        None if "note" in cut else note,
+                        None if "corrected_translation" in cut else corrected,
+                        get(raw, "translation_language"), cut)
         before = seen.get(excerpt_id)
         if before is not None:
             same = (before.decision, before.note, before.corrected_translation) == (
@@ -205,6 +215,8 @@ def import_reviews(con: duckdb.DuckDBPyConnection, path: str | os.PathLike, *,
     known = {r[0]: (r[1], r[2]) for r in con.execute(
         internal("excerpts_by_ids").sql, {"ids": [r.excerpt_id for r in rows]}).fetchall()}
     summary.unknown_ids = [r.excerpt_id for r in rows if r.excerpt_id not in known]
+    summary.cut_cells_kept = [(r.line, name) for r in rows if r.excerpt_id in known
+                              for name in r.cut]
     with_input = [r for r in rows if r.excerpt_id in known
                   and (r.decision or r.note or r.corrected_translation)]
     summary.rows_with_input = len(with_input)
