@@ -27,7 +27,11 @@ from litrev.extract.parallel import Workers, worker_setting
 from litrev.extract.profile import Profile
 from litrev.extract.themes import Codebook, Coder, code_chunk, load_codebook
 
-BATCH_SIZE = 2000
+# Excerpts read, coded and saved per batch. Each batch is one read of the lake's excerpts (a
+# lake has no index: asking for a few ids reads the whole text column) and one commit, so the
+# batch is large: at 2,000, a 300,000-excerpt `litrev code --all` made 150 reads and commits
+# (49.8 s); at 20,000, 15 (17.3 s), with the same peak memory (about 580 MB).
+BATCH_SIZE = 20_000
 DEFAULT_TARGET_LANGUAGE = "en"
 
 
