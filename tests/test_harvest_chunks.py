@@ -164,6 +164,32 @@ def test_chunks_of_one_record_store_what_one_chunk_stores(prefect_server, tmp_pa
     assert _corpus_files(chunked / "review.ducklake") == before
 
 
+@pytest.mark.slow
+def test_chunks_detected_in_worker_processes_store_what_one_chunk_stores(
+        prefect_server, tmp_path, monkeypatch):  # noqa: F811
+    """A large harvest detects its chunks in worker processes, each loading, detecting,
+    flattening and splitting whole chunks; the parts, joined in chunk order, store what one
+    chunk in the harvest's own process stores. Forced here on a small harvest."""
+    from litrev.extract import parallel
+    from litrev.flows import detection
+
+    whole, pooled = tmp_path / "whole", tmp_path / "pooled"
+    _profile(whole)
+    _profile(pooled)
+    one = _harvest(whole, prefect_server, chunk_records=1_000_000_000)
+
+    def in_this_process(job):
+        raise AssertionError("a chunk was detected in the harvest's own process")
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
+    monkeypatch.setenv("LITREV_WORKERS", "2")
+    monkeypatch.setattr(detection, "_detect_record_file", in_this_process)
+    many = _harvest(pooled, prefect_server, chunk_records=7)
+    assert many.status == one.status == "succeeded"
+    assert _summary(many) == _summary(one)
+    assert _stored(pooled / "review.ducklake") == _stored(whole / "review.ducklake")
+
+
 def test_saved_searches_come_back_whole_from_their_chunk_files(tmp_path):
     """A source's searches saved in chunks of 2 records (a worker's run reads them back whole
     to hand them on): the same searches, each with its own records, in order."""

@@ -7,9 +7,11 @@ each text is detected once and the store computes every hash in one place.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from litrev.extract.records import SourceRecord
@@ -50,3 +52,45 @@ def detect_new(db: Path, records: list[SourceRecord], candidates: tuple[str, ...
                               skip_excerpt_ids=stored.excerpt_ids,
                               skip_work_ids=stored.work_ids)
     return detected[len(hints):]
+
+
+@dataclass(frozen=True)
+class RecordFileJob:
+    """One saved chunk of records to detect, flatten and split into the batch's parts.
+
+    ``alone``: the job runs in a worker process of a pool over the chunks, so its texts are
+    detected in that process (no pool inside a pool)."""
+
+    index: int
+    path: Path
+    db: Any
+    candidates: tuple[str, ...]
+    title_hints: Mapping[str, str] | None
+    parts: int
+    folder: Path
+    alone: bool = False
+
+
+def detect_record_files(jobs: list[RecordFileJob]) -> list[list[Path | None]]:
+    """For each job, its chunk's rows written per part (``rows-<part>-<index>`` in the job's
+    folder; None where the chunk has no row for that part).
+
+    Why whole chunks: loading a chunk, asking the store what it knows, flattening and splitting
+    the rows cost as much as detecting the texts; a pool that only detects texts leaves the other
+    core idle meanwhile. A pool over chunks (:class:`litrev.extract.parallel.Workers`) keeps both
+    cores on the whole step; the parts are joined in chunk order, so the batch is the same."""
+    return [_detect_record_file(job) for job in jobs]
+
+
+def _detect_record_file(job: RecordFileJob) -> list[Path | None]:
+    from litrev.extract.parallel import kept_workers
+    from litrev.flows.runlog import load, save
+    from litrev.store.load import flatten_records
+
+    in_process = kept_workers(0, workers=1) if job.alone else contextlib.nullcontext()
+    with in_process:
+        rows = flatten_records(detect_new(job.db, load(job.path), job.candidates,
+                                          title_hints=job.title_hints))
+    return [save(job.folder, f"rows-{k}-{job.index:05d}", part)
+            if len(part.works) or len(part.excerpts) or len(part.citations) else None
+            for k, part in enumerate(rows.split(job.parts))]

@@ -267,13 +267,14 @@ def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
     """Chunk by chunk, the records of every source with the language of their new excerpts and
     work titles (see :func:`litrev.flows.detection.detect_new`), flattened into rows and
     appended to the batch part of their key; the path of the list of part files."""
-    from litrev.extract.parallel import kept_workers
-    from litrev.flows.detection import detect_new
-    from litrev.flows.runlog import append
-    from litrev.store.load import flatten_records
+    import shutil
+
+    from litrev.extract.parallel import Workers, kept_workers
+    from litrev.flows.detection import RecordFileJob, detect_record_files
 
     saved = load_searches(sources)
-    parts = batch_part_count(sum(s.records for s in saved), chunk_records)
+    total = sum(s.records for s in saved)
+    parts = batch_part_count(total, chunk_records)
     files = [folder / f"rows-{k}.pickle" for k in range(parts)]
     record_files = [path for source in saved for path in source.record_files]
     hints: dict[str, str] | None = None
@@ -282,14 +283,27 @@ def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
         for source in saved:
             for work_id, hint in source.title_hints.items():
                 hints.setdefault(work_id, hint)
-    # one pool of workers for every chunk: their models load once, not once per chunk
-    with kept_workers(sum(s.records for s in saved)):
-        for path in record_files:
-            rows = flatten_records(detect_new(db, load(path), candidates, title_hints=hints))
-            for file, part in zip(files, rows.split(parts), strict=True):
-                if len(part.works) or len(part.excerpts) or len(part.citations):
-                    append(file, part)
-            del rows
+    # Several chunks: a pool over the chunks (each worker loads its models once); one chunk:
+    # this process, its texts in a pool when there are enough of them.
+    with Workers(total if len(record_files) > 1 else 0, chunk_size=1) as chunk_pool:
+        alone = chunk_pool.workers > 1
+        jobs = [RecordFileJob(i, path, db, candidates, hints, parts, folder, alone)
+                for i, path in enumerate(record_files)]
+        if alone:
+            written = chunk_pool.map(detect_record_files, jobs)
+        else:
+            with kept_workers(total):
+                written = detect_record_files(jobs)
+    # each part's rows in chunk order: the pickles of the chunks one after the other
+    for k, file in enumerate(files):
+        pieces = [per_chunk[k] for per_chunk in written if per_chunk[k] is not None]
+        if not pieces:
+            continue
+        with file.open("ab") as out:
+            for piece in pieces:
+                with piece.open("rb") as f:
+                    shutil.copyfileobj(f, out)
+                piece.unlink()
     return save(folder, "rows", BatchParts(files))
 
 
