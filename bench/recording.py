@@ -19,11 +19,13 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+ROOT = RESULTS.parent.parent
 HEADER = """\
 # Benchmark results
 
@@ -68,8 +70,25 @@ def machine() -> str:
             f"{load} at the start, Python {platform.python_version()}")
 
 
+def without_machine_paths(text: str) -> str:
+    """``text`` with this machine's folders named by what they are: the checkout as ``.``, the
+    temp folder as ``<temp folder>``, the home folder as ``~`` (RESULTS.md is committed, and a
+    bench run with ``--keep /tmp/x`` or a cached corpus prints where it worked).
+
+    >>> without_machine_paths(tempfile.gettempdir() + "/litrev-bench-query/1m")
+    '<temp folder>/litrev-bench-query/1m'
+    """
+    folders = [(str(ROOT), "."), (os.path.realpath(tempfile.gettempdir()), "<temp folder>"),
+               (tempfile.gettempdir(), "<temp folder>"), (str(Path.home()), "~")]
+    for folder, name in folders:
+        if len(folder) > 1:
+            text = text.replace(folder, name)
+    return text
+
+
 def section(name: str, command: str, output: str, *, when: dt.datetime, commit: str,
             where: str) -> str:
+    command, output = without_machine_paths(command), without_machine_paths(output)
     return (f"## {name}\n\n"
             f"Measured {when:%Y-%m-%d %H:%M} UTC at commit {commit}; {where}.\n\n"
             f"```console\n$ {command}\n{output.rstrip()}\n```\n")
