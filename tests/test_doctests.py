@@ -45,6 +45,7 @@ DOCTEST_MODULES = [
     "litrev.flows.harvest_summary",
     "litrev.flows.rate_limits",
     "litrev.store.cells",
+    "litrev.store.db",
 ]
 
 

@@ -123,8 +123,11 @@ def test_loading_the_same_batch_and_ledger_twice_duplicates_no_key(store):
     """The harvest's own statements (batch merge, ledger, watermarks), run twice with the same
     rows, leave every natural key unique (tests/test_demo.py checks every table after the
     demo's two full runs)."""
+    from types import SimpleNamespace
+
     from litrev.store.ledger import SearchCounts, SearchEntry, record_searches
-    from litrev.store.sqlfiles import internal
+    from litrev.store.state import save_watermarks
+    from litrev.vocabulary import SearchStatus
 
     db = store
     records = [one_work(1), one_work(2)]
@@ -134,9 +137,9 @@ def test_loading_the_same_batch_and_ledger_twice_duplicates_no_key(store):
             load_batch(con, records_to_batch(records), run_id="run-1")
             record_searches(con, "run-1", [SearchEntry(source="files", query="q")],
                             [SearchCounts(records_retrieved=2)])
-            q = internal("save_source_state")
-            con.execute(q.sql, q.bind({"source": "files", "query_key": "q", "watermark": "w",
-                                       "run_id": "run-1", "now": "2026-12-01T00:00:00Z"}))
+            save_watermarks(con, [SimpleNamespace(source="files", query_key="q", watermark="w",
+                                                  status=SearchStatus.SUCCEEDED)],
+                            run_id="run-1")
         found = duplicates(con)
         rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
                 for t in ("works", "excerpts", "harvest_runs", "search_log", "source_state")}

@@ -122,3 +122,41 @@ def test_prisma_command_formats(corpus_store, capsys):
 
     assert main([*cli_db_args(corpus_store), "prisma", "--since", "26.11.2026"]) == 1
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_a_search_sent_twice_in_a_run_adds_up_and_a_watermark_sent_twice_keeps_the_last(store):
+    """A run's searches are written in one statement; a search repeated in the same run (same
+    source and query) still adds its counts to the first, and a failure in either is kept."""
+    from types import SimpleNamespace
+
+    from litrev.store.state import load_state, save_watermarks
+    from litrev.vocabulary import SearchStatus
+
+    db = store
+    with write_session(db) as con:
+        open_run(con, run_id="r1", review_name="ledger", trigger="cli")
+        record_searches(con, "r1", [
+            SearchEntry(source="openalex", query="peer support", hits_reported=10),
+            SearchEntry(source="crossref", query="peer support", hits_reported=4),
+            SearchEntry(source="openalex", query="peer support", hits_reported=5,
+                        status=SearchStatus.FAILED, error="HTTP 503"),
+        ], [SearchCounts(records_retrieved=3, new_records=3),
+            SearchCounts(records_retrieved=1, new_records=1),
+            SearchCounts(records_retrieved=2, new_records=1, unchanged_records=1)])
+        found = save_watermarks(con, [
+            SimpleNamespace(source="files", query_key="a.ris", watermark="w1",
+                            status=SearchStatus.SUCCEEDED),
+            SimpleNamespace(source="files", query_key="b.ris", watermark="w2",
+                            status=SearchStatus.SUCCEEDED),
+            SimpleNamespace(source="files", query_key="a.ris", watermark="w3",
+                            status=SearchStatus.SUCCEEDED),
+            SimpleNamespace(source="files", query_key="c.ris", watermark="w4",
+                            status=SearchStatus.FAILED)], run_id="r1")
+        rows = con.execute("SELECT source, hits_reported, records_retrieved, new_records, "
+                           "unchanged_records, status, error FROM search_log "
+                           "ORDER BY source").fetchall()
+        state = dict(load_state(con, "files"))
+    assert rows == [("crossref", 4, 1, 1, 0, "succeeded", None),
+                    ("openalex", 15, 5, 4, 1, "failed", "HTTP 503")]
+    assert found == 3
+    assert state == {"a.ris": "w3", "b.ris": "w2"}

@@ -31,10 +31,10 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import duckdb
 
@@ -550,6 +550,30 @@ def snapshot_of_run(path: StorePath, run_id: str) -> int:
         return int(row[0])
     finally:
         close(con)
+
+
+T = TypeVar("T")
+
+
+def unique_key_batches(rows: Sequence[T], key: Callable[[T], Hashable]) -> list[list[T]]:
+    """``rows`` in batches where no key repeats: the first occurrence of every key, then the
+    second ones, and so on. Why: one MERGE per batch, instead of one per row, must not meet a
+    key twice in its source; applying the batches in order gives what applying the rows in
+    order gives, since rows of different keys do not touch each other.
+
+        >>> unique_key_batches(["a1", "b1", "a2", "a3"], key=lambda r: r[0])
+        [['a1', 'b1'], ['a2'], ['a3']]
+    """
+    batches: list[list[T]] = []
+    seen: dict[Hashable, int] = {}
+    for row in rows:
+        k = key(row)
+        n = seen.get(k, 0)
+        seen[k] = n + 1
+        if n == len(batches):
+            batches.append([])
+        batches[n].append(row)
+    return batches
 
 
 @contextlib.contextmanager

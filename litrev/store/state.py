@@ -20,6 +20,7 @@ from typing import Protocol
 
 import duckdb
 
+from litrev.store.db import transaction, unique_key_batches
 from litrev.store.sqlfiles import internal
 from litrev.vocabulary import SearchStatus
 
@@ -43,14 +44,19 @@ def save_watermarks(con: duckdb.DuckDBPyConnection, results: Iterable[HasWaterma
 
     Searches that failed or were stopped keep their old watermark (they are skipped here).
     """
+    import pyarrow as pa
+
     statement = internal("save_source_state")
     now = now or dt.datetime.now(dt.UTC)
-    saved = 0
-    for result in results:
-        if result.status != SearchStatus.SUCCEEDED or not result.watermark:
-            continue
-        con.execute(statement.sql, statement.bind({
-            "source": result.source, "query_key": result.query_key,
-            "watermark": result.watermark, "run_id": run_id, "now": now}))
-        saved += 1
-    return saved
+    rows = [{"source": r.source, "query_key": r.query_key, "watermark": r.watermark,
+             "run_id": run_id, "updated_at": now}
+            for r in results if r.status == SearchStatus.SUCCEEDED and r.watermark]
+    schema = pa.schema([("source", pa.string()), ("query_key", pa.string()),
+                        ("watermark", pa.string()), ("run_id", pa.string()),
+                        ("updated_at", pa.timestamp("us", tz="UTC"))])
+    # one statement for every watermark (the last of a key repeated wins, as row by row)
+    for batch in unique_key_batches(rows, lambda row: (row["source"], row["query_key"])):
+        with transaction(con, relations={"watermark_batch": pa.Table.from_pylist(
+                batch, schema=schema)}, begin=False):
+            con.execute(statement.sql)
+    return len(rows)

@@ -3,16 +3,10 @@
 --   sent, filters, limits, update method, date, hits reported, records retrieved and what
 --   became of them (duplicates, withdrawn, new, updated, unchanged), status and error. The same
 --   search recorded twice in a run (run_id, source, query: kept unique by this MERGE) adds up.
+--   The searches come as the relation search_batch (store.ledger.record_searches), each
+--   (run_id, source, query) at most once per statement.
 MERGE INTO search_log AS s
-USING (SELECT $run_id AS run_id, $source AS source, $platform AS platform, $query AS query,
-              $query_key AS query_key, $query_url AS query_url, $filters AS filters,
-              $limits AS limits, $update_method AS update_method, $run_date AS run_date,
-              $hits_reported AS hits_reported, $records_retrieved AS records_retrieved,
-              $new_records AS new_records, $updated_records AS updated_records,
-              $unchanged_records AS unchanged_records, $duplicates_within AS duplicates_within,
-              $duplicates_across AS duplicates_across,
-              $excluded_automation AS excluded_automation, $removed_other AS removed_other,
-              $status AS status, $error AS error) AS b
+USING search_batch AS b
 ON s.run_id = b.run_id AND s.source = b.source AND s.query = b.query
 WHEN MATCHED THEN UPDATE SET
     hits_reported = coalesce(s.hits_reported, 0) + coalesce(b.hits_reported, 0),
