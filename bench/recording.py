@@ -127,8 +127,8 @@ def replace_section(text: str, name: str, new: str) -> str:
 @contextlib.contextmanager
 def recorded(name: str, *, enabled: bool = True) -> Iterator[None]:
     """Print as usual; on success, write what was printed into RESULTS.md's ``## name``."""
-    if not enabled:
-        yield
+    if not enabled or {"-h", "--help"} & set(sys.argv[1:]):
+        yield  # asking a bench for its help measures nothing
         return
     where, when, commit = machine(), dt.datetime.now(dt.UTC), _commit()
     buffer = io.StringIO()
