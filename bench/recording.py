@@ -73,7 +73,7 @@ def machine() -> str:
 def without_machine_paths(text: str) -> str:
     """``text`` with this machine's folders named by what they are: the checkout as ``.``, the
     temp folder as ``<temp folder>``, the home folder as ``~`` (RESULTS.md is committed, and a
-    bench run with ``--keep /tmp/x`` or a cached corpus prints where it worked).
+    bench run with ``--keep`` in a temp folder, or a cached corpus, prints where it worked).
 
     >>> without_machine_paths(tempfile.gettempdir() + "/litrev-bench-query/1m")
     '<temp folder>/litrev-bench-query/1m'
