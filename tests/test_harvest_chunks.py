@@ -151,6 +151,19 @@ def test_chunks_of_one_record_store_what_one_chunk_stores(prefect_server, tmp_pa
     assert works["doi:10.5555/chunk-twice"] == ["2020", "Hoitotiede", "['Virtanen, A.']",
                                                 "hint+detector"]
 
+    # The next night's translation looks only at texts stored after this run read its to-do
+    # list: everything this run stored is before that, so none of it is read again.
+    from litrev.store.sqlfiles import internal
+
+    con = lake_reader(str(chunked / "review.ducklake"))
+    try:
+        q = internal("translation_since")
+        since = con.execute(q.sql, q.bind({"target": "en"})).fetchone()[0]
+        newest = con.execute("SELECT max(last_seen) FROM excerpts").fetchone()[0]
+    finally:
+        con.close()
+    assert since is not None and since > newest
+
     # A quiet night: nothing new, so no data file of a corpus table is written or rewritten.
     before = _corpus_files(chunked / "review.ducklake")
     assert any(name.startswith("main/works/") for name in before), sorted(before)[:5]

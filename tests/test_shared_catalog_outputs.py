@@ -72,7 +72,7 @@ def outputs(db: list[str], folder: Path, capsys) -> dict[str, object]:
     translation = json.loads(run([*db, "--profile", str(profile), "translate", "--json"],
                                  capsys))
     got["translation"] = {k: v for k, v in translation.items()
-                          if k not in ("seconds", "started_at", "finished_at")}
+                          if k not in ("seconds", "read_at")}
     run([*db, "export", "excerpts", "-o", str(folder / "all.csv")], capsys)
     rows = read_csv(folder / "all.csv")
     got["csv"] = rows

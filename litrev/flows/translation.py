@@ -78,6 +78,9 @@ class TranslationRun:
     circuit_reason: str | None
     numbers_mismatch: int
     seconds: float
+    # when the run read what to translate (ISO 8601, UTC): the next harvest looks only at texts
+    # stored or changed after it
+    read_at: str | None = None
 
     def count(self, status: TranslationStatus) -> int:
         return self.by_status.get(status, 0)
@@ -126,6 +129,7 @@ def run_translation(db_path: str | os.PathLike[str], profile: Profile, *,
         engine = TranslationEngine.from_profile(profile, provider=name)
     provider_name = engine.client.name if engine is not None else None
 
+    read_at = dt.datetime.now(dt.UTC)
     with read_session(db_path) as con:
         frame = None
         if changed_only and limit is None:
@@ -159,6 +163,7 @@ def run_translation(db_path: str | os.PathLike[str], profile: Profile, *,
         circuit_reason=engine.circuit_reason if engine is not None else None,
         numbers_mismatch=sum(1 for r in results if r.numbers_mismatch),
         seconds=round(time.monotonic() - started, 3),
+        read_at=read_at.isoformat(),
     )
 
 

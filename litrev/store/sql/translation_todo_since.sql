@@ -6,7 +6,7 @@
 --   reads no excerpt: the excerpts are filtered by last_seen (the lake skips the data files
 --   whose last_seen is older) and the flagged ones are found from their translations rows.
 -- param: target text: the review's target language, e.g. en
---   $since (a timestamp): the run's start.
+--   $since (a timestamp): when the last translating harvest read its to-do list.
 -- param: retry_pending bool default=true: also texts left pending by an earlier run
 -- param: include_failed bool default=false: also texts whose translation failed before
 -- param: limit int default=: at most this many texts (empty: all)
