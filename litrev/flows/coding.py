@@ -75,7 +75,7 @@ def run_coding(db_path: str | os.PathLike[str], profile: Profile | None, *,
     ``workers``: worker processes for the coding (None: ``LITREV_WORKERS`` when it is set,
     else this process; 1: this process)."""
     from litrev.store.db import waiting_write_session
-    from litrev.store.search import refresh_index
+    from litrev.store.search import refreshing_index
     from litrev.store.themes import (
         coding_batch,
         coding_todo,
@@ -97,7 +97,8 @@ def run_coding(db_path: str | os.PathLike[str], profile: Profile | None, *,
         changed = save_codebook(con, codebook)
         todo = coding_todo(con, version, target, everything=everything or changed)
         work = partial(code_chunk, codebook=codebook, target_language=target)
-        with Workers(len(todo), workers) as pool:
+        # the index of the searchable texts is rebuilt alongside: coding commits only themes
+        with refreshing_index(con) as index_refresh, Workers(len(todo), workers) as pool:
             for start in range(0, len(todo), batch_size):
                 batch = coding_batch(con, todo[start:start + batch_size], target)
                 rows = batch.to_dict("records")
@@ -106,9 +107,9 @@ def run_coding(db_path: str | os.PathLike[str], profile: Profile | None, *,
                 found = [m for per_row in pool.map(work, rows) for m in per_row]
                 matches += save_coding(con, version, batch, found, now=now)
                 coded += len(batch)
-        if changed or everything:
-            drop_stale(con, version)
-        index = refresh_index(con)
+            if changed or everything:
+                drop_stale(con, version)
+        index = index_refresh.result()
         counts = theme_counts(con)
     return CodingRun(
         codebook=codebook.id,

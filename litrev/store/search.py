@@ -36,6 +36,8 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -130,7 +132,56 @@ def refresh_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     index is listed already costs nothing. Run it after a commit (it indexes what the session
     reads).
     """
-    return {stemmer: docs for stemmer, (docs, _) in _manifest(con).items()}
+    return _counts(_manifest(con))
+
+
+@contextlib.contextmanager
+def refreshing_index(con: duckdb.DuckDBPyConnection) -> Iterator[Future[dict[str, int]]]:
+    """:func:`refresh_index`, its index files written in a thread of its own while the caller
+    goes on writing with ``con``; the future's result is texts per stemmer.
+
+    Why: the coding step codes excerpts in Python (one core), and building the fts indexes is
+    DuckDB's work (the GIL released): side by side they keep both cores busy. The texts are read
+    from the lake here, before the block starts, through a connection of its own on the same
+    attach of the lake (``con.cursor()``); the thread then works on that copy and the cache
+    files only, so it holds nothing of the catalog while the caller commits (a local catalog's
+    SQLite file refuses a commit while a reader holds it). The caller may commit meanwhile only
+    rows that are not searched (themes, coding): the index is of the snapshot that last changed
+    :data:`SEARCHED_TABLES`.
+
+        with refreshing_index(con) as index:
+            save_coding(con, ...)               # commits of themes, alongside
+        index.result()                          # -> {'english': 40, 'finnish': 16}
+
+    Leaving the block waits for the thread; leaving it with an exception interrupts the index's
+    statement first (the cache keeps only whole files, so an interrupted build leaves none).
+    """
+    reader = con.cursor()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="litrev-index")
+    try:
+        reader.execute("USE " + lake_name(con))
+        manifest = _manifest_path(reader)
+        listed = _listed(manifest)
+        if listed is not None:
+            future: Future[dict[str, int]] = Future()
+            future.set_result(_counts(listed))
+        else:
+            wanted = _read_texts(reader)
+            future = pool.submit(lambda: _counts(_write_files(reader, manifest, wanted)))
+        try:
+            yield future
+        except BaseException:
+            reader.interrupt()
+            raise
+    finally:
+        pool.shutdown(wait=True)
+        with contextlib.suppress(duckdb.Error):
+            reader.execute("DROP TABLE IF EXISTS search_docs")
+        reader.close()
+
+
+def _counts(files: dict[str, tuple[int, Path]]) -> dict[str, int]:
+    return {stemmer: docs for stemmer, (docs, _) in files.items()}
 
 
 def _manifest_path(con: duckdb.DuckDBPyConnection) -> Path:
@@ -153,50 +204,65 @@ def _manifest(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, Path]]:
     """stemmer -> (texts, cache file) of this session's snapshot, built when missing (a night
     that changed no searchable text reads no text from the lake)."""
     path = _manifest_path(con)
-    if path.exists():
-        data = json.loads(path.read_text(encoding="utf-8"))
-        files = {s: (int(v["docs"]), path.parent / v["file"]) for s, v in data.items()}
-        if all(f.exists() for _, f in files.values()):
-            return files
-    return _build(con, path)
-
-
-def _build(con: duckdb.DuckDBPyConnection, manifest: Path) -> dict[str, tuple[int, Path]]:
-    load_fts(con)
-    folder = manifest.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    langs = sorted(LANGUAGE_STEMMERS)
-    fill = internal("search_fill_docs")
-    build = internal("search_index_table")
-    con.execute(fill.sql, fill.bind({"languages": langs,
-                                     "stemmers": [LANGUAGE_STEMMERS[x] for x in langs]}))
+    listed = _listed(path)
+    if listed is not None:
+        return listed
     try:
-        stemmers = internal("search_stemmers")
-        wanted = {r[0]: (int(r[1]), r[2]) for r in con.execute(
-            stemmers.sql, stemmers.bind({"format": INDEX_FORMAT})).fetchall()}
-        files: dict[str, tuple[int, Path]] = {}
-        for stemmer, (docs, fingerprint) in sorted(wanted.items()):
-            alias = index_alias(stemmer, fingerprint)
-            target = folder / f"fts-{stemmer}-{fingerprint}.duckdb"
-            files[stemmer] = (docs, target)
-            if target.exists():
-                continue
-            tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            con.execute("DETACH DATABASE IF EXISTS " + alias)  # its file was pruned
-            con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS " + alias)
-            try:
-                con.execute(_template("search_index_table", cache=alias),
-                            build.bind({"stemmer": stemmer}))
-                con.execute(_template("search_index_create", cache=alias, stemmer=stemmer,
-                                      stopwords="english" if stemmer == "english" else "none"))
-                con.execute(_template("search_index_postings", cache=alias))
-            finally:
-                con.execute("DETACH " + alias)
-            os.replace(tmp, target)
+        return _write_files(con, path, _read_texts(con))
     finally:
         con.execute("DROP TABLE IF EXISTS search_docs")
+
+
+def _listed(manifest: Path) -> dict[str, tuple[int, Path]] | None:
+    """The files a manifest names, when it and all of them exist."""
+    if not manifest.exists():
+        return None
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    files = {s: (int(v["docs"]), manifest.parent / v["file"]) for s, v in data.items()}
+    return files if all(f.exists() for _, f in files.values()) else None
+
+
+def _read_texts(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str]]:
+    """Copy the searchable texts from the lake into the session's temporary table
+    ``search_docs``; stemmer -> (texts, fingerprint of its texts)."""
+    load_fts(con)
+    langs = sorted(LANGUAGE_STEMMERS)
+    fill = internal("search_fill_docs")
+    con.execute(fill.sql, fill.bind({"languages": langs,
+                                     "stemmers": [LANGUAGE_STEMMERS[x] for x in langs]}))
+    stemmers = internal("search_stemmers")
+    return {r[0]: (int(r[1]), r[2]) for r in con.execute(
+        stemmers.sql, stemmers.bind({"format": INDEX_FORMAT})).fetchall()}
+
+
+def _write_files(con: duckdb.DuckDBPyConnection, manifest: Path,
+                 wanted: dict[str, tuple[int, str]]) -> dict[str, tuple[int, Path]]:
+    """Write each stemmer's index file that the cache lacks from ``search_docs``
+    (:func:`_read_texts`), then the manifest; reads nothing from the lake."""
+    folder = manifest.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    build = internal("search_index_table")
+    files: dict[str, tuple[int, Path]] = {}
+    for stemmer, (docs, fingerprint) in sorted(wanted.items()):
+        alias = index_alias(stemmer, fingerprint)
+        target = folder / f"fts-{stemmer}-{fingerprint}.duckdb"
+        files[stemmer] = (docs, target)
+        if target.exists():
+            continue
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        con.execute("DETACH DATABASE IF EXISTS " + alias)  # its file was pruned
+        con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS " + alias)
+        try:
+            con.execute(_template("search_index_table", cache=alias),
+                        build.bind({"stemmer": stemmer}))
+            con.execute(_template("search_index_create", cache=alias, stemmer=stemmer,
+                                  stopwords="english" if stemmer == "english" else "none"))
+            con.execute(_template("search_index_postings", cache=alias))
+        finally:
+            con.execute("DETACH " + alias)
+        os.replace(tmp, target)
     tmp_manifest = manifest.with_name(f"{manifest.name}.{os.getpid()}.tmp")
     tmp_manifest.write_text(json.dumps(
         {s: {"docs": d, "file": f.name} for s, (d, f) in files.items()}, sort_keys=True),
