@@ -24,13 +24,15 @@ from importlib import resources
 from pathlib import Path
 
 _HEADER = re.compile(r"^--\s*(name|description|param)\s*:\s*(.*)$")
-_PARAM = re.compile(r"^(\w+)\s+(text|int|float|date|bool)(?:\s+default=(\S*))?\s*:\s*(.*)$")
+_PARAM = re.compile(
+    r"^(\w+)\s+(text|int|float|date|timestamp|bool)(?:\s+default=(\S*))?\s*:\s*(.*)$")
 _PLACEHOLDER = re.compile(r"(?<![:$\w])\$([A-Za-z_]\w*)")
 _CONVERT: dict[str, Callable[[str], object]] = {
     "text": str,
     "int": int,
     "float": float,
     "date": dt.date.fromisoformat,
+    "timestamp": dt.datetime.fromisoformat,
     "bool": lambda v: {"true": True, "1": True, "yes": True,
                        "false": False, "0": False, "no": False}[v.lower()],
 }

@@ -72,22 +72,23 @@ def texts_to_translate(con: duckdb.DuckDBPyConnection, target_language: str, *,
     if limit is not None and limit < 0:
         raise StoreError(f"limit must be 0 or more, got {limit}")
     q = internal("translation_todo")
-    return frame(con, q.sql, q.bind({"target": target_language,
-                                     "include_failed": include_failed, "limit": limit}))
+    return frame(con, q.sql, q.bind({"target": target_language, "since": None,
+                                     "retry_pending": True, "include_failed": include_failed,
+                                     "limit": limit}))
 
 
 def texts_changed_to_translate(con: duckdb.DuckDBPyConnection, target_language: str, *,
                                retry_pending: bool, include_failed: bool = False
                                ) -> pd.DataFrame | None:
     """What a harvest translates: the texts stored or changed since the last harvest whose
-    translation step finished, and the flagged ones (``translation_todo_since.sql``); the same
-    columns as :func:`texts_to_translate`. ``None`` when no harvest has translated into this
-    language yet (then every text is looked at). Why: a night with nothing new must not read
-    the whole corpus."""
+    translation step finished, and the flagged ones (``translation_todo.sql`` with ``since``);
+    the same columns as :func:`texts_to_translate`. ``None`` when no harvest has translated into
+    this language yet (then every text is looked at). Why: a night with nothing new must not
+    read the whole corpus."""
     since = con.execute(*_bound("translation_since", {"target": target_language})).fetchone()
     if not since or since[0] is None:
         return None
-    q = internal("translation_todo_since")
+    q = internal("translation_todo")
     return frame(con, q.sql, q.bind({"target": target_language, "since": since[0],
                                      "retry_pending": retry_pending,
                                      "include_failed": include_failed, "limit": None}))
