@@ -184,6 +184,29 @@ def test_many_small_files_are_merged_and_earlier_runs_still_read(tmp_path):
         assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 12
 
 
+def test_merging_files_changes_no_table_for_a_quiet_night_but_a_new_row_does(tmp_path):
+    """The quiet night reuses the last run's translation backlog when only ledger tables
+    changed since: the compaction after a harvest (the same rows in fewer files) is no change."""
+    from litrev.flows.harvest_summary import LEDGER_TABLES
+    from litrev.store.sqlfiles import internal
+
+    changed_since = internal("tables_changed_since")
+    db = tmp_path / "review.ducklake"
+    for n in range(1, 4):  # batches past the inlining limit: one Parquet file each
+        harvest_run(db, f"run-{n}", [one_work(100 * n + i) for i in range(12)])
+    with write_session(db) as con:
+        counted = dbmod.current_snapshot(con)
+        assert dbmod.compact(con, min_files=3)
+        assert dbmod.current_snapshot(con) > counted  # the merge is a commit of its own
+        assert con.execute(changed_since.sql, changed_since.bind({"snapshot": counted})
+                           ).fetchall() == []
+    harvest_run(db, "run-4", [one_work(400)])
+    with read_session(db) as con:
+        changed = {r[0] for r in con.execute(
+            changed_since.sql, changed_since.bind({"snapshot": counted})).fetchall()}
+    assert {"works", "excerpts"} <= changed and not changed <= LEDGER_TABLES
+
+
 def test_export_duckdb_writes_a_plain_duckdb_file_of_the_corpus_as_of_a_run(tmp_path, capsys):
     import duckdb
 
