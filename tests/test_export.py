@@ -151,6 +151,30 @@ def test_xlsx_cells_excel_cannot_hold_are_cut_and_marked(review_db, tmp_path):
     assert by_text_start(rows, "Bell")["original_text"].value == "Bell and tab\tkept"
 
 
+def test_control_characters_left_out_of_xlsx_cells_are_counted_and_said(review_db, tmp_path,
+                                                                         capsys):
+    """A text changed to fit a spreadsheet is never changed silently: the export names the
+    excerpts whose control characters it left out, in one line; the CSV keeps them."""
+    with write_session(review_db) as con:
+        con.execute("UPDATE excerpts SET text = 'Bell\x07 and tab\tkept' "
+                    "WHERE text LIKE 'Bakgrund: Covid-19%'")
+        bell = con.execute("SELECT excerpt_id FROM excerpts WHERE text LIKE 'Bell%'"
+                           ).fetchone()[0]
+    out = tmp_path / "review.xlsx"
+    with read_session(review_db) as con:
+        result = export_excerpts(con, out)
+    assert (result.cleaned_cells, result.cleaned_excerpt_ids, result.cut_cells) == \
+        (1, (bell,), 0)
+    capsys.readouterr()
+    assert main(["--db", str(review_db), "export", "excerpts", "-o", str(out)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "1 cell held control characters" in err[0] and bell in err[0]
+    whole = tmp_path / "review.csv"
+    assert main(["--db", str(review_db), "export", "excerpts", "-o", str(whole)]) == 0
+    assert capsys.readouterr().err == ""
+    assert "Bell\x07 and tab\tkept" in {r["original_text"] for r in csv_rows(whole)}
+
+
 def test_every_cut_xlsx_cell_is_counted_and_said(review_db, tmp_path, capsys):
     """A cut is never silent: the result counts every cut cell and names its excerpts, the
     command says so in one line on stderr, and a CSV export of the same rows keeps every text
@@ -200,9 +224,9 @@ def test_every_cut_xlsx_cell_is_counted_and_said(review_db, tmp_path, capsys):
 
 def test_a_guarded_text_of_a_full_cell_still_fits():
     """The guard's quote must not push a text of exactly 32,767 characters over the limit."""
-    cell, cut = xlsx_text("=" + "x" * 32_766)
+    cell, cut, _ = xlsx_text("=" + "x" * 32_766)
     assert cut and len(cell) == 32_767 and cell.startswith("'=")
-    assert xlsx_text("x" * 32_767) == ("x" * 32_767, False)
+    assert xlsx_text("x" * 32_767) == ("x" * 32_767, False, False)
 
 
 def test_xlsx_empty_reviewer_cells_take_their_column_format(review_db, tmp_path):

@@ -67,7 +67,7 @@ def cmd_export_excerpts(args, ctx: Context) -> int:
     if count == 0:
         print("nothing matched: check the filters with `litrev query run excerpts_by_language` "
               "or `litrev status`", file=sys.stderr)
-    if warning := result.cut_warning():
+    for warning in result.warnings():
         print(warning, file=sys.stderr)
     return 0
 

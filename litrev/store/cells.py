@@ -14,7 +14,7 @@ through :func:`strip_neutraliser`, so a round trip gives back the stored text.
 
 XLSX cells also have limits of their own (at most 32,767 characters, no control characters):
 :func:`xlsx_column` makes a whole column of a batch fit, guard included, and says which cells it
-cut, so that a cut is counted and reported, never silent.
+cut or cleaned of control characters, so that either is counted and reported, never silent.
 
 HTML pages (the excerpt export, the run report) escape every value with :func:`escape_html`.
 """
@@ -25,6 +25,8 @@ import datetime as dt
 import html
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # What one XLSX cell holds: Excel's limit in characters, and the characters XML 1.0 cannot carry.
@@ -81,18 +83,30 @@ def escape_html(value: object, *, quote: bool = True) -> str:
     return html.escape(cell_text(value), quote=quote)
 
 
-def xlsx_text(text: str) -> tuple[str, bool]:
-    """A text as an XLSX cell holds it, and whether it had to be cut: control characters left
-    out (XML cannot carry them), a text over Excel's 32,767 characters cut with
-    :data:`CUT_MARKER` at its end, then the formula guard.
+class XlsxText(NamedTuple):
+    """A text as an XLSX cell holds it; ``cut``: it was longer than a cell holds and ends with
+    :data:`CUT_MARKER`; ``cleaned``: control characters (which XML cannot carry) were left out."""
+
+    text: str
+    cut: bool
+    cleaned: bool = False
+
+
+def xlsx_text(text: str) -> XlsxText:
+    """A text as an XLSX cell holds it: control characters left out (XML cannot carry them), a
+    text over Excel's 32,767 characters cut with :data:`CUT_MARKER` at its end, then the
+    formula guard.
 
     >>> xlsx_text("=1+1")
-    ("'=1+1", False)
-    >>> cell, cut = xlsx_text("x" * 40_000)
-    >>> len(cell), cut, cell.endswith(CUT_MARKER)
+    XlsxText(text="'=1+1", cut=False, cleaned=False)
+    >>> cell = xlsx_text("x" * 40_000)
+    >>> len(cell.text), cell.cut, cell.text.endswith(CUT_MARKER)
     (32767, True, True)
+    >>> xlsx_text("bell\x07")
+    XlsxText(text='bell', cut=False, cleaned=True)
     """
-    if _NOT_IN_XML.search(text):
+    cleaned = bool(_NOT_IN_XML.search(text))
+    if cleaned:
         text = _NOT_IN_XML.sub("", text)
     cut = len(text) > XLSX_CELL_LIMIT
     if cut:
@@ -100,11 +114,23 @@ def xlsx_text(text: str) -> tuple[str, bool]:
     text = neutralise(text)
     if len(text) > XLSX_CELL_LIMIT:  # the guard's quote pushed a full cell over the limit
         text, cut = text[: XLSX_CELL_LIMIT - len(CUT_MARKER)] + CUT_MARKER, True
-    return text, cut
+    return XlsxText(text, cut, cleaned)
 
 
-def xlsx_column(values: Sequence[object]) -> tuple[list[object], list[int]]:
-    """One column of a batch of rows as XLSX cell values, and the positions of the cells cut.
+@dataclass(frozen=True)
+class XlsxColumn:
+    """One column of a batch as XLSX cell values, and the positions of the cells whose text
+    the cell could not hold as it is: ``cut`` (too long) and ``cleaned`` (control characters
+    left out)."""
+
+    cells: list[object]
+    cut: list[int] = field(default_factory=list)
+    cleaned: list[int] = field(default_factory=list)
+
+
+def xlsx_column(values: Sequence[object]) -> XlsxColumn:
+    """One column of a batch of rows as XLSX cell values, and the cells it could not hold as
+    they are (:class:`XlsxColumn`).
 
     Texts go through :func:`xlsx_text` (so through the formula guard); numbers stay numbers;
     booleans, dates and anything else become their :func:`cell_text`; missing values and empty
@@ -112,27 +138,31 @@ def xlsx_column(values: Sequence[object]) -> tuple[list[object], list[int]]:
     millions of cells, and a column of ordinary texts (nothing to cut, no control character, the
     usual case) needs only the guard, which one scan of the column can tell.
 
-    >>> xlsx_column(["=SUM(1)", "", None, "plain"])
-    (["'=SUM(1)", None, None, 'plain'], [])
-    >>> xlsx_column([2022, True, dt.date(2026, 1, 2), float("nan")])
-    ([2022, 'yes', '2026-01-02', None], [])
+    >>> xlsx_column(["=SUM(1)", "", None, "plain"]).cells
+    ["'=SUM(1)", None, None, 'plain']
+    >>> xlsx_column([2022, True, dt.date(2026, 1, 2), float("nan")]).cells
+    [2022, 'yes', '2026-01-02', None]
+    >>> xlsx_column(["ok", "tab\tkept, bell\x07 not"]).cleaned
+    [1]
     """
     if set(map(type, values)) <= _TEXT_TYPES:
         texts = [v for v in values if isinstance(v, str) and v]
         if not texts:
-            return [None] * len(values), []
+            return XlsxColumn([None] * len(values))
         if max(map(len, texts)) < XLSX_CELL_LIMIT and not _NOT_IN_XML.search("".join(texts)):
-            return [neutralise(v) if isinstance(v, str) and v else None for v in values], []
-    cells: list[object] = []
-    cut: list[int] = []
+            return XlsxColumn([neutralise(v) if isinstance(v, str) and v else None
+                               for v in values])
+    column = XlsxColumn([])
     for i, value in enumerate(values):
         if value is None or value == "" or (isinstance(value, float) and value != value):
-            cells.append(None)
+            column.cells.append(None)
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            cells.append(value)
+            column.cells.append(value)
         else:
-            text, was_cut = xlsx_text(value if isinstance(value, str) else cell_text(value))
-            cells.append(text)
-            if was_cut:
-                cut.append(i)
-    return cells, cut
+            cell = xlsx_text(value if isinstance(value, str) else cell_text(value))
+            column.cells.append(cell.text)
+            if cell.cut:
+                column.cut.append(i)
+            if cell.cleaned:
+                column.cleaned.append(i)
+    return column

@@ -13,7 +13,7 @@ quote again on import (the guard is ``litrev.store.cells``).
     with read_session(db) as con:
         result = export_excerpts(con, "review.xlsx", "xlsx", themes=["role_clarity"],
                                  languages=["fi"])
-    # -> ExportResult(excerpts=3, cut_cells=0, cut_excerpt_ids=())
+    # -> ExportResult(excerpts=3, cut_cells=0, cut_excerpt_ids=(), cleaned_cells=0, ...)
 """
 
 from __future__ import annotations
@@ -75,7 +75,8 @@ def export_excerpts(con: duckdb.DuckDBPyConnection, out_path: str | os.PathLike[
                     target_language: str | None = None, excel_bom: bool = False,
                     description: str = "") -> ExportResult:
     """Write the filtered excerpt table to ``out_path``; return how many excerpts it wrote and
-    which cells it had to cut (:class:`ExportResult`; its ``cut_warning()`` is the line to show).
+    which cells it had to cut or clean (:class:`ExportResult`; ``warnings()`` are the lines to
+    show).
 
     The file appears only when complete (written under a temporary name, then renamed), so a
     failed export never leaves half a table where the reviewer expects one. ``excerpt_ids``

@@ -99,28 +99,41 @@ class ExportRequest:
 
 @dataclass(frozen=True)
 class ExportResult:
-    """What an export wrote: how many excerpts, and every cell it had to cut.
+    """What an export wrote: how many excerpts, and every cell it could not hold as stored.
 
     ``cut_cells`` counts cells whose text was longer than the format holds (an XLSX cell:
-    32,767 characters), each cut with a marker in the file; ``cut_excerpt_ids`` names their
-    excerpts, each once, in the file's order. The whole texts stay in the store (and in the
-    CSV and Parquet exports, which have no such limit).
+    32,767 characters), each cut with a marker in the file; ``cleaned_cells`` those whose
+    control characters (which an XLSX file cannot carry) were left out; ``cut_excerpt_ids`` and
+    ``cleaned_excerpt_ids`` name their excerpts, each once, in the file's order. The whole texts
+    stay in the store (and in the CSV and Parquet exports, which have no such limit).
     """
 
     excerpts: int
     cut_cells: int = 0
     cut_excerpt_ids: tuple[str, ...] = ()
+    cleaned_cells: int = 0
+    cleaned_excerpt_ids: tuple[str, ...] = ()
 
-    def cut_warning(self) -> str | None:
-        """The one line that says what was cut, or ``None`` when nothing was."""
-        if not self.cut_cells:
-            return None
-        cells = f"{self.cut_cells} cell{'s' if self.cut_cells != 1 else ''}"
-        ids = ", ".join(self.cut_excerpt_ids)
-        return (f"litrev: warning: {cells} longer than a spreadsheet cell holds (32,767 "
+    def warnings(self) -> list[str]:
+        """One line for what was cut and one for what was cleaned; none when nothing was."""
+        lines = []
+        if self.cut_cells:
+            cells = f"{self.cut_cells} cell{'s' if self.cut_cells != 1 else ''}"
+            lines.append(
+                f"litrev: warning: {cells} longer than a spreadsheet cell holds (32,767 "
                 f"characters) cut, with a marker at the cut, in excerpt"
-                f"{'s' if len(self.cut_excerpt_ids) != 1 else ''} {ids}; the whole texts are "
-                "in the store (export --format csv or parquet keeps them whole)")
+                f"{'s' if len(self.cut_excerpt_ids) != 1 else ''} "
+                f"{', '.join(self.cut_excerpt_ids)}; the whole texts are in the store (export "
+                "--format csv or parquet keeps them whole)")
+        if self.cleaned_cells:
+            cells = f"{self.cleaned_cells} cell{'s' if self.cleaned_cells != 1 else ''}"
+            lines.append(
+                f"litrev: warning: {cells} held control characters that a spreadsheet cannot "
+                f"hold, left out of the file, in excerpt"
+                f"{'s' if len(self.cleaned_excerpt_ids) != 1 else ''} "
+                f"{', '.join(self.cleaned_excerpt_ids)}; the store keeps the texts as harvested "
+                "(export --format csv or parquet keeps them)")
+        return lines
 
 
 class Writer(Protocol):

@@ -113,15 +113,18 @@ def write(con: duckdb.DuckDBPyConnection, path: Path, request: ExportRequest) ->
     id_col = COLUMNS.index("excerpt_id")
     write_row, write_cell = ws.write_row, ws.write
 
-    count = cut_cells = 0
+    count = cut_cells = cleaned_cells = 0
     cut_ids: dict[str, None] = {}
+    cleaned_ids: dict[str, None] = {}
     for raw in iter_columns(con, request, COLUMNS):
         columns = []
         for values in raw:
-            cells, cut = xlsx_column(values)
-            columns.append(cells)
-            cut_cells += len(cut)
-            cut_ids.update((str(raw[id_col][i]), None) for i in cut)
+            column = xlsx_column(values)
+            columns.append(column.cells)
+            cut_cells += len(column.cut)
+            cut_ids.update((str(raw[id_col][i]), None) for i in column.cut)
+            cleaned_cells += len(column.cleaned)
+            cleaned_ids.update((str(raw[id_col][i]), None) for i in column.cleaned)
         for status, synthetic, cells in zip(raw[status_col], raw[synthetic_col],
                                             map(list, zip(*columns, strict=True)), strict=True):
             count += 1
@@ -137,7 +140,7 @@ def write(con: duckdb.DuckDBPyConnection, path: Path, request: ExportRequest) ->
     ws.autofilter(0, 0, count, len(COLUMNS) - 1)
     _write_about(wb, about, count, request)
     wb.close(str(path))
-    return ExportResult(count, cut_cells, tuple(cut_ids))
+    return ExportResult(count, cut_cells, tuple(cut_ids), cleaned_cells, tuple(cleaned_ids))
 
 
 def _write_about(wb: Workbook, about: Worksheet, count: int, request: ExportRequest) -> None:
