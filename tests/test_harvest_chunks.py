@@ -181,10 +181,12 @@ def test_chunks_of_one_record_store_what_one_chunk_stores(prefect_server, tmp_pa
 def test_chunks_detected_in_worker_processes_store_what_one_chunk_stores(
         prefect_server, tmp_path, monkeypatch):  # noqa: F811
     """A large harvest detects its chunks in worker processes, each loading, detecting,
-    flattening and splitting whole chunks; the parts, joined in chunk order, store what one
-    chunk in the harvest's own process stores. Forced here on a small harvest."""
+    flattening and splitting whole chunks, and builds the batch's parts there too; the parts,
+    joined in chunk order, store what one chunk in the harvest's own process stores. Forced
+    here on a small harvest."""
     from litrev.extract import parallel
     from litrev.flows import detection
+    from litrev.store import load
 
     whole, pooled = tmp_path / "whole", tmp_path / "pooled"
     _profile(whole)
@@ -197,6 +199,11 @@ def test_chunks_detected_in_worker_processes_store_what_one_chunk_stores(
     monkeypatch.setattr(parallel, "MIN_PARALLEL", 1)
     monkeypatch.setenv("LITREV_WORKERS", "2")
     monkeypatch.setattr(detection, "_detect_record_file", in_this_process)
+
+    def built_in_this_process(rows):
+        raise AssertionError("a part of the batch was built in the harvest's own process")
+
+    monkeypatch.setattr(load, "rows_to_batch", built_in_this_process)
     many = _harvest(pooled, prefect_server, chunk_records=7)
     assert many.status == one.status == "succeeded"
     assert _summary(many) == _summary(one)

@@ -1,8 +1,10 @@
-"""Language detection of a harvest's records, skipping what the database already knows.
+"""Language detection of a harvest's records, skipping what the database already knows, and
+the building of the batch's parts from the detected rows.
 
-A plain function (no Prefect) that the harvest's ``detect-languages`` task calls, so the task
-stays a one-line shell. Detection runs on the records, before the store builds its batch, so
-each text is detected once and the store computes every hash in one place.
+Plain functions (no Prefect) that the harvest's ``detect-languages`` and ``build-batch`` tasks
+call, in this process or in worker processes (which import this module, not Prefect).
+Detection runs on the records, before the store builds its batch, so each text is detected once
+and the store computes every hash in one place.
 """
 
 from __future__ import annotations
@@ -94,3 +96,35 @@ def _detect_record_file(job: RecordFileJob) -> list[Path | None]:
     return [save(job.folder, f"rows-{k}-{job.index:05d}", part)
             if len(part.works) or len(part.excerpts) or len(part.citations) else None
             for k, part in enumerate(rows.split(job.parts))]
+
+
+@dataclass(frozen=True)
+class BatchPartJob:
+    """One part of a harvest's batch to build: the file of its rows (chunk after chunk, as the
+    detection appended them) and where to save the part's frames."""
+
+    index: int
+    rows: Path
+    folder: Path
+
+
+def build_batch_parts(jobs: list[BatchPartJob]) -> list[Path | None]:
+    """For each job, its part's rows as frames, deduplicated, saved as ``batch-<index>`` in the
+    job's folder (None for a part with no rows); the rows file is removed once built.
+
+    Why here and plain: the harvest's ``build-batch`` task hands the parts to worker processes
+    (:class:`litrev.extract.parallel.Workers`) when there are several; reading a part's rows back
+    costs as much as building its frames, and both are Python on one core otherwise. The parts
+    are independent (every duplicate of a key is in one part), so the batch is the same."""
+    from litrev.flows.runlog import load_all, save
+    from litrev.store.load import RecordRows, rows_to_batch
+
+    built: list[Path | None] = []
+    for job in jobs:
+        part = RecordRows()
+        for chunk in load_all(job.rows):
+            part.extend(chunk)
+        built.append(save(job.folder, f"batch-{job.index}", rows_to_batch(part))
+                     if len(part.works) or len(part.excerpts) or len(part.citations) else None)
+        Path(job.rows).unlink(missing_ok=True)
+    return built

@@ -82,9 +82,12 @@ class SavedSearches:
 @dataclass(frozen=True)
 class BatchParts:
     """The harvest's batch, split by key into parts (files of the run's work folder) that are
-    built and merged one at a time: no step holds the whole run's records or frames."""
+    built and merged one at a time: no step holds the whole run's records or frames.
+    ``records``: the source records the parts came from (whether building them in worker
+    processes pays)."""
 
     files: list[Path]
+    records: int = 0
 
 
 # Records per chunk between the harvest's steps: each step holds about one chunk (one part of
@@ -304,26 +307,23 @@ def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
                 with piece.open("rb") as f:
                     shutil.copyfileobj(f, out)
                 piece.unlink()
-    return save(folder, "rows", BatchParts(files))
+    return save(folder, "rows", BatchParts(files, total))
 
 
 @task(name="build-batch", cache_policy=NO_CACHE)
 def build_batch(rows: Path, folder: Path) -> Path:
     """Each part's rows as frames, deduplicated (a key's duplicates are all in its part, so
-    this is the whole batch's deduplication), saved part by part; the path of their list."""
-    from litrev.flows.runlog import load_all
-    from litrev.store.load import RecordRows, rows_to_batch
+    this is the whole batch's deduplication), saved part by part; the path of their list.
+    Several parts are built in worker processes, one part at a time each
+    (:func:`litrev.flows.detection.build_batch_parts`)."""
+    from litrev.extract.parallel import Workers
+    from litrev.flows.detection import BatchPartJob, build_batch_parts
 
-    files: list[Path] = []
-    for k, path in enumerate(load(rows).files):
-        part = RecordRows()
-        for chunk in load_all(path):
-            part.extend(chunk)
-        if len(part.works) or len(part.excerpts) or len(part.citations):
-            files.append(save(folder, f"batch-{k}", rows_to_batch(part)))
-        Path(path).unlink(missing_ok=True)
-        del part
-    return save(folder, "batch", BatchParts(files))
+    parts: BatchParts = load(rows)
+    jobs = [BatchPartJob(k, Path(path), folder) for k, path in enumerate(parts.files)]
+    with Workers(parts.records if len(jobs) > 1 else 0, chunk_size=1) as pool:
+        built = pool.map(build_batch_parts, jobs)
+    return save(folder, "batch", BatchParts([path for path in built if path is not None]))
 
 
 @task(name="write-batch", cache_policy=NO_CACHE)
