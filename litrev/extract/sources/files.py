@@ -223,10 +223,12 @@ def read_searches_writing_records(jobs: list[FileJob],
 
 
 # Total bytes of the files to read from which they are parsed in worker processes. A rough
-# estimate (2 cores, JSON Lines): files parse at about 15 MB/s in one process, and a pool of
-# two spawned workers costs about 0.2-0.5 s to start and import the readers, so two workers
-# save about a second from some 10 MB on; below that one process is as fast. The records are
-# pickled once either way (into the chunk files, by whoever parsed them).
+# estimate from a quick timing (JSON Lines of long abstracts, 4 files, CPU-seconds because the
+# 2 cores were busy with other work): one process parses about 18 MB/s (5 MB: 0.38 CPU-s,
+# 60 MB: 3.3 CPU-s, chunk files included); two spawned workers spent 0.6 CPU-s more in all
+# (about 0.3 s each, at the same time, to start and import the readers). On two idle cores the
+# workers take half the parsing plus about 0.3 s: even near 10 MB, a gain above. The records
+# are pickled once either way (into the chunk files, by whoever parsed them).
 PARALLEL_BYTES = 10_000_000
 
 
