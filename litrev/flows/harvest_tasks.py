@@ -11,6 +11,11 @@ never cross a task boundary; they go through the run's work folder
 (:func:`litrev.flows.runlog.save` / ``load``), and the profile, which every source task needs,
 is passed ``quote()``d (Prefect does not walk into it). ``tests/test_task_inputs.py`` counts what
 Prefect walks.
+
+A source task's records never gather in memory: the source hands each finished search to the
+task's :class:`litrev.flows.saved_searches.SavedSearchSink` (``HarvestContext.sink``), which
+writes its records into chunk files of ``chunk_records`` at once; what a source returns instead
+is saved the same way. The later steps read the chunk files one at a time (issue 16).
 """
 
 from __future__ import annotations
