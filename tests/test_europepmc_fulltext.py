@@ -18,7 +18,7 @@ import pytest
 
 from litrev.extract.profile import Profile, load_profile
 from litrev.extract.sources import HarvestContext, run_source, source_module
-from litrev.flows.harvest_tasks import ledger_entries
+from litrev.flows.saved_searches import ledger_entries
 from litrev.store.db import read_session, write_session
 from litrev.store.errors import DatabaseMissing
 from litrev.store.ledger import classify_searches, open_run, record_searches

@@ -210,6 +210,65 @@ def test_chunks_detected_in_worker_processes_store_what_one_chunk_stores(
     assert _stored(pooled / "review.ducklake") == _stored(whole / "review.ducklake")
 
 
+@pytest.mark.slow
+def test_import_files_parsed_in_worker_processes_store_what_one_process_stores(
+        prefect_server, tmp_path, monkeypatch):  # noqa: F811
+    """A large import folder is parsed in worker processes that write each file's records
+    into chunk files themselves (chunks of one file each, not packed across files as in this
+    process); the searches, handed on in the folder's order, store the same corpus, ledger
+    and summary as a folder parsed in the harvest's own process, on the first night and on the
+    next one, when every file but an edited one is unchanged and not re-read. Forced here on a
+    small folder (with a skipped CSV row, a broken RIS entry and a README)."""
+    from litrev.extract.sources import files as files_source
+
+    whole, pooled = tmp_path / "whole", tmp_path / "pooled"
+    _profile(whole)
+    _profile(pooled)
+    (whole / "imports" / "README.md").write_text("Exports of May 2026.\n", encoding="utf-8")
+    (pooled / "imports" / "README.md").write_text("Exports of May 2026.\n", encoding="utf-8")
+
+    def edit(folder: Path) -> None:  # the next night: one file edited, the others unchanged
+        with (folder / "imports" / "extra-b.jsonl").open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"id": "x-5", "title": "Vertaistyö mielenterveystyössä",
+                                "year": 2025, "language": "fi"}) + "\n")
+
+    one = _harvest(whole, prefect_server, chunk_records=7)
+    one_stored = _stored(whole / "review.ducklake")
+    edit(whole)
+    one_next = _harvest(whole, prefect_server, chunk_records=7)
+
+    def in_this_process(job):
+        raise AssertionError(f"{job.path.name} was read in the harvest's own process")
+
+    monkeypatch.setattr(files_source, "PARALLEL_BYTES", 1)
+    monkeypatch.setenv("LITREV_WORKERS", "2")
+    monkeypatch.setattr(files_source, "read_search", in_this_process)
+    many = _harvest(pooled, prefect_server, chunk_records=7)
+    assert many.status == one.status == "succeeded"
+    assert _summary(many) == _summary(one)
+    assert _stored(pooled / "review.ducklake") == one_stored
+
+    edit(pooled)
+    many_next = _harvest(pooled, prefect_server, chunk_records=7)
+    assert _summary(many_next) == _summary(one_next)
+    assert _stored(pooled / "review.ducklake") == _stored(whole / "review.ducklake")
+    con = lake_reader(str(pooled / "review.ducklake"))
+    try:
+        searches = {(run, key): row for run, key, *row in con.execute(
+            "SELECT run_id, query_key, query, status, hits_reported, records_retrieved, "
+            "coalesce(error, '') FROM search_log WHERE source = 'files'").fetchall()}
+    finally:
+        con.close()
+    first, second = many.run_id, many_next.run_id
+    assert searches[first, "README.md"][4].startswith("README.md: not an import file")
+    assert searches[first, "scite-otte-2020.csv"][1:] == [
+        "succeeded", 5, 4, "scite-otte-2020.csv:4: no citation statement text "
+        "(columns Snippet / Citation Statement); row skipped"]
+    assert searches[second, "scite-otte-2020.csv"][0].endswith(
+        "(unchanged since the last import; not re-read)")
+    assert searches[second, "extra-b.jsonl"][1:4] == ["succeeded", 3, 3]
+
+
 def test_saved_searches_come_back_whole_from_their_chunk_files(tmp_path):
     """A source's searches saved in chunks of 2 records (a worker's run reads them back whole
     to hand them on): the same searches, each with its own records, in order."""

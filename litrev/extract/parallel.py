@@ -20,7 +20,10 @@ process is left behind.
 one per core this process may run on. Who uses a pool by default is the caller's choice:
 language detection does (its models make each text costly), theme coding does not
 (:func:`litrev.flows.coding.run_coding`: a text costs tens of microseconds, less than sending
-it to a worker and its matches back) unless ``LITREV_WORKERS`` or its caller asks for one.
+it to a worker and its matches back) unless ``LITREV_WORKERS`` or its caller asks for one; the
+files source decides by the bytes of the files it reads
+(:data:`litrev.extract.sources.files.PARALLEL_BYTES`). :meth:`Workers.imap` gives each result
+as soon as it and those before it are done, for a caller that hands them on meanwhile.
 
     from functools import partial
     detections = map_chunks(partial(detect_chunk, candidates=("en", "fi")), jobs)
@@ -116,22 +119,26 @@ class Workers:
         module-level function (or a ``functools.partial`` of one) so that a worker can import
         it, and its arguments must pickle.
         """
+        return list(self.imap(work, items))
+
+    def imap(self, work: Callable[[list[T]], list[R]], items: Sequence[T]) -> Iterator[R]:
+        """As :meth:`map`, each result given as soon as it and every one before it are done,
+        so the caller can hand results on (and drop them) while later chunks are worked."""
         chunks = [list(items[i:i + self.chunk_size])
                   for i in range(0, len(items), self.chunk_size)]
         if self.workers <= 1 or len(chunks) <= 1:
-            return work(list(items))
+            yield from work(list(items))
+            return
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                              mp_context=multiprocessing.get_context("spawn"))
-        out: list[R] = []
         try:
             for done in self._pool.map(work, chunks):
-                out.extend(done)
+                yield from done
         except BrokenProcessPool:
             raise WorkerDied(f"a worker process died (out of memory? each loads about 1 GB of "
                              f"models); set {WORKERS_ENV}=1 to work in one process, or free "
                              "memory, and run again") from None
-        return out
 
 
 # The pool that map_chunks calls share inside a kept_workers block (None: one pool per call).

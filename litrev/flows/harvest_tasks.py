@@ -11,12 +11,16 @@ never cross a task boundary; they go through the run's work folder
 (:func:`litrev.flows.runlog.save` / ``load``), and the profile, which every source task needs,
 is passed ``quote()``d (Prefect does not walk into it). ``tests/test_task_inputs.py`` counts what
 Prefect walks.
+
+A source task's records never gather in memory: the source hands each finished search to the
+task's :class:`litrev.flows.saved_searches.SavedSearchSink` (``HarvestContext.sink``), which
+writes its records into chunk files of ``chunk_records`` at once; what a source returns instead
+is saved the same way. The later steps read the chunk files one at a time (issue 16).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -30,6 +34,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 from litrev.faults import pause_at
 from litrev.flows.harvest_summary import StepFailed, WrittenBatch, run_status, source_rows
 from litrev.flows.runlog import load, save
+from litrev.flows.saved_searches import SavedSearches, SavedSearchSink
 from litrev.vocabulary import SearchStatus, SourceOutcome
 
 log = logging.getLogger("litrev.harvest")
@@ -63,20 +68,6 @@ class SourceHarvest:
     source: str
     path: Path
     records: int
-
-
-@dataclass(frozen=True)
-class SavedSearches:
-    """One source's searches as saved in the run's work folder: the searches without their
-    records (status, watermark, query), their ledger entries (work ids only, so the write
-    never reads records again), and the files holding the records, ``chunk_records`` a file."""
-
-    source: str
-    searches: list[Any]
-    entries: list[Any]
-    record_files: list[Path]
-    records: int
-    title_hints: dict[str, str]  # each work's first metadata language, in record order
 
 
 @dataclass(frozen=True)
@@ -120,25 +111,6 @@ def read_state(db: Path, names: list[str]) -> dict[str, dict[str, str]]:
         return {name: {} for name in names}
 
 
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-
-
-def ledger_entries(results: list[Any]) -> list[Any]:
-    """The ledger's view of each search result."""
-    from litrev.store.ledger import SearchEntry
-
-    return [SearchEntry(
-        source=r.source, query=r.query, platform=r.platform, query_key=r.query_key,
-        query_url=getattr(r, "query_url", None), filters=_text(r.filters),
-        limits=_text(r.limits), update_method=r.update_method,
-        hits_reported=r.hits_reported, status=r.status, error=r.error,
-        work_ids=tuple(rec.work.work_id for rec in r.records),
-        deleted=tuple(bool(rec.deleted) for rec in r.records)) for r in results]
-
-
 # --- tasks --------------------------------------------------------------------------------------
 
 @task(name="open-run", cache_policy=NO_CACHE)
@@ -172,40 +144,55 @@ def harvest_source(name: str, profile: Any, state: dict[str, str], since: dt.dat
     retries the task) only when every search failed, retries remain and a retry can help (not
     when its host is unreachable); the last attempt saves the failed results for the ledger.
     The flow passes ``profile`` ``quote()``d: Prefect hands the task the profile itself
-    without walking it."""
+    without walking it.
+
+    A source that hands its searches on as they finish (``HarvestContext.sink``) has each
+    one's records written into chunk files at once, so this process never holds the whole
+    source's records; the searches it returns are saved the same way. Each attempt writes
+    files of its own and removes them when it is not kept (a retry, an error), so a retried
+    source's records are never counted twice."""
     from prefect.runtime import task_run
 
     from litrev.extract.sources import HarvestContext, run_source
 
     hooks = hooks or HarvestHooks()
+    attempt = task_run.get_run_count() or 1
     settings = profile.sources[name]
-    client = hooks.client_factory(name, settings) if hooks.client_factory else None
+    sink = SavedSearchSink(folder, name, hooks.chunk_records,
+                           prefix=f"records-{name}-attempt{attempt}")
     on_progress = hooks.progress.callback(name) if hooks.progress else None
     planned = getattr(hooks.progress, "planned", None)  # a display of an embedder may lack it
-    ctx = HarvestContext(profile=profile, settings=settings, client=client, state=state,
-                         since=since, limit=limit, on_progress=on_progress,
-                         limiter=hooks.limiter,
-                         on_plan=(lambda searches: planned(name, searches)) if planned else None)
     try:
-        results = run_source(name, ctx)
-    finally:
-        if client is not None:
-            client.close()
-    attempt = task_run.get_run_count() or 1
-    status = _source_status(results)
-    # An unreachable host stays refused by its circuit: retrying the source cannot help.
-    unreachable = any(getattr(r, "unreachable", False) for r in results)
-    if status == SourceOutcome.FAILED and attempt <= retries and not unreachable:
-        log.warning("%s: every search failed (%s); retrying the whole source", name,
-                    results[0].error)
-        raise SourceAttemptFailed(f"{name}: every search failed ({results[0].error}); "
-                                  f"retrying the whole source")
-    records = sum(len(r.records) for r in results)
-    if hooks.progress:
-        error = next((r.error for r in results if r.error), None)
-        hooks.progress.finished(name, records, status, error)
-    return SourceHarvest(name, save_results(folder, name, results, hooks.chunk_records),
-                         records)
+        client = hooks.client_factory(name, settings) if hooks.client_factory else None
+        ctx = HarvestContext(profile=profile, settings=settings, client=client, state=state,
+                             since=since, limit=limit, on_progress=on_progress,
+                             limiter=hooks.limiter, sink=sink,
+                             on_plan=(lambda searches: planned(name, searches)) if planned
+                             else None)
+        try:
+            returned = run_source(name, ctx)
+        finally:
+            if client is not None:
+                client.close()
+        for result in returned:
+            sink.take(result)
+        del returned
+        searches = sink.searches
+        status = _source_status(searches)
+        # An unreachable host stays refused by its circuit: retrying the source cannot help.
+        unreachable = any(getattr(r, "unreachable", False) for r in searches)
+        if status == SourceOutcome.FAILED and attempt <= retries and not unreachable:
+            log.warning("%s: every search failed (%s); retrying the whole source", name,
+                        searches[0].error)
+            raise SourceAttemptFailed(f"{name}: every search failed ({searches[0].error}); "
+                                      f"retrying the whole source")
+        if hooks.progress:
+            error = next((r.error for r in searches if r.error), None)
+            hooks.progress.finished(name, sink.records, status, error)
+        return SourceHarvest(name, sink.finish(), sink.records)
+    except BaseException:
+        sink.discard()
+        raise
 
 
 def save_results(folder: Path, name: str, results: list[Any],
@@ -213,32 +200,10 @@ def save_results(folder: Path, name: str, results: list[Any],
     """One source's searches, saved where the later tasks read them: the records in files of
     ``chunk_records`` each, the searches and their ledger entries apart (:class:`SavedSearches`).
     """
-    import dataclasses
-
-    from litrev.flows.detection import first_title_hints
-
-    chunk_records = max(1, int(chunk_records))
-    files: list[Path] = []
-    chunk: list[Any] = []
-    hints: dict[str, str] = {}
-
-    def flush() -> None:
-        if chunk:
-            first_title_hints(chunk, hints)
-            files.append(save(folder, f"records-{name}-{len(files)}", list(chunk)))
-            chunk.clear()
-
+    sink = SavedSearchSink(folder, name, chunk_records)
     for result in results:
-        for record in result.records:
-            chunk.append(record)
-            if len(chunk) >= chunk_records:
-                flush()
-    flush()
-    saved = SavedSearches(
-        source=name, searches=[dataclasses.replace(r, records=[]) for r in results],
-        entries=ledger_entries(results), record_files=files,
-        records=sum(len(r.records) for r in results), title_hints=hints)
-    return save(folder, f"source-{name}", saved)
+        sink.take(result)
+    return sink.finish()
 
 
 def load_results(path: Path) -> list[Any]:

@@ -24,8 +24,9 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import MappingProxyType, ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -55,6 +56,45 @@ DEFAULT_MAX_PAGES = 1000  # hard cap on pages per query, whatever the API keeps 
 
 
 @dataclass(frozen=True)
+class WrittenRecords:
+    """One search's records as a :class:`RecordWriter` wrote them into files: what the harvest
+    needs of them without reading them again (the ledger's work ids and deletion flags, in
+    record order, and each work's first metadata language, first wins in record order)."""
+
+    files: tuple[Path, ...]
+    work_ids: tuple[str, ...]
+    deleted: tuple[bool, ...]
+    title_hints: Mapping[str, str]
+
+    @property
+    def records(self) -> int:
+        return len(self.work_ids)
+
+
+class RecordWriter(Protocol):
+    """Writes one search's records into files where the harvest reads them. It pickles, so a
+    worker process that parsed the records writes them itself: they are not pickled back to
+    the harvest's process first. ``part`` names the files apart from every other call's."""
+
+    def write(self, records: list[SourceRecord], part: str) -> WrittenRecords: ...
+
+
+class SearchSink(Protocol):
+    """Where a source hands each finished search, so that its records are saved and dropped
+    while the next search runs: the harvest's memory then holds one search's records, not the
+    whole source's (issue 16). A source that hands on no search returns them all instead."""
+
+    def take(self, result: SearchResult) -> None:
+        """Save ``result`` with its records (the caller may drop them afterwards)."""
+
+    def record_writer(self) -> RecordWriter:
+        """A writer for records parsed in a worker process (:meth:`take_written`)."""
+
+    def take_written(self, result: SearchResult, written: WrittenRecords) -> None:
+        """Save ``result`` (its ``records`` empty) whose records ``written`` already holds."""
+
+
+@dataclass(frozen=True)
 class HarvestContext:
     """Everything one source needs for one run.
 
@@ -63,6 +103,8 @@ class HarvestContext:
     ``limit`` (when given) caps records per query below ``settings.max_records``.
     ``limiter`` is where every request waits for its host's rate (``None``: this process's
     limiter table; a run on a worker passes one shared by every worker).
+    ``sink`` (optional) takes each finished search a source hands on (:meth:`hand_on`); the
+    source returns only the searches it did not hand on.
     """
 
     profile: Profile
@@ -75,6 +117,7 @@ class HarvestContext:
     on_progress: Callable[[str, int], None] | None = None
     limiter: RateLimiter | None = None
     on_plan: Callable[[int], None] | None = None
+    sink: SearchSink | None = None
 
     @property
     def max_records(self) -> int:
@@ -132,6 +175,15 @@ class HarvestContext:
     def progress(self, query_key: str, records: int) -> None:
         if self.on_progress:
             self.on_progress(query_key, records)
+
+    def hand_on(self, result: SearchResult, results: list[SearchResult]) -> None:
+        """A finished search to the :attr:`sink` (its records saved there and no longer held
+        here), or, without a sink, added to ``results``, the list the source returns."""
+        if self.sink is None:
+            results.append(result)
+            return
+        self.sink.take(result)
+        result.records = []
 
     def plan(self, searches: int) -> None:
         """How many searches this source will send in this run (the progress display shows
