@@ -167,6 +167,8 @@ def refreshing_index(con: duckdb.DuckDBPyConnection) -> Iterator[Future[dict[str
             future.set_result(_counts(listed))
         else:
             wanted = _read_texts(reader)
+            # from here on the thread's statements cannot name the lake, even unqualified
+            reader.execute("USE memory")
             future = pool.submit(lambda: _counts(_write_files(reader, manifest, wanted)))
         try:
             yield future
