@@ -286,3 +286,20 @@ def test_saved_searches_come_back_whole_from_their_chunk_files(tmp_path):
     assert saved.records == len(records) and len(saved.record_files) == -(-len(records) // 2)
     assert [len(e.work_ids) for e in saved.entries] == [3, 0, len(records) - 3]
     assert load_results(path) == searches
+
+
+def test_small_record_files_are_detected_together_up_to_a_chunk(tmp_path):
+    """Files that parsing workers wrote per import file, each smaller than a chunk, are read by
+    one detection job until a chunk is full, in order, across sources; a full file alone."""
+    from litrev.flows.harvest_tasks import record_file_groups
+    from litrev.flows.saved_searches import SavedSearches
+
+    def saved(source, counts):
+        files = [tmp_path / f"{source}-{n}.pickle" for n in range(len(counts))]
+        return SavedSearches(source=source, searches=[], entries=[], record_files=files,
+                             records=sum(counts), title_hints={}, file_records=counts)
+
+    a, b = saved("files", [4, 4, 4, 12, 3]), saved("openalex", [5])
+    names = [[p.name for p in group] for group in record_file_groups([a, b], 10)]
+    assert names == [["files-0.pickle", "files-1.pickle"], ["files-2.pickle"],
+                     ["files-3.pickle"], ["files-4.pickle", "openalex-0.pickle"]]

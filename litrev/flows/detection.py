@@ -58,13 +58,14 @@ def detect_new(db: Path, records: list[SourceRecord], candidates: tuple[str, ...
 
 @dataclass(frozen=True)
 class RecordFileJob:
-    """One saved chunk of records to detect, flatten and split into the batch's parts.
+    """One chunk of records (one or more saved files, read one after the other) to detect,
+    flatten and split into the batch's parts.
 
     ``alone``: the job runs in a worker process of a pool over the chunks, so its texts are
     detected in that process (no pool inside a pool)."""
 
     index: int
-    path: Path
+    paths: tuple[Path, ...]
     db: Any
     candidates: tuple[str, ...]
     title_hints: Mapping[str, str] | None
@@ -91,7 +92,8 @@ def _detect_record_file(job: RecordFileJob) -> list[Path | None]:
 
     in_process = kept_workers(0, workers=1) if job.alone else contextlib.nullcontext()
     with in_process:
-        rows = flatten_records(detect_new(job.db, load(job.path), job.candidates,
+        records = [record for path in job.paths for record in load(path)]
+        rows = flatten_records(detect_new(job.db, records, job.candidates,
                                           title_hints=job.title_hints))
     return [save(job.folder, f"rows-{k}-{job.index:05d}", part)
             if len(part.works) or len(part.excerpts) or len(part.citations) else None

@@ -35,7 +35,8 @@ from litrev.flows.runlog import save
 class SavedSearches:
     """One source's searches as saved in the run's work folder: the searches without their
     records (status, watermark, query), their ledger entries (work ids only, so the write
-    never reads records again), and the files holding the records, ``chunk_records`` a file."""
+    never reads records again), and the files holding the records, at most ``chunk_records`` a
+    file (``file_records``: how many each holds)."""
 
     source: str
     searches: list[Any]
@@ -43,6 +44,7 @@ class SavedSearches:
     record_files: list[Path]
     records: int
     title_hints: dict[str, str]  # each work's first metadata language, in record order
+    file_records: list[int] = dataclasses.field(default_factory=list)
 
 
 def _text(value: Any) -> str | None:
@@ -82,14 +84,16 @@ class ChunkFileWriter:
 
     def write(self, records: list[SourceRecord], part: str) -> WrittenRecords:
         size = max(1, int(self.chunk_records))
+        starts = range(0, len(records), size)
         files = tuple(save(self.folder, f"{self.prefix}-{part}-{n}", records[i:i + size])
-                      for n, i in enumerate(range(0, len(records), size)))
+                      for n, i in enumerate(starts))
         hints: dict[str, str] = {}
         first_title_hints(records, hints)
         return WrittenRecords(files=files,
                               work_ids=tuple(r.work.work_id for r in records),
                               deleted=tuple(bool(r.deleted) for r in records),
-                              title_hints=hints)
+                              title_hints=hints,
+                              file_records=tuple(len(records[i:i + size]) for i in starts))
 
 
 class SavedSearchSink:
@@ -111,6 +115,7 @@ class SavedSearchSink:
         self.searches: list[SearchResult] = []
         self.entries: list[Any] = []
         self.record_files: list[Path] = []
+        self.file_records: list[int] = []
         self.records = 0
         self.title_hints: dict[str, str] = {}
         self._chunk: list[SourceRecord] = []
@@ -130,6 +135,7 @@ class SavedSearchSink:
     def take_written(self, result: SearchResult, written: WrittenRecords) -> None:
         self._flush()  # the records taken before these come first
         self.record_files.extend(written.files)
+        self.file_records.extend(written.file_records)
         for work_id, hint in written.title_hints.items():
             self.title_hints.setdefault(work_id, hint)
         self.entries.append(ledger_entry(result, written.work_ids, written.deleted))
@@ -141,6 +147,7 @@ class SavedSearchSink:
             first_title_hints(self._chunk, self.title_hints)
             self.record_files.append(
                 save(self.folder, f"{self.prefix}-{len(self.record_files)}", self._chunk))
+            self.file_records.append(len(self._chunk))
             self._chunk = []
 
     def finish(self) -> Path:
@@ -149,7 +156,8 @@ class SavedSearchSink:
         self._flush()
         saved = SavedSearches(source=self.source, searches=list(self.searches),
                               entries=list(self.entries), record_files=list(self.record_files),
-                              records=self.records, title_hints=dict(self.title_hints))
+                              records=self.records, title_hints=dict(self.title_hints),
+                              file_records=list(self.file_records))
         return save(self.folder, f"source-{self.source}", saved)
 
     def discard(self) -> None:
@@ -157,6 +165,7 @@ class SavedSearchSink:
         for path in self.record_files:
             Path(path).unlink(missing_ok=True)
         self.record_files.clear()
+        self.file_records.clear()
         self._chunk = []
 
 

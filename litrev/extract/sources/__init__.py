@@ -65,6 +65,7 @@ class WrittenRecords:
     work_ids: tuple[str, ...]
     deleted: tuple[bool, ...]
     title_hints: Mapping[str, str]
+    file_records: tuple[int, ...] = ()  # records in each of ``files``
 
     @property
     def records(self) -> int:
