@@ -209,3 +209,42 @@ def test_a_retried_source_keeps_only_its_last_attempts_records(
     assert [s.status for s in saved.searches] == ["succeeded"]
     assert sorted(work.glob("records-*")) == sorted(saved.record_files)
     assert len(saved.record_files) == len(records)
+
+
+def test_a_quiet_night_starts_no_parsing_worker_and_an_edited_file_does(tmp_path, monkeypatch):
+    """Only the files to parse decide whether parsing workers start: a night when every file
+    is unchanged hashes them here and starts none (starting them costs more than the night's
+    work); edited files of a large enough folder are parsed by them again."""
+    from litrev.flows.saved_searches import SavedSearchSink
+
+    imports = import_folder(tmp_path)
+    first, _ = _saved(imports, tmp_path / "first", chunk_records=3)
+    state = {s.query_key: s.watermark for s in first.searches if s.watermark}
+    pools: list[int] = []
+    real_read_in_workers = files_source._read_in_workers
+
+    def counting(ctx, sink, jobs, workers):
+        pools.append(len(jobs))
+        return real_read_in_workers(ctx, sink, jobs, workers)
+
+    monkeypatch.setattr(files_source, "PARALLEL_BYTES", 1)
+    monkeypatch.setenv("LITREV_WORKERS", "2")
+    monkeypatch.setattr(files_source, "_read_in_workers", counting)
+
+    def night(work: Path):
+        work.mkdir()
+        profile = profile_for(imports)
+        sink = SavedSearchSink(work, "files", 3)
+        files_source.harvest(HarvestContext(profile, profile.sources["files"], state=state,
+                                            sink=sink))
+        return sink
+
+    quiet = night(tmp_path / "quiet")
+    assert pools == [] and quiet.records == 0
+    assert all("unchanged since the last import" in s.query for s in quiet.searches
+               if s.query_key in state and s.status == "succeeded" and not s.error)
+    for name in ("references.ris", "references.bib"):  # two files to parse: a pool pays
+        edited = imports / name
+        edited.write_text(edited.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    again = night(tmp_path / "again")
+    assert pools == [len(first.searches)] and again.records > 0

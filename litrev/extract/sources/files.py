@@ -240,9 +240,21 @@ def _size(path: Path) -> int:
         return 0
 
 
+def _to_read(job: FileJob) -> bool:
+    """Whether the file must be parsed: new, edited since the last run, or unreadable (its
+    search says why). Hashing a file costs little next to parsing it."""
+    if job.stored_watermark is None:
+        return True
+    try:
+        return content_watermark(job.path.read_bytes()) != job.stored_watermark
+    except OSError:
+        return True
+
+
 def parse_workers(paths: list[Path]) -> int:
-    """Worker processes to parse ``paths`` with: 1 (this process) for a small folder or one
-    file, else :func:`litrev.extract.parallel.worker_count` (``LITREV_WORKERS``)."""
+    """Worker processes to parse ``paths`` (the files to read) with: 1 (this process) for a
+    small folder or one file, else :func:`litrev.extract.parallel.worker_count`
+    (``LITREV_WORKERS``)."""
     if len(paths) < 2:
         return 1
     total = sum(_size(path) for path in paths)
@@ -290,7 +302,9 @@ def harvest(ctx: HarvestContext) -> list[SearchResult]:
     seeds = tuple(ctx.profile.seed_dois)
     jobs = [FileJob(i, path, ctx.state.get(path.name), seeds) for i, path in enumerate(paths)]
     results: list[SearchResult] = []
-    workers = parse_workers(paths) if ctx.sink is not None else 1
+    # a quiet night (every file unchanged) starts no worker: only the files to parse count
+    workers = parse_workers([job.path for job in jobs if _to_read(job)]) \
+        if ctx.sink is not None else 1
     if workers > 1 and ctx.sink is not None:
         jobs = _read_in_workers(ctx, ctx.sink, jobs, workers)
     for job in jobs:
