@@ -15,11 +15,15 @@ def _pid_of_each(items: list[int]) -> list[int]:
 def test_calls_inside_kept_workers_share_one_pool_and_none_outlives_it(monkeypatch):
     monkeypatch.setenv("LITREV_WORKERS", "2")
     items = list(range(1500))  # three chunks of 500
-    with kept_workers(MIN_PARALLEL):  # the whole job is large enough for a pool
+    with kept_workers(MIN_PARALLEL) as kept:  # the whole job is large enough for a pool
         first = set(map_chunks(_pid_of_each, items))
+        pool = kept._pool
         second = set(map_chunks(_pid_of_each, items))
+        assert pool is not None and kept._pool is pool
+        # the same pool's processes answered both calls (which of them took a chunk depends
+        # on when each had started)
+        assert first | second <= set(pool._processes)
     after = set(map_chunks(_pid_of_each, items, workers=2))
     assert os.getpid() not in first
-    assert second <= first  # the same worker processes answered both calls
     assert not after & first  # a call outside the block has its own pool; the kept one is gone
     assert map_chunks(_pid_of_each, items[:10]) == [os.getpid()] * 10  # small: in process
