@@ -191,6 +191,30 @@ def test_a_reader_answers_while_another_process_holds_an_open_write_transaction(
         assert read_in_other_process() == "6"  # the commit is, while the writer still holds on
 
 
+def test_a_reader_answers_while_a_writer_is_committing_to_the_local_catalog(tmp_path):
+    """The moment a writer commits, it holds SQLite's exclusive lock on the local catalog; a
+    reader (an analyst's query, a reviewer's export beside the nightly harvest) must still
+    answer from the last committed snapshot instead of failing with "database is locked"."""
+    import contextlib
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    catalog = tmp_path / "c.ducklake"
+    with write_session(catalog) as con:
+        corpus.build(con)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LITREV_")}
+    with contextlib.closing(sqlite3.connect(catalog, isolation_level=None)) as committing:
+        committing.execute("BEGIN EXCLUSIVE")  # what a commit holds while it writes the catalog
+        committing.execute("UPDATE ducklake_metadata SET value = value WHERE key = 'version'")
+        done = subprocess.run([sys.executable, "-c", READER, str(catalog)], capture_output=True,
+                              text=True, timeout=120, env=env)
+        committing.execute("ROLLBACK")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "5"
+
+
 def test_a_second_writer_is_refused_at_once_and_the_waiting_one_takes_its_turn(corpus_store):
     from litrev.store.errors import DatabaseBusy
 
