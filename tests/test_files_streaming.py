@@ -213,8 +213,8 @@ def test_a_retried_source_keeps_only_its_last_attempts_records(
 
 def test_a_quiet_night_starts_no_parsing_worker_and_an_edited_file_does(tmp_path, monkeypatch):
     """Only the files to parse decide whether parsing workers start: a night when every file
-    is unchanged hashes them here and starts none (starting them costs more than the night's
-    work); edited files of a large enough folder are parsed by them again."""
+    is unchanged hashes each of them once, here, and starts none (starting them costs more
+    than the night's work); edited files of a large enough folder are parsed by them again."""
     from litrev.flows.saved_searches import SavedSearchSink
 
     imports = import_folder(tmp_path)
@@ -230,6 +230,14 @@ def test_a_quiet_night_starts_no_parsing_worker_and_an_edited_file_does(tmp_path
     monkeypatch.setattr(files_source, "PARALLEL_BYTES", 1)
     monkeypatch.setenv("LITREV_WORKERS", "2")
     monkeypatch.setattr(files_source, "_read_in_workers", counting)
+    hashed: list[int] = []
+    real_watermark = files_source.content_watermark
+
+    def hashing(body: bytes) -> str:
+        hashed.append(len(body))
+        return real_watermark(body)
+
+    monkeypatch.setattr(files_source, "content_watermark", hashing)
 
     def night(work: Path):
         work.mkdir()
@@ -241,6 +249,7 @@ def test_a_quiet_night_starts_no_parsing_worker_and_an_edited_file_does(tmp_path
 
     quiet = night(tmp_path / "quiet")
     assert pools == [] and quiet.records == 0
+    assert len(hashed) == len(files_source.import_files(imports))  # each file read once
     assert all("unchanged since the last import" in s.query for s in quiet.searches
                if s.query_key in state and s.status == "succeeded" and not s.error)
     for name in ("references.ris", "references.bib"):  # two files to parse: a pool pays

@@ -141,12 +141,14 @@ def _summary(report: ImportResult) -> str | None:
 @dataclass(frozen=True)
 class FileJob:
     """One file of the folder to read: its place in the folder's order, the watermark the last
-    run stored for it, and the seed DOIs its works are marked with."""
+    run stored for it, the seed DOIs its works are marked with, and whether its content hashed
+    to that watermark when the run listed the folder (``unchanged``: it is not read again)."""
 
     index: int
     path: Path
     stored_watermark: str | None
     seed_dois: tuple[str, ...]
+    unchanged: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,8 +178,8 @@ def read_search(job: FileJob) -> FileSearch:
     result = SearchResult(source=NAME, query_key=path.name, query=f"import {path.name}",
                           platform=PLATFORM, update_method="incremental", query_url=str(path))
     try:
-        body = path.read_bytes()
-        watermark = content_watermark(body)
+        body = b"" if job.unchanged else path.read_bytes()
+        watermark = job.stored_watermark if job.unchanged else content_watermark(body)
         if job.stored_watermark == watermark:
             result.query = f"import {path.name} (unchanged since the last import; not re-read)"
             result.hits_reported = 0
@@ -240,15 +242,16 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _to_read(job: FileJob) -> bool:
-    """Whether the file must be parsed: new, edited since the last run, or unreadable (its
-    search says why). Hashing a file costs little next to parsing it."""
-    if job.stored_watermark is None:
-        return True
+def _unchanged(path: Path, stored_watermark: str | None) -> bool:
+    """Whether the file's content is the one the last run imported (hashed once, here: hashing
+    costs little next to parsing); False for a new, edited or unreadable file (its search then
+    reads it, or says why it could not)."""
+    if stored_watermark is None:
+        return False
     try:
-        return content_watermark(job.path.read_bytes()) != job.stored_watermark
+        return content_watermark(path.read_bytes()) == stored_watermark
     except OSError:
-        return True
+        return False
 
 
 def parse_workers(paths: list[Path]) -> int:
@@ -300,10 +303,11 @@ def harvest(ctx: HarvestContext) -> list[SearchResult]:
             error=f"the import folder {folder} holds no files: drop RIS, BibTeX, CSV, PubMed, "
                   "Web of Science or JSONL exports there")]
     seeds = tuple(ctx.profile.seed_dois)
-    jobs = [FileJob(i, path, ctx.state.get(path.name), seeds) for i, path in enumerate(paths)]
+    jobs = [FileJob(i, path, ctx.state.get(path.name), seeds,
+                    _unchanged(path, ctx.state.get(path.name))) for i, path in enumerate(paths)]
     results: list[SearchResult] = []
     # a quiet night (every file unchanged) starts no worker: only the files to parse count
-    workers = parse_workers([job.path for job in jobs if _to_read(job)]) \
+    workers = parse_workers([job.path for job in jobs if not job.unchanged]) \
         if ctx.sink is not None else 1
     if workers > 1 and ctx.sink is not None:
         jobs = _read_in_workers(ctx, ctx.sink, jobs, workers)
