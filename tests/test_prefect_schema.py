@@ -110,8 +110,26 @@ def test_first_run_in_a_new_prefect_home_records_the_run_and_leaves_no_server(tm
     finally:
         con.close()
     assert runs == [("COMPLETED",)]
-    assert {"harvest-files", "write-batch", "finish-run"} <= tasks
+    assert {"harvest-files", "detect-languages", "build-batch", "write-batch",
+            "finish-run"} <= tasks
     assert not [env for env in _environments() if f"PREFECT_HOME={home}\0" in env]
+
+    # The same night again: the file is unchanged, no source returns a record, so the run has
+    # no language detection or batch to build (no task run for them), and records the night.
+    again = subprocess.run([*LITREV, "harvest"], cwd=folder, env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    con = sqlite3.connect(home / "prefect.db")
+    try:
+        runs = con.execute("SELECT state_type FROM flow_run").fetchall()
+        quiet = {re.sub(r"-[0-9a-f]{3}$", "", name) for (name,) in con.execute(
+            "SELECT name FROM task_run WHERE flow_run_id = "
+            "(SELECT id FROM flow_run ORDER BY created DESC LIMIT 1)")}
+    finally:
+        con.close()
+    assert runs == [("COMPLETED",), ("COMPLETED",)]
+    assert quiet == tasks - {"detect-languages", "build-batch"}
+    assert "new excerpts: 0; corpus: 1 works, 1 excerpts" in again.stdout
 
 
 def _environments() -> list[str]:

@@ -50,6 +50,7 @@ from litrev.flows.harvest_summary import (
     translation_backlog,
 )
 from litrev.flows.harvest_tasks import (
+    BatchParts,
     HarvestHooks,
     build_batch,
     coding_task,
@@ -57,6 +58,7 @@ from litrev.flows.harvest_tasks import (
     failed_result,
     finish_task,
     harvest_source,
+    load_searches,
     open_run_task,
     read_state,
     save_results,
@@ -64,7 +66,7 @@ from litrev.flows.harvest_tasks import (
     write_batch,
 )
 from litrev.flows.run_plan import new_run_id, select_sources
-from litrev.flows.runlog import RunFiles, log_memory
+from litrev.flows.runlog import RunFiles, log_memory, save
 from litrev.vocabulary import RunStatus, SourceOutcome, Trigger
 
 FLOW_NAME = "nightly-harvest"
@@ -201,10 +203,13 @@ def _load_and_process(db: Path, run_id: str, profile: Any, trigger: str,
                       chunk_records: int) -> HarvestSummary:
     folder = files.work_folder
     log_memory("harvest-sources")
-    rows = detect_languages(db, sources, profile.candidate_languages, folder, chunk_records)
-    log_memory("detect-languages")
-    batch = build_batch(rows, folder)
-    log_memory("build-batch")
+    if any(saved.records for saved in load_searches(sources)):
+        rows = detect_languages(db, sources, profile.candidate_languages, folder, chunk_records)
+        log_memory("detect-languages")
+        batch = build_batch(rows, folder)
+        log_memory("build-batch")
+    else:  # no source returned a record (every import file unchanged): no task to run for them
+        batch = save(folder, "batch", BatchParts([]))
     written: WrittenBatch = write_batch(db, run_id, sources, batch)
     log_memory("write-batch")
     status = written.status
