@@ -123,7 +123,9 @@ def export_once(db: str, fmt: str, out: str, trace: bool) -> None:
 def child(db: Path, fmt: str, out: Path, trace: bool) -> dict:
     cmd = [sys.executable, __file__, "--child", str(db), fmt, str(out)] + (
         ["--trace"] if trace else [])
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{fmt} failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

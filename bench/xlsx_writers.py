@@ -110,7 +110,7 @@ def xlsxwriter_lean(con: duckdb.DuckDBPyConnection, path: Path,
     write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
     count = 0
     for raw in iter_columns(con, request, COLUMNS):
-        columns = [xlsx_column(values)[0] for values in raw]
+        columns = [xlsx_column(values).cells for values in raw]
         for status, cells in zip(raw[STATUS], zip(*columns, strict=True), strict=True):
             count += 1
             formats = marked[_mark(status)]
@@ -140,7 +140,7 @@ def rustpy(con: duckdb.DuckDBPyConnection, path: Path, request: ExportRequest) -
     def records() -> Any:
         nonlocal count
         for raw in iter_columns(con, request, COLUMNS):
-            columns = [xlsx_column(values)[0] for values in raw]
+            columns = [xlsx_column(values).cells for values in raw]
             for cells in zip(*columns, strict=True):
                 count += 1
                 yield dict(zip(COLUMNS, cells, strict=True))
@@ -173,7 +173,7 @@ def pyexcelerate(con: duckdb.DuckDBPyConnection, path: Path, request: ExportRequ
     marks: list[str] = []
     synthetic: list[bool] = []
     for raw in iter_columns(con, request, COLUMNS):
-        columns = [xlsx_column(values)[0] for values in raw]
+        columns = [xlsx_column(values).cells for values in raw]
         rows.extend(map(list, zip(*columns, strict=True)))
         marks.extend(map(_mark, raw[STATUS]))
         synthetic.extend(bool(v) for v in raw[SYNTHETIC])
