@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -213,6 +214,45 @@ def test_a_reader_answers_while_a_writer_is_committing_to_the_local_catalog(tmp_
         committing.execute("ROLLBACK")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "5"
+
+
+def test_the_file_system_of_a_path_is_read_from_the_mount_table(tmp_path):
+    mounts = tmp_path / "mounts"
+    mounts.write_text("/dev/sda1 / ext4 rw 0 0\n"
+                      "server:/export /mnt/team\\040reviews nfs4 rw 0 0\n"
+                      "tmpfs /mnt/team\\040reviews/scratch tmpfs rw 0 0\n", encoding="utf-8")
+    kind = dbmod.file_system_type
+    assert kind(Path("/mnt/team reviews/psw/litrev.ducklake"), mounts) == "nfs4"
+    assert kind(Path("/mnt/team reviews/scratch/x"), mounts) == "tmpfs"
+    assert kind(Path("/mnt/team reviewsX/x"), mounts) == "ext4"
+    assert kind(Path("/home/me"), tmp_path / "no-such-table") is None
+
+
+def test_a_catalog_on_a_network_file_system_keeps_the_rollback_journal_and_says_so(
+        tmp_path, monkeypatch, caplog):
+    """SQLite's write-ahead log is not safe on a network file system: there the catalog keeps
+    (or goes back to) the rollback journal, and the first write says why reads may then wait."""
+    import contextlib
+    import sqlite3
+
+    def journal_mode(catalog: Path) -> str:
+        with contextlib.closing(sqlite3.connect(catalog)) as con:
+            return con.execute("PRAGMA journal_mode").fetchone()[0]
+
+    catalog = tmp_path / "c.ducklake"
+    with write_session(catalog) as con:
+        corpus.build(con)
+    assert journal_mode(catalog) == "wal"  # a local disk
+    monkeypatch.setattr(dbmod, "file_system_type", lambda path, mounts=None: "nfs4")
+    with caplog.at_level("WARNING", logger="litrev.store"):
+        for _ in range(2):
+            with write_session(catalog):
+                pass
+    assert journal_mode(catalog) == "delete"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "litrev.store"]
+    assert len(warnings) == 1 and "network file system (nfs4)" in warnings[0]
+    with read_session(catalog) as con:
+        assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 5
 
 
 def test_a_second_writer_is_refused_at_once_and_the_waiting_one_takes_its_turn(corpus_store):

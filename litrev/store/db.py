@@ -27,6 +27,7 @@ import fcntl
 import importlib
 import itertools
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -41,6 +42,8 @@ import duckdb
 
 from litrev.store.errors import DatabaseBusy, DatabaseMissing, SchemaTooNew, StoreError
 from litrev.store.location import Backend, StoreLocation
+
+log = logging.getLogger("litrev.store")
 
 WRITER_WAIT_SECONDS = 600.0
 LAKE = "lake"
@@ -397,12 +400,16 @@ def write_session(path: StorePath) -> Iterator[duckdb.DuckDBPyConnection]:
     lock = writer_lock(location)
     lock.acquire()
     try:
-        if location.local_path is not None:
-            location.local_path.parent.mkdir(parents=True, exist_ok=True)
+        catalog = location.local_path
+        existed = catalog is not None and catalog.exists()
+        if catalog is not None:
+            catalog.parent.mkdir(parents=True, exist_ok=True)
+            if existed:  # before the attach: leaving WAL mode needs the only connection
+                _catalog_journal_mode(catalog)
         con = connect(location, read_only=False)
         try:
-            if location.local_path is not None:
-                _catalog_in_wal_mode(location.local_path)
+            if catalog is not None and not existed:  # the attach has just created it
+                _catalog_journal_mode(catalog)
             migrate(con)
             yield con
         finally:
@@ -411,21 +418,66 @@ def write_session(path: StorePath) -> Iterator[duckdb.DuckDBPyConnection]:
         lock.release()
 
 
-def _catalog_in_wal_mode(catalog: Path) -> None:
-    """Switch a local lake's SQLite catalog to write-ahead logging (once; the mode is kept in
-    the file).
+# File systems on which SQLite's write-ahead log is not safe (its shared-memory index assumes
+# every process on one machine and a local disk), as Linux names them in its mount table.
+NETWORK_FILE_SYSTEMS = frozenset({
+    "nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs",
+    "lustre", "gpfs", "davfs", "fuse.sshfs", "fuse.rclone", "fuse.s3fs", "fuse.gcsfuse"})
+MOUNT_TABLE = Path("/proc/self/mounts")
+_warned_network: set[Path] = set()
 
-    Why: in SQLite's default rollback-journal mode a writer committing locks readers out, and
-    DuckLake's read-only attach then fails with "database is locked" (an analyst's query or a
-    reviewer's export failing while the nightly harvest writes: measured 8 failed reads in 800
-    beside 150 small commits). In WAL mode readers read the last committed snapshot while a
-    writer commits. WAL needs the catalog on a local disk (SQLite's shared memory does not
-    work over network file systems); a review shared between machines uses a PostgreSQL
-    catalog (:mod:`litrev.store.location`).
+
+def file_system_type(path: Path, mounts: Path = MOUNT_TABLE) -> str | None:
+    """The type of the file system ``path`` is on (``ext4``, ``nfs4``, ...), read from the
+    mount table (Linux); None where there is none (macOS, Windows).
+
+        >>> file_system_type(Path("/"))  # doctest: +SKIP
+        'ext4'
     """
+    try:
+        table = mounts.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    target = str(path.resolve())
+    best, kind = "", None
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")  # the table escapes spaces in paths
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind
+
+
+def _catalog_journal_mode(catalog: Path) -> None:
+    """Keep a local lake's SQLite catalog in write-ahead-log mode (switched once; the mode is
+    kept in the file), or in SQLite's rollback journal on a network file system.
+
+    Why: in the rollback-journal mode a writer committing locks readers out, and DuckLake's
+    read-only attach then fails with "database is locked" (an analyst's query or a reviewer's
+    export failing while the nightly harvest writes: measured 8 failed reads in 800 beside 150
+    small commits). In WAL mode readers read the last committed snapshot while a writer
+    commits. WAL is not safe on a network file system (:data:`NETWORK_FILE_SYSTEMS`): there the
+    catalog keeps the rollback journal, and the first write of a process says once that reads
+    may then meet a commit (a review shared between machines uses a PostgreSQL catalog).
+    """
+    kind = file_system_type(catalog.parent)
+    network = kind in NETWORK_FILE_SYSTEMS
+    wanted = "delete" if network else "wal"
     with contextlib.closing(sqlite3.connect(catalog, timeout=WRITER_WAIT_SECONDS)) as con:
-        if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            con.execute("PRAGMA journal_mode=WAL")
+        if con.execute("PRAGMA journal_mode").fetchone()[0] != wanted:
+            try:
+                con.execute("PRAGMA journal_mode=DELETE" if network else "PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError:
+                pass  # leaving WAL while another process reads: tried again at the next write
+    if network and catalog not in _warned_network:
+        _warned_network.add(catalog)
+        log.warning("%s is on a network file system (%s): a read that meets a harvest's commit "
+                    "may fail with 'database is locked' (run it again); keep the review on a "
+                    "local disk, or share it through a PostgreSQL catalog (docs/team.md)",
+                    catalog, kind)
 
 
 @contextlib.contextmanager
