@@ -51,6 +51,7 @@ LANGUAGES = {"en": 0.4, "fi": 0.25, "de": 0.2, "sv": 0.15}
 LINES_PER_FILE = 10_000
 STATEMENTS_PER_WORK = 2
 TITLE_ONLY_SHARE = 0.2
+GOAL_QUIET_RATIO = 20  # issue 16: a run with nothing new at least 20 times faster
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÅÜ])")
 
 
@@ -333,6 +334,10 @@ def main() -> int:
                   f"{fig.cpu_seconds / fig.wall_seconds:6.2f} {rate:11.0f} "
                   f"{fig.peak_rss_mb:12.0f} {fig.database_mb:8.1f}"
                   + ("" if fig.exit_code == 0 else f"   (exit {fig.exit_code}; see {log})"))
+        if len(stages) == 2 and stages[1][2] > 0:
+            ratio = stages[0][2] / stages[1][2]
+            print(f"nothing new: {ratio:.1f} times faster than the first run "
+                  f"(goal: at least {GOAL_QUIET_RATIO}; both runs above, same machine)")
         for label, seconds, wall, count, memory in stages:
             print_stages(label, seconds, wall, count, memory)
         if compared:
