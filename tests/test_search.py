@@ -222,6 +222,77 @@ def test_refresh_rebuilds_only_the_indexes_whose_texts_changed(searchable):
     assert hits["excerpt_id"].tolist() == [ids["statement"]]
 
 
+def test_a_night_that_changes_no_searched_text_reuses_the_index(searchable):
+    """The index is named by the last snapshot that changed excerpts or translations: a write
+    of reviewers' decisions only is a newer snapshot with the same index (no manifest, no
+    file); a new excerpt makes a new one, which finds it."""
+    db, ids = searchable
+    cache = Path(str(db) + ".cache")
+    with write_session(db) as con:
+        refresh_index(con)
+    manifests = {p.name for p in cache.glob("manifest-*.json")}
+    files = {p.name for p in cache.glob("fts-*.duckdb")}
+    with write_session(db) as con:
+        con.execute("INSERT INTO reviews VALUES ($e, 'include', 'relevant', NULL, 'r.xlsx', "
+                    "now())", {"e": ids["statement"]})
+    with read_session(db) as con:
+        assert not search(con, "kokemusasiantuntija").empty
+    assert {p.name for p in cache.glob("manifest-*.json")} == manifests
+    assert {p.name for p in cache.glob("fts-*.duckdb")} == files
+    added = add_abstracts(db, [{"id": "extra", "title": "Vertaistuki", "language": "fi",
+                                "abstract": "Vertaistukihenkilöt osastolla."}])
+    with read_session(db) as con:
+        hits = search(con, "vertaistukihenkilö", lang="fi")
+    assert hits["excerpt_id"].tolist() == [added["extra"]]
+    assert len({p.name for p in cache.glob("manifest-*.json")} - manifests) == 1
+
+
+def test_a_language_corrected_on_excerpts_reaches_the_index_of_their_translations(searchable):
+    """--lang filters by the original's language, which the index keeps with each translation:
+    two Finnish abstracts corrected to Swedish are found among Swedish excerpts by a word of
+    their English translations (a change of the same value on an even number of texts must
+    change the index's fingerprint too)."""
+    db, ids = searchable
+    with write_session(db) as con:
+        pair = [r[0] for r in con.execute(
+            "SELECT text_hash FROM excerpts WHERE language = 'fi' AND kind = 'abstract' "
+            "ORDER BY excerpt_id LIMIT 2").fetchall()]
+        for text_hash in pair:
+            con.execute("INSERT INTO translations (text_hash, target_language, "
+                        "source_language, translated_text, provider, status, created_at, "
+                        "updated_at) VALUES ($h, 'en', 'fi', 'Zebrafinches in hospital wards.', "
+                        "'test', 'machine', now(), now())", {"h": text_hash})
+        refresh_index(con)
+    with read_session(db) as con:
+        assert len(search(con, "zebrafinch", lang="fi")) == 2
+    with write_session(db) as con:
+        con.execute("UPDATE excerpts SET language = 'sv' WHERE list_contains($h, text_hash)",
+                    {"h": pair})
+        refresh_index(con)
+    with read_session(db) as con:
+        assert search(con, "zebrafinch", lang="fi").empty
+        found = search(con, "zebrafinch", lang="sv")
+    assert len(found) == 2 and set(found["matched_in"]) == {"translation"}
+
+
+def test_a_cache_of_another_index_format_is_rebuilt_whole(searchable, monkeypatch):
+    """An upgrade that changes what an index file holds rebuilds every stemmer's file, whether
+    it has an odd or an even number of texts."""
+    import litrev.store.search as store_search
+
+    db, _ = searchable
+    cache = Path(str(db) + ".cache")
+    with write_session(db) as con:
+        counts = refresh_index(con)
+    assert {n % 2 for n in counts.values()} == {0, 1}, counts  # both kinds are tried
+    before = {p.name for p in cache.glob("fts-*.duckdb")}
+    monkeypatch.setattr(store_search, "INDEX_FORMAT", store_search.INDEX_FORMAT + 1)
+    with write_session(db) as con:
+        assert refresh_index(con) == counts
+    after = {p.name for p in cache.glob("fts-*.duckdb")}
+    assert len(after - before) == len(counts)
+
+
 # The ranking search() replaced: the fts extension's own match_bm25 macro over every text of
 # each stemmer's index file, the best text per excerpt, filtered by the original's language.
 MATCH_BM25 = """
