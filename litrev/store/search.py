@@ -46,12 +46,10 @@ import pandas as pd
 from litrev.extract.stemming import SNOWBALL, Token, tokenize
 from litrev.store.db import (
     cache_dir_of,
-    current_snapshot,
     frame,
     lake_name,
     load_fts,
     one_row,
-    snapshots,
 )
 from litrev.store.errors import StoreError
 from litrev.store.sqlfiles import internal
@@ -72,10 +70,10 @@ RESULT_COLUMNS = ["excerpt_id", "score", "matched_in", "language", "kind", "titl
 # the index as it was.
 SEARCHED_TABLES = ("excerpts", "translations")
 KEEP_MANIFESTS = 20
-# What an index file holds; part of its fingerprint and of the manifest's name, so a cache made
-# by an earlier litrev (format 1: no postings table, no stored texts or excerpt languages) is
-# rebuilt once instead of misread.
-INDEX_FORMAT = 4
+# What an index file holds (texts, excerpt fields, postings sorted by term, an index on doc ids);
+# part of its fingerprint and of the manifest's name, so a cache made by a litrev that wrote
+# another format is rebuilt once instead of misread.
+INDEX_FORMAT = 5
 _IDENT = re.compile(r"^[a-z]+$")
 _DIGITS = re.compile(r"^[0-9]+$")
 _FILE = re.compile(r"^fts-([a-z]+)-([0-9]+)\.duckdb$")
@@ -109,19 +107,9 @@ def _template(name: str, **identifiers: str) -> str:
 def content_snapshot(con: duckdb.DuckDBPyConnection) -> int:
     """The latest snapshot, up to the one this session reads, that changed the searchable texts
     (or the schema): the index of any later snapshot is the same."""
-    current = current_snapshot(con)
-    ids = {str(r[0]) for r in con.execute(
-        "SELECT table_id FROM ducklake_table_info($lake) WHERE list_contains($names, table_name)",
-        {"lake": lake_name(con), "names": list(SEARCHED_TABLES)}).fetchall()}
-    names = {f"main.{t}" for t in SEARCHED_TABLES}
-    found = 0
-    for snap in snapshots(con):
-        if snap["snapshot_id"] > current:
-            break
-        for _key, values in snap["changes"] or []:
-            if ids.intersection(values or []) or names.intersection(values or []):
-                found = snap["snapshot_id"]
-    return int(found)
+    q = internal("search_content_snapshot")
+    return int(one_row(con, q.sql, q.bind({"lake": lake_name(con),
+                                           "tables": list(SEARCHED_TABLES)}))[0])
 
 
 def refresh_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -262,6 +250,7 @@ def _write_files(con: duckdb.DuckDBPyConnection, manifest: Path,
             con.execute(_template("search_index_create", cache=alias, stemmer=stemmer,
                                   stopwords="english" if stemmer == "english" else "none"))
             con.execute(_template("search_index_postings", cache=alias))
+            con.execute(_template("search_index_key", cache=alias))
         finally:
             con.execute("DETACH " + alias)
         os.replace(tmp, target)
