@@ -293,6 +293,58 @@ def test_a_cache_of_another_index_format_is_rebuilt_whole(searchable, monkeypatc
     assert len(after - before) == len(counts)
 
 
+def test_a_corrected_title_or_translation_status_shows_in_the_next_search(searchable):
+    """A search shows works and translations from the index files: a title corrected in the
+    lake, or a translation a reviewer confirmed (same text, status human), is what the next
+    search shows."""
+    db, ids = searchable
+    with read_session(db) as con:
+        before = search(con, "yhteistyö", lang="fi").iloc[0]
+    assert before["excerpt_id"] == ids["statement"] and before["translation_status"] == "tm"
+    with write_session(db) as con:
+        con.execute("UPDATE works SET title = 'Kokemusasiantuntijuus sairaalassa' WHERE work_id "
+                    "= (SELECT work_id FROM excerpts WHERE excerpt_id = $e)",
+                    {"e": ids["statement"]})
+        refresh_index(con)
+    with read_session(db) as con:
+        assert search(con, "yhteistyö", lang="fi").iloc[0]["title"] == \
+            "Kokemusasiantuntijuus sairaalassa"
+    with write_session(db) as con:
+        con.execute("UPDATE translations SET status = 'human'")
+        refresh_index(con)
+    with read_session(db) as con:
+        after = search(con, "yhteistyö", lang="fi").iloc[0]
+    assert after["translation_status"] == "human"
+    assert after["translation"] == before["translation"]
+
+
+def test_a_hit_shows_the_translation_into_the_target_language_else_the_most_trusted(
+        searchable):
+    """An excerpt translated into several languages shows the one into the target language;
+    without a target, a reviewer's (human) before translation memory's before a machine's."""
+    db, ids = searchable
+    with write_session(db) as con:
+        text_hash = con.execute("SELECT text_hash FROM excerpts WHERE excerpt_id = $e",
+                                {"e": ids["statement"]}).fetchone()[0]
+        for lang, text, status in (("de", "Erfahrungsexperten arbeiten mit Fachleuten.", "human"),
+                                   ("sv", "Erfarenhetsexperter samarbetar.", "machine")):
+            con.execute("INSERT INTO translations (text_hash, target_language, source_language, "
+                        "translated_text, provider, status, created_at, updated_at) VALUES "
+                        "($h, $l, 'fi', $t, 'test', $s, now(), now())",
+                        {"h": text_hash, "l": lang, "t": text, "s": status})
+        refresh_index(con)
+
+    def shown(target):
+        with read_session(db) as con:
+            hit = search(con, "yhteistyö", lang="fi", target_language=target).iloc[0]
+        assert hit["excerpt_id"] == ids["statement"]
+        return hit["target_language"], hit["translation_status"]
+
+    assert shown("en") == ("en", "tm")
+    assert shown("sv") == ("sv", "machine")
+    assert shown(None) == ("de", "human")
+
+
 # The ranking search() replaced: the fts extension's own match_bm25 macro over every text of
 # each stemmer's index file, the best text per excerpt, filtered by the original's language.
 MATCH_BM25 = """

@@ -15,7 +15,10 @@ and renamed, never changed afterwards: readers attach them read-only while a wri
 newer ones, and a harvest that adds Finnish abstracts rebuilds the Finnish file only. A
 manifest per lake snapshot that changed the searchable texts (``manifest-<snapshot>.json``)
 names the files of that snapshot, so a search reads no texts from the lake unless the index is
-stale, and a search ``--as-of`` an earlier run gets that run's index.
+stale, and a search ``--as-of`` an earlier run gets that run's index. A file also holds what a
+search shows of each hit but its themes (the original, its work's title, year and DOI, its
+translations with their status), behind an index on excerpt ids: a search at a million
+excerpts reads only the themes of its hits from the lake's Parquet files.
 
     with write_session(db) as con:
         refresh_index(con)                      # the coding step does this after each load
@@ -39,6 +42,7 @@ import unicodedata
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -46,13 +50,13 @@ import pandas as pd
 from litrev.extract.stemming import SNOWBALL, Token, tokenize
 from litrev.store.db import (
     cache_dir_of,
-    frame,
     lake_name,
     load_fts,
     one_row,
 )
 from litrev.store.errors import StoreError
 from litrev.store.sqlfiles import internal
+from litrev.vocabulary import TranslationStatus
 
 # The stemmers DuckDB's fts extension knows ('none' = lower-cased words, no stemming).
 FTS_STEMMERS = frozenset({
@@ -66,14 +70,15 @@ SNIPPET_WORDS = 32
 RESULT_COLUMNS = ["excerpt_id", "score", "matched_in", "language", "kind", "title", "year", "doi",
                   "themes", "snippet", "text", "translation", "target_language",
                   "translation_status"]
-# The lake tables whose rows are the searchable texts: a snapshot that changed neither leaves
-# the index as it was.
-SEARCHED_TABLES = ("excerpts", "translations")
+# The lake tables an index file holds rows of (the searchable texts, and the works a search
+# shows with them): a snapshot that changed none of them leaves the index as it was.
+SEARCHED_TABLES = ("excerpts", "translations", "works")
 KEEP_MANIFESTS = 20
-# What an index file holds (texts, excerpt fields, postings sorted by term, an index on doc ids);
+# What an index file holds (texts, excerpt and work fields, translations' statuses, postings
+# sorted by term, an index on excerpt ids);
 # part of its fingerprint and of the manifest's name, so a cache made by a litrev that wrote
 # another format is rebuilt once instead of misread.
-INDEX_FORMAT = 5
+INDEX_FORMAT = 6
 _IDENT = re.compile(r"^[a-z]+$")
 _DIGITS = re.compile(r"^[0-9]+$")
 _FILE = re.compile(r"^fts-([a-z]+)-([0-9]+)\.duckdb$")
@@ -322,8 +327,8 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
                              f"{', '.join(known) or 'no themes yet (run litrev code)'}")
     text = unicodedata.normalize("NFC", text)
     # 1. Score in the local index files only (the postings of the query's terms), keep the
-    #    best text per excerpt, filter and cut to ``limit``; 2. read those few excerpts from
-    #    the index files too, and only their works, themes and translations from the lake.
+    #    best text per excerpt, filter and cut to ``limit``; 2. read those few excerpts, their
+    #    works and translations from the index files too, and only their themes from the lake.
     if not aliases:  # nothing indexed yet
         return pd.DataFrame(columns=RESULT_COLUMNS)
     stemmers = [_stemmer_of(alias) for alias in aliases]
@@ -336,34 +341,64 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
         {**best.bind({"theme": theme, "limit": limit}), "q": text, "lang": lang}).fetchall()
     if not chosen:
         return pd.DataFrame(columns=RESULT_COLUMNS)
-    # The matched texts and each chosen excerpt's original, from the index files (sorted by
-    # doc id: a few blocks read), not from the lake's Parquet files.
-    wanted = sorted({r[3] for r in chosen} | {r[0] + ":o" for r in chosen})
-    q = internal("search_texts")
-    docs = {row[0]: row[1:] for row in con.execute(
+    # Every text of the chosen excerpts (the matched one, the original with its work, the
+    # translations) from the index files by an index lookup, not from the lake's Parquet files.
+    ids = sorted({r[0] for r in chosen})
+    texts = internal("search_texts")
+    docs = {row[0]: _IndexedText(*row) for row in con.execute(
         "\nUNION ALL\n".join(_template("search_texts", cache=a) for a in aliases),
-        q.bind({"doc_ids": wanted})).fetchall()}
+        texts.bind({"ids": ids})).fetchall()}
+    shown = _shown_translations([d for d in docs.values() if d.field == "translation"],
+                                target_language)
+    themes_sql = internal("search_themes")
+    themes = dict(con.execute(themes_sql.sql, themes_sql.bind({"ids": ids})).fetchall())
     rows = []
     for excerpt_id, score, field, doc_id, stemmer in chosen:
-        _, raw, language, kind, work_id, text_hash = docs[excerpt_id + ":o"]
-        rows.append((excerpt_id, score, field, docs[doc_id][0], stemmer, language, kind,
-                     work_id, text_hash, raw))
-    hits_frame = pd.DataFrame(
-        rows, columns=["excerpt_id", "score", "matched_in", "matched_text", "matched_stemmer",
-                       "language", "kind", "work_id", "text_hash", "text"])
-    con.register("search_hits", hits_frame)
-    try:
-        results = internal("search_results")
-        found = frame(con, results.sql, results.bind(
-            {"ids": hits_frame["excerpt_id"].tolist(),
-             "work_ids": sorted(set(hits_frame["work_id"].dropna())),
-             "hashes": sorted(set(hits_frame["text_hash"].dropna())),
-             "target": target_language}))
-    finally:
-        con.unregister("search_hits")
+        o = docs[excerpt_id + ":o"]
+        tr = shown.get(excerpt_id)
+        rows.append((excerpt_id, score, field, o.language, o.kind, o.title, o.year, o.doi,
+                     themes.get(excerpt_id), o.raw, tr and tr.raw, tr and tr.language,
+                     tr and tr.status, docs[doc_id].text, stemmer))
+    found = pd.DataFrame(rows, columns=[*(c for c in RESULT_COLUMNS if c != "snippet"),
+                                        "matched_text", "matched_stemmer"])
+    found["year"] = found["year"].astype("Int64")
     found["snippet"] = snippets(con, found["matched_text"].tolist(),
                                 found["matched_stemmer"].tolist(), text)
     return found[RESULT_COLUMNS]
+
+
+class _IndexedText(NamedTuple):
+    """A row of ``search_texts``: one text of an index file."""
+
+    doc_id: str
+    excerpt_id: str
+    field: str  # original or translation
+    text: str  # as indexed (NFC)
+    raw: str  # as stored
+    language: str | None  # an original's language, a translation's target language
+    kind: str | None  # originals only, like title, year and doi
+    title: str | None
+    year: int | None
+    doi: str | None
+    status: str | None  # translations only
+
+
+# Which translation a hit shows when its excerpt has several: into the target language first,
+# then by the chain's precedence (a reviewer's, translation memory's, a machine's), then by
+# language.
+_PRECEDENCE = {status.value: rank for rank, status in enumerate(TranslationStatus)}
+
+
+def _shown_translations(translations: list[_IndexedText], target: str | None
+                        ) -> dict[str, _IndexedText]:
+    """excerpt id -> the translation a search shows with it."""
+    last = len(_PRECEDENCE)
+    shown: dict[str, _IndexedText] = {}
+    for t in sorted(translations, key=lambda t: (t.language != target,
+                                                 _PRECEDENCE.get(t.status or "", last),
+                                                 t.language or "")):
+        shown.setdefault(t.excerpt_id, t)
+    return shown
 
 
 def _stemmer_of(alias: str) -> str:

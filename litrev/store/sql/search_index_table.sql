@@ -4,5 +4,5 @@
 --   stemmer name, never from input.
 CREATE TABLE {cache}.main.docs AS
 SELECT doc_id, excerpt_id, field, language, stemmer, text, raw, kind, work_id, text_hash,
-       excerpt_language
+       excerpt_language, status, title, year, doi
 FROM search_docs WHERE stemmer = $stemmer ORDER BY doc_id

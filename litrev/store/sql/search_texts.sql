@@ -1,10 +1,13 @@
 -- name: search_texts
--- description: A few texts of one stemmer's index file by doc id, as stored and as indexed,
---   with an original's excerpt fields (for the hits a search shows: the matched text for the
---   snippet, the excerpt's text, language, kind, work and text hash). {cache} is filled in by
---   store.search from a whitelisted stemmer name, never from input. doc_id = ANY of the bound
---   list is a lookup in the index on doc_id (search_index_key); list_contains, which DuckDB
---   does not answer from an index, scans every doc id.
--- param: doc_ids text: the doc ids (bound as VARCHAR[])
-SELECT doc_id, text, raw, language, kind, work_id, text_hash FROM {cache}.main.docs
-WHERE doc_id = ANY($doc_ids)
+-- description: Every text of a few excerpts in one stemmer's index file, as indexed and as
+--   stored: an original with its excerpt's language and kind and its work's title, year and
+--   DOI, a translation with its target language and status. For the hits a search shows: the
+--   matched text (for the snippet), the original, and the translations to choose one from.
+--   {cache} is filled in by store.search from a whitelisted stemmer name, never from input.
+--   excerpt_id = ANY of the bound list is a lookup in the index on excerpt ids
+--   (search_index_key); list_contains, or another condition beside it, makes it a scan of
+--   every text.
+-- param: ids text: the excerpt ids (bound as VARCHAR[])
+SELECT doc_id, excerpt_id, field, text, raw, language, kind, title, year, doi, status
+FROM {cache}.main.docs
+WHERE excerpt_id = ANY($ids)
