@@ -277,7 +277,7 @@ def test_a_language_corrected_on_excerpts_reaches_the_index_of_their_translation
 
 def test_a_cache_of_another_index_format_is_rebuilt_whole(searchable, monkeypatch):
     """An upgrade that changes what an index file holds rebuilds every stemmer's file, whether
-    it has an odd or an even number of texts."""
+    it has an odd or an even number of texts, and drops the files of the earlier format."""
     import litrev.store.search as store_search
 
     db, _ = searchable
@@ -290,7 +290,10 @@ def test_a_cache_of_another_index_format_is_rebuilt_whole(searchable, monkeypatc
     with write_session(db) as con:
         assert refresh_index(con) == counts
     after = {p.name for p in cache.glob("fts-*.duckdb")}
-    assert len(after - before) == len(counts)
+    assert after.isdisjoint(before) and len(after) == len(counts)
+    # the earlier format's files and manifests are gone: this litrev never reads them
+    assert [p.name.endswith(f"-f{store_search.INDEX_FORMAT}.json")
+            for p in cache.glob("manifest-*.json")] == [True]
 
 
 def test_a_corrected_title_or_translation_status_shows_in_the_next_search(searchable):

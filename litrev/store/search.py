@@ -269,10 +269,13 @@ def _write_files(con: duckdb.DuckDBPyConnection, manifest: Path,
 
 
 def _prune(folder: Path, *, keep: Path) -> None:
-    """Forget old manifests (beyond the newest few) and the index files none of them names."""
+    """Forget old manifests (beyond the newest few, and any of another index format, which this
+    litrev never reads) and the index files none of them names."""
+    current = f"-f{INDEX_FORMAT}.json"
     manifests = sorted(folder.glob("manifest-*.json"),
                        key=lambda p: int(p.stem.split("-")[1]), reverse=True)
-    for old in manifests[KEEP_MANIFESTS:]:
+    other_formats = [m for m in manifests if not m.name.endswith(current)]
+    for old in [*manifests[KEEP_MANIFESTS:], *other_formats]:
         if old != keep:
             with contextlib.suppress(FileNotFoundError):
                 old.unlink()
