@@ -211,6 +211,32 @@ def test_chunks_detected_in_worker_processes_store_what_one_chunk_stores(
 
 
 @pytest.mark.slow
+def test_a_small_harvest_detects_in_a_process_of_its_own_and_stores_the_same(
+        prefect_server, tmp_path, monkeypatch):  # noqa: F811
+    """A harvest too small for a pool (one chunk, fewer texts than MIN_PARALLEL) detects in a
+    process of its own, so the detection models (about 1.1 GB) never load into the harvest's
+    process, which goes on to write and code; it stores what detection in the harvest's own
+    process (LITREV_WORKERS=1) stores."""
+    from litrev.flows import detection
+
+    here, child = tmp_path / "here", tmp_path / "child"
+    _profile(here)
+    _profile(child)
+    monkeypatch.setenv("LITREV_WORKERS", "1")
+    one = _harvest(here, prefect_server, chunk_records=1_000_000_000)
+    monkeypatch.delenv("LITREV_WORKERS")
+
+    def in_this_process(job):
+        raise AssertionError("the chunk was detected in the harvest's own process")
+
+    monkeypatch.setattr(detection, "_detect_record_file", in_this_process)
+    other = _harvest(child, prefect_server, chunk_records=1_000_000_000)
+    assert other.status == one.status == "succeeded"
+    assert _summary(other) == _summary(one)
+    assert _stored(child / "review.ducklake") == _stored(here / "review.ducklake")
+
+
+@pytest.mark.slow
 def test_import_files_parsed_in_worker_processes_store_what_one_process_stores(
         prefect_server, tmp_path, monkeypatch):  # noqa: F811
     """A large import folder is parsed in worker processes that write each file's records

@@ -142,3 +142,23 @@ def _die(items: list[int]) -> list[int]:
 def test_a_worker_that_dies_is_one_clear_error():
     with pytest.raises(parallel.WorkerDied, match="set LITREV_WORKERS=1 to work in one process"):
         parallel.map_chunks(_die, list(range(10)), workers=2, chunk_size=2)
+
+
+def test_a_call_in_a_process_of_its_own_gives_its_result_or_says_it_died(monkeypatch):
+    """in_child runs one call in a spawned process (LITREV_WORKERS=1: this one), which ends
+    with it; a killed process is one clear error, not a hang."""
+    import os
+
+    monkeypatch.delenv(parallel.WORKERS_ENV, raising=False)
+    assert parallel.in_child(_pids, [1, 2]) != [os.getpid()] * 2
+    assert parallel.in_child(_double, [1, 2]) == [2, 4]
+    with pytest.raises(parallel.WorkerDied, match="set LITREV_WORKERS=1 to work in one process"):
+        parallel.in_child(_die, [1])
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    assert parallel.in_child(_pids, [1, 2]) == [os.getpid()] * 2
+
+
+def _pids(items: list[int]) -> list[int]:
+    import os
+
+    return [os.getpid()] * len(items)

@@ -61,8 +61,8 @@ class RecordFileJob:
     """One chunk of records (one or more saved files, read one after the other) to detect,
     flatten and split into the batch's parts.
 
-    ``alone``: the job runs in a worker process of a pool over the chunks, so its texts are
-    detected in that process (no pool inside a pool)."""
+    ``alone``: the job runs in a worker process (of a pool over the chunks, or one of its
+    own), so its texts are detected in that process (no pool inside a pool)."""
 
     index: int
     paths: tuple[Path, ...]

@@ -263,7 +263,7 @@ def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
     appended to the batch part of their key; the path of the list of part files."""
     import shutil
 
-    from litrev.extract.parallel import Workers, kept_workers
+    from litrev.extract.parallel import Workers, in_child, kept_workers
     from litrev.flows.detection import RecordFileJob, detect_record_files
 
     saved = load_searches(sources)
@@ -277,17 +277,20 @@ def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
         for source in saved:
             for work_id, hint in source.title_hints.items():
                 hints.setdefault(work_id, hint)
-    # Several chunks: a pool over the chunks (each worker loads its models once); one chunk:
-    # this process, its texts in a pool when there are enough of them.
-    with Workers(total if len(record_files) > 1 else 0, chunk_size=1) as chunk_pool:
-        alone = chunk_pool.workers > 1
+    # Several chunks: a pool over the chunks (each worker loads its models once). One chunk:
+    # its texts in a pool when there are enough of them, else one process of its own; either
+    # way the models are never loaded into this process, which goes on to write and code.
+    with Workers(total if len(record_files) > 1 else 0, chunk_size=1) as chunk_pool, \
+            kept_workers(total) as text_pool:
+        alone = chunk_pool.workers > 1 or text_pool.workers <= 1
         jobs = [RecordFileJob(i, paths, db, candidates, hints, parts, folder, alone)
                 for i, paths in enumerate(record_files)]
-        if alone:
+        if chunk_pool.workers > 1:
             written = chunk_pool.map(detect_record_files, jobs)
+        elif text_pool.workers > 1:
+            written = detect_record_files(jobs)
         else:
-            with kept_workers(total):
-                written = detect_record_files(jobs)
+            written = in_child(detect_record_files, jobs)
     # each part's rows in chunk order: the pickles of the chunks one after the other
     for k, file in enumerate(files):
         pieces = [per_chunk[k] for per_chunk in written if per_chunk[k] is not None]
