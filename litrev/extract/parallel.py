@@ -59,6 +59,10 @@ class WorkerDied(ExtractError):
     """A worker process ended before answering (killed, out of memory); nothing was stored."""
 
 
+_DIED = (f"a worker process died (out of memory? each loads about 1 GB of models); set "
+         f"{WORKERS_ENV}=1 to work in one process, or free memory, and run again")
+
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -140,17 +144,13 @@ class Workers:
             raise WorkerDied(_DIED) from None
 
 
-_DIED = (f"a worker process died (out of memory? each loads about 1 GB of models); set "
-         f"{WORKERS_ENV}=1 to work in one process, or free memory, and run again")
-
-
 def in_child(work: Callable[[T], R], arg: T) -> R:
     """``work(arg)`` in a spawned process of its own that ends with the call (this process
     when ``LITREV_WORKERS`` is 1).
 
-    Why: what the call loads stays loaded in the process that ran it. The detection models
-    (about 1.1 GB) loaded into the harvest's process for a small batch stayed there while it
-    wrote, translated and coded, and a review of 9,000 excerpts peaked higher (1.53 GB) than
+    Why: what a call loads stays loaded in the process that ran it. Detection models (about
+    1.1 GB) loaded into the harvest's process for a small batch would stay there while it
+    writes, translates and codes: a review of 9,000 excerpts peaked at 1.53 GB that way, above
     one of 300,000 whose chunks are detected in workers. A process of its own costs its start
     and imports (under a second), not the models' load, which is paid either way.
 

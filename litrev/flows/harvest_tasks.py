@@ -279,7 +279,8 @@ def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
                 hints.setdefault(work_id, hint)
     # Several chunks: a pool over the chunks (each worker loads its models once). One chunk:
     # its texts in a pool when there are enough of them, else one process of its own; either
-    # way the models are never loaded into this process, which goes on to write and code.
+    # way the models are not loaded into this process, which goes on to write and code
+    # (unless LITREV_WORKERS=1 asks for one process).
     with Workers(total if len(record_files) > 1 else 0, chunk_size=1) as chunk_pool, \
             kept_workers(total) as text_pool:
         alone = chunk_pool.workers > 1 or text_pool.workers <= 1

@@ -75,9 +75,8 @@ RESULT_COLUMNS = ["excerpt_id", "score", "matched_in", "language", "kind", "titl
 SEARCHED_TABLES = ("excerpts", "translations", "works")
 KEEP_MANIFESTS = 20
 # What an index file holds (texts, excerpt and work fields, translations' statuses, postings
-# sorted by term, an index on excerpt ids);
-# part of its fingerprint and of the manifest's name, so a cache made by a litrev that wrote
-# another format is rebuilt once instead of misread.
+# sorted by term, an index on excerpt ids); part of its fingerprint and of the manifest's name,
+# so a cache made by a litrev that wrote another format is rebuilt once instead of misread.
 INDEX_FORMAT = 6
 _IDENT = re.compile(r"^[a-z]+$")
 _DIGITS = re.compile(r"^[0-9]+$")
@@ -110,8 +109,9 @@ def _template(name: str, **identifiers: str) -> str:
 
 
 def content_snapshot(con: duckdb.DuckDBPyConnection) -> int:
-    """The latest snapshot, up to the one this session reads, that changed the searchable texts
-    (or the schema): the index of any later snapshot is the same."""
+    """The latest snapshot, up to the one this session reads, that changed a table an index
+    file holds rows of (:data:`SEARCHED_TABLES`) or the schema: the index of any later snapshot
+    is the same."""
     q = internal("search_content_snapshot")
     return int(one_row(con, q.sql, q.bind({"lake": lake_name(con),
                                            "tables": list(SEARCHED_TABLES)}))[0])
