@@ -105,6 +105,14 @@ def _stored(db: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
+def _assert_same_harvest(other, other_folder: Path, one, one_folder: Path) -> None:
+    """Two harvests of the same folder, done two ways: both succeeded, with the same summary
+    and the same stored corpus."""
+    assert other.status == one.status == "succeeded"
+    assert _summary(other) == _summary(one)
+    assert _stored(other_folder / "review.ducklake") == _stored(one_folder / "review.ducklake")
+
+
 def _summary(summary) -> dict:
     data = summary.as_dict()
     return {k: v for k, v in data.items()
@@ -205,9 +213,7 @@ def test_chunks_detected_in_worker_processes_store_what_one_chunk_stores(
 
     monkeypatch.setattr(load, "rows_to_batch", built_in_this_process)
     many = _harvest(pooled, prefect_server, chunk_records=7)
-    assert many.status == one.status == "succeeded"
-    assert _summary(many) == _summary(one)
-    assert _stored(pooled / "review.ducklake") == _stored(whole / "review.ducklake")
+    _assert_same_harvest(many, pooled, one, whole)
 
 
 @pytest.mark.slow
@@ -231,9 +237,7 @@ def test_a_small_harvest_detects_in_a_process_of_its_own_and_stores_the_same(
 
     monkeypatch.setattr(detection, "_detect_record_file", in_this_process)
     other = _harvest(child, prefect_server, chunk_records=1_000_000_000)
-    assert other.status == one.status == "succeeded"
-    assert _summary(other) == _summary(one)
-    assert _stored(child / "review.ducklake") == _stored(here / "review.ducklake")
+    _assert_same_harvest(other, child, one, here)
 
 
 @pytest.mark.slow
