@@ -152,6 +152,25 @@ def labels(dev, validation) -> dict[str, str]:
     return {r["text"]: r["lang"] for rows in (dev, *validation.values()) for r in rows}
 
 
+@pytest.mark.parametrize("candidates", [("en", "fi", "sv", "de"), ("sv", "no", "da")])
+def test_langdetect_with_candidates_answers_as_langdetect_itself(labels, monkeypatch,
+                                                                candidates):
+    """litrev's faster langdetect detector (``detectors._prior_limited_detector``) gives
+    langdetect's own probabilities, to the last bit, on every third labelled text."""
+    from langdetect.detector import Detector
+
+    texts = sorted(labels)[::3]
+    allowed = frozenset(candidates)
+    detectors.clear_caches()
+    faster = [detectors.langdetect(text, allowed) for text in texts]
+    monkeypatch.setattr(detectors, "_prior_limited_detector", lambda: Detector)
+    detectors.clear_caches()
+    own = [detectors.langdetect(text, allowed) for text in texts]
+    detectors.clear_caches()
+    assert faster == own
+    assert sum(bool(answer) for answer in own) > len(texts) * 0.9  # most texts have an answer
+
+
 @pytest.mark.parametrize("text, lang", [
     ("Vi sender deg de batteriene du trenger, når du trenger dem.", "no"),  # lingua nb.txt
     ("Hanks mor, Lillie flyttede familien til Greenville og i 1937 til Montgomery, Alabama.",
