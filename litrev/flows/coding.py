@@ -88,7 +88,7 @@ def run_coding(db_path: str | os.PathLike[str], profile: Profile | None, *,
     codebook = codebook or profile_codebook(profile)
     target = profile.target_language if profile is not None else DEFAULT_TARGET_LANGUAGE
     version = codebook.version_key
-    coder = Coder(codebook)
+    coder: Coder | None = None  # built for the first batch: a quiet night codes nothing
     if workers is None and worker_setting() is None:
         workers = 1  # see the module's docstring: a pool does not pay for coding
     coded = matches = 0
@@ -102,6 +102,7 @@ def run_coding(db_path: str | os.PathLike[str], profile: Profile | None, *,
             for start in range(0, len(todo), batch_size):
                 batch = coding_batch(con, todo[start:start + batch_size], target)
                 rows = batch.to_dict("records")
+                coder = coder or Coder(codebook)
                 no_terms |= {lang for lang in (r["language"] for r in rows)
                              if isinstance(lang, str) and not coder.has_terms_for(lang)}
                 found = [m for per_row in pool.map(work, rows) for m in per_row]
