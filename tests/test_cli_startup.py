@@ -7,6 +7,7 @@ the process loaded.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -75,3 +76,42 @@ def test_export_help_names_every_format_the_store_writes(capsys: pytest.CaptureF
     help_line = shown[shown.index("--format FORMAT"):]
     for fmt in FORMATS:
         assert fmt in help_line.split("(default")[0], fmt
+
+
+def _processes_with(env_entry: str) -> list[int]:
+    """The processes on this machine whose environment holds ``env_entry`` (``NAME=value``)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if env_entry.encode() in environ:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+def test_the_command_stops_its_prefect_server_and_keeps_its_run(tmp_path: Path) -> None:
+    """The installed command leaves Python's teardown without the collector's walk
+    (``litrev.flows.cli.run``) but runs every exit handler: when `litrev harvest` returns,
+    the Prefect server it started is gone and its run is in the ledger and its log."""
+    script = shutil.which("litrev", path=str(Path(sys.executable).parent))
+    assert script, "no litrev console script next to the test's python: pip install -e ."
+    home = f"PREFECT_HOME={tmp_path / 'prefect-home'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LITREV_", "PREFECT_"))}
+    env.update(dict([home.split("=", 1)]), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    db = str(tmp_path / "review.ducklake")
+    for args in (["init"], ["harvest", "--source", "files"]):
+        done = subprocess.run([script, "--db", db, *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert _processes_with(home) == []
+    status = subprocess.run([script, "--db", db, "status", "--json"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    runs = json.loads(status.stdout)["last_runs"]
+    assert [run["status"] for run in runs] == ["succeeded"]
+    log = (tmp_path / "litrev-logs" / f"{runs[0]['run_id']}.log").read_text(encoding="utf-8")
+    assert "memory after code-themes" in log

@@ -13,6 +13,7 @@ at once. The marker on the first line lets argcomplete's global completion find 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -376,5 +377,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def run() -> int:
+    """The ``litrev`` command: :func:`main`, then an exit that does not wait on Python's
+    garbage collector.
+
+    Why: once a command is done, Python tears down every module it imported, and the
+    collector walks the objects of Prefect's, pydantic's and pandas' modules for cycles again
+    and again as it does: 0.6 s after a quiet night's harvest had printed its summary
+    (measured), more than the night's own work. ``gc.freeze()`` puts the objects alive at that
+    point out of the collector's reach. Everything else about the exit is as before: exit
+    handlers run (log files flushed, Prefect's logs sent, the local server stopped), open
+    files are flushed and closed, and objects are freed by their reference counts; only
+    reference cycles are left for the operating system to reclaim with the process.
+    Tests call :func:`main`, which leaves the collector alone."""
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(run())

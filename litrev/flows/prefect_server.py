@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import os
 import signal
 import socket
@@ -354,6 +355,9 @@ def serve_ephemeral(fd: int) -> None:
     config = uvicorn.Config("prefect.server.api.server:create_app", factory=True,
                             log_level="error", lifespan="on")
     uvicorn.Server(config).run(sockets=[listener])
+    # the command waits for this process to end: no collector walk through the teardown of
+    # Prefect's server modules (litrev.flows.cli.run says why)
+    gc.freeze()
 
 
 if __name__ == "__main__":
