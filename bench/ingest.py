@@ -20,6 +20,13 @@ excerpts per second, and the time outside any task (start-up, Prefect between ta
     python bench/ingest.py --works 10000       # a quicker run
     python bench/ingest.py --works 10000 --keep bench-ingest   # keep the folder to inspect
     python bench/ingest.py --works 5000 --compare-with old/bench.ducklake
+    python bench/ingest.py --running-server    # as a scheduled night runs
+
+``--running-server`` runs both harvests on a Prefect server that is already running
+(``prefect server start`` on loopback, started by the bench and given as ``PREFECT_API_URL``), as
+the nightly runs of ``litrev serve`` and of a team's workers run; without it each harvest starts
+its own local server, as ``litrev harvest`` by hand does. Its figures are recorded in their own
+section, ``ingest (running Prefect server)``.
 
 ``--compare-with`` names the database of an earlier run (same ``--works`` and ``--seed``, e.g.
 kept with ``--keep`` at another commit) and checks that the first run stored the same languages
@@ -270,10 +277,13 @@ def compare_stored(new: Path, old: Path) -> bool:
     return same
 
 
-def run_harvest(folder: Path, log: Path) -> RunFigures:
+def run_harvest(folder: Path, log: Path, api_url: str | None = None) -> RunFigures:
     litrev = Path(sys.executable).with_name("litrev")
     env = {**os.environ, "PREFECT_HOME": str(folder / ".prefect"),
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)
+    if api_url is not None:
+        env["PREFECT_API_URL"] = api_url
     start = time.perf_counter()
     with log.open("a", encoding="utf-8") as out:
         child = subprocess.Popen([str(litrev), "--profile", "profile.toml", "--db",
@@ -290,7 +300,7 @@ def run_harvest(folder: Path, log: Path) -> RunFigures:
     return RunFigures(wall, cpu, usage.ru_maxrss / 1024, size / 1e6, child.returncode)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--works", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20261202)
@@ -298,7 +308,10 @@ def main() -> int:
     parser.add_argument("--compare-with", type=Path, metavar="DB",
                         help="an earlier run's bench.ducklake (same --works and --seed): check "
                              "that this run stored the same languages and themes")
-    args = parser.parse_args()
+    parser.add_argument("--running-server", action="store_true",
+                        help="run both harvests on a Prefect server started beforehand, as "
+                             "scheduled nights run")
+    args = parser.parse_args(argv)
     if args.compare_with is not None:
         args.compare_with = args.compare_with.resolve()
 
@@ -307,6 +320,7 @@ def main() -> int:
         if folder.exists():
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
+    server = None
     try:
         start = time.perf_counter()
         excerpts = generate(folder / "imports", args.works, args.seed)
@@ -319,8 +333,14 @@ def main() -> int:
         failed = False
         stages = []
         compared = False
+        if args.running_server:
+            from litrev.flows.prefect_server import LocalPrefectServer
+
+            server = LocalPrefectServer(home=folder / ".prefect")
+            server.start()
+            print(f"on a running Prefect server ({server.api_url}), as a scheduled night runs")
         for label in ("first run", "again, nothing new"):
-            fig = run_harvest(folder, log)
+            fig = run_harvest(folder, log, server.api_url if server else None)
             if args.compare_with is not None and not compared:
                 compared = True
                 comparison = io.StringIO()
@@ -345,6 +365,8 @@ def main() -> int:
                   "run:")
             print(comparison.getvalue(), end="")
     finally:
+        if server is not None:
+            server.stop()
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
     return 1 if failed else 0
@@ -353,5 +375,6 @@ def main() -> int:
 if __name__ == "__main__":
     from recording import recorded
 
-    with recorded("ingest"):
+    section = "ingest (running Prefect server)" if "--running-server" in sys.argv else "ingest"
+    with recorded(section):
         sys.exit(main())
