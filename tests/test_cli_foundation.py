@@ -120,3 +120,29 @@ def test_status_without_a_profile_counts_target_language_texts_as_not_needing_tr
     assert code == 0
     # four English excerpts need no translation into English; the Finnish one has a tm row
     assert json.loads(out)["translation_status"] == {"not needed": 4, "tm": 1}
+
+
+def test_status_counts_the_review_corpus_by_kind_language_and_translation(tmp_path, capsys):
+    """The figures of tests.corpus_review's docstring, with one excerpt not detected yet."""
+    from litrev.store.db import write_session
+    from tests import corpus_review
+
+    db = tmp_path / "review.ducklake"
+    with write_session(db) as con:
+        corpus_review.build(con)
+        undetected = con.execute("SELECT excerpt_id FROM excerpts WHERE language = 'sv'"
+                                 ).fetchone()[0]
+        con.execute("UPDATE excerpts SET language = NULL WHERE excerpt_id = $id",
+                    {"id": undetected})
+        kinds = dict(con.execute("SELECT kind, count(*) FROM excerpts GROUP BY kind").fetchall())
+    code, out, err = run(capsys, "--db", str(db), "status", "--json")
+    assert code == 0, err
+    status = json.loads(out)
+    assert status["excerpts"] == 13 and sum(kinds.values()) == 13
+    assert status["excerpts_by_kind"] == dict(sorted(kinds.items()))
+    assert status["excerpts_by_language"] == {"en": 9, "fi": 2, "de": 1, "unknown": 1}
+    # into English: the English texts need none; the Finnish statement tm, the German abstract
+    # machine, the Finnish abstract none yet; the Swedish abstract (pending) is undetected now
+    # and still counted by its translation row
+    assert status["translation_status"] == {"not needed": 9, "machine": 1, "pending": 1,
+                                            "tm": 1, "untranslated": 1}

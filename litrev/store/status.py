@@ -56,26 +56,50 @@ class CorpusStatus:
 
 def corpus_status(con: duckdb.DuckDBPyConnection, *,
                   target_language: str | None = None) -> CorpusStatus:
-    def pairs(name: str) -> dict[str, int]:
-        return {str(k): int(v) for k, v in con.execute(internal(name).sql).fetchall()}
-
-    works, excerpts = one_row(
-        con, "SELECT (SELECT count(*) FROM works), (SELECT count(*) FROM excerpts)")
+    (works,) = one_row(con, "SELECT count(*) FROM works")
     result = con.execute(internal("status_last_runs").sql)
     names = [d[0] for d in result.description or []]
     runs = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    groups = excerpt_groups(con)
+    by_kind: Counter[str] = Counter()
+    by_language: Counter[str] = Counter()
+    for group in groups:
+        by_kind[group.kind] += group.excerpts
+        by_language[group.language or "unknown"] += group.excerpts
     return CorpusStatus(
         works=int(works),
-        excerpts=int(excerpts),
-        excerpts_by_kind=pairs("status_by_kind"),
-        excerpts_by_language=pairs("status_by_language"),
-        translation_status=translation_counts(con, target_language),
+        excerpts=sum(group.excerpts for group in groups),
+        excerpts_by_kind=dict(sorted(by_kind.items())),
+        excerpts_by_language=dict(sorted(by_language.items(),
+                                         key=lambda item: (-item[1], item[0]))),
+        translation_status=_translation_counts(groups, target_language),
         last_runs=[RunTotals(
             run_id=r["run_id"], started_at=r["started_at"], finished_at=r["finished_at"],
             status=RunStatus(r["status"]), trigger=r["trigger"],
             records_retrieved=int(r["records_retrieved"]), new_records=int(r["new_records"]),
             failed_sources=int(r["failed_sources"])) for r in runs],
     )
+
+
+@dataclass(frozen=True)
+class ExcerptGroup:
+    """Excerpts of one kind and language whose texts have the same translations (target
+    language and status of each)."""
+
+    kind: str
+    language: str | None
+    translations: tuple[tuple[str, str], ...]
+    excerpts: int
+
+
+def excerpt_groups(con: duckdb.DuckDBPyConnection) -> list[ExcerptGroup]:
+    """The corpus's excerpts counted by kind, language and translations (a handful of rows):
+    what the status's counts are added up from, read in one statement."""
+    return [ExcerptGroup(str(kind), language,
+                         tuple((str(t["target"]), str(t["status"])) for t in translations),
+                         int(excerpts))
+            for kind, language, translations, excerpts in con.execute(
+                internal("status_excerpts").sql).fetchall()]
 
 
 def translation_counts(con: duckdb.DuckDBPyConnection,
@@ -85,21 +109,24 @@ def translation_counts(con: duckdb.DuckDBPyConnection,
     row. Without a target language every translation row counts (an excerpt translated into
     two languages counts twice).
 
-    The grouping runs in DuckDB (one row per language and combination of translations, a
-    handful); choosing the target happens here, so that the statement binds no value.
-    """
+    The grouping runs in DuckDB (:func:`excerpt_groups`); choosing the target happens here,
+    so that the statement binds no value."""
+    return _translation_counts(excerpt_groups(con), target_language)
+
+
+def _translation_counts(groups: list[ExcerptGroup],
+                        target_language: str | None) -> dict[str, int]:
     counts: Counter[str] = Counter()
-    for language, translations, excerpts in con.execute(
-            internal("status_translation").sql).fetchall():
+    for group in groups:
         if target_language is None:
-            for t in translations:
-                counts[str(t["status"])] += int(excerpts)
-            if not translations:
-                counts["untranslated"] += int(excerpts)
-        elif language == target_language:
-            counts["not needed"] += int(excerpts)
+            for _, status in group.translations:
+                counts[status] += group.excerpts
+            if not group.translations:
+                counts["untranslated"] += group.excerpts
+        elif group.language == target_language:
+            counts["not needed"] += group.excerpts
         else:
-            status = next((str(t["status"]) for t in translations
-                           if t["target"] == target_language), "untranslated")
-            counts[status] += int(excerpts)
+            status = next((status for target, status in group.translations
+                           if target == target_language), "untranslated")
+            counts[status] += group.excerpts
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
