@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import importlib
 import itertools
 import json
@@ -295,6 +296,20 @@ def location_in(con: duckdb.DuckDBPyConnection) -> StoreLocation:
 def cache_dir_of(con: duckdb.DuckDBPyConnection) -> Path:
     """The store's local cache folder (store.search keeps the full-text index there)."""
     return location_in(con).cache_dir
+
+
+def writable_cache_dir(con: duckdb.DuckDBPyConnection) -> Path:
+    """The store's local cache folder (:func:`cache_dir_of`) where this user may write it, else
+    one of this user's own in their cache folder: an analyst who may read the review's folder
+    but not write it still gets the full-text index and the reading copy (both derived from
+    the lake: any copy will do)."""
+    folder = cache_dir_of(con)
+    existing = folder if folder.exists() else folder.parent
+    if os.access(existing, os.W_OK):
+        return folder
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "litrev" / "derived" / hashlib.sha256(str(folder.resolve()).encode()
+                                                        ).hexdigest()[:16]
 
 
 def data_directory(con: duckdb.DuckDBPyConnection) -> str:

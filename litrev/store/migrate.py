@@ -14,7 +14,6 @@ fails. The full-text index tables of the old file are not copied: the lake deriv
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,9 +30,8 @@ from litrev.store.db import (
 )
 from litrev.store.errors import StoreError
 from litrev.store.location import is_duckdb_file
-from litrev.store.sqlfiles import internal
+from litrev.store.sqlfiles import filled, identifier
 
-_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 SKIPPED = ("schema_version",)  # the lake has its own migrations
 
 
@@ -63,16 +61,10 @@ class MigrationReport:
 
 
 def _ident(name: str) -> str:
-    if not _IDENT.match(name):
-        raise StoreError(f"unexpected table or column name {name!r} in the lake's schema")
-    return name
-
-
-def _fill(name: str, **identifiers: str) -> str:
-    sql = internal(name).sql
-    for key, value in identifiers.items():
-        sql = sql.replace("{" + key + "}", value)
-    return sql
+    try:
+        return identifier(name)
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
 
 
 def migrate_file(source: str | os.PathLike, target: StorePath) -> MigrationReport:
@@ -87,10 +79,10 @@ def migrate_file(source: str | os.PathLike, target: StorePath) -> MigrationRepor
             "SELECT table_name FROM information_schema.tables WHERE table_catalog = "
             "current_database() AND table_type = 'BASE TABLE' ORDER BY table_name").fetchall()
             if r[0] not in SKIPPED]
-        filled = [t for t in tables
-                  if one_row(con, f"SELECT count(*) FROM {_ident(t)}")[0]]  # noqa: S608
-        if filled:
-            raise StoreError(f"{report.target} is not empty ({', '.join(filled)} have rows); "
+        non_empty = [t for t in tables
+                     if one_row(con, f"SELECT count(*) FROM {_ident(t)}")[0]]  # noqa: S608
+        if non_empty:
+            raise StoreError(f"{report.target} is not empty ({', '.join(non_empty)} have rows); "
                              "migrate into a new catalog (a new file name, or an empty "
                              "PostgreSQL database)")
         old = _ident(lake_name(con) + "_old")
@@ -111,16 +103,16 @@ def migrate_file(source: str | os.PathLike, target: StorePath) -> MigrationRepor
         with transaction(con, failure=f"copying {path} into {report.target} failed"):
             for table in tables:
                 if table in found:
-                    con.execute(_fill("migrate_copy_table", old=old, table=_ident(table),
+                    con.execute(filled("migrate_copy_table", old=old, table=_ident(table),
                                       columns=", ".join(columns[table])))
             name_snapshot(con, f"migrated from {path.name}", {"source": path.name})
         for table in tables:
             if table not in found:
                 continue
             cols = ", ".join(columns[table])
-            before = one_row(con, _fill("migrate_table_digest", columns=cols,
+            before = one_row(con, filled("migrate_table_digest", columns=cols,
                                         source=f"{old}.main.{table}"))
-            after = one_row(con, _fill("migrate_table_digest", columns=cols, source=table))
+            after = one_row(con, filled("migrate_table_digest", columns=cols, source=table))
             report.tables.append(TableCheck(table, int(before[0]), int(after[0]),
                                             str(before[1]), str(after[1])))
     return report
@@ -145,7 +137,7 @@ def export_duckdb(con: duckdb.DuckDBPyConnection, out: str | os.PathLike) -> dic
     counts = {}
     try:
         for table in tables:
-            con.execute(_fill("export_copy_table", out=alias, table=_ident(table)))
+            con.execute(filled("export_copy_table", out=alias, table=_ident(table)))
             counts[table] = int(one_row(
                 con, f"SELECT count(*) FROM {alias}.main.{_ident(table)}")[0])  # noqa: S608
         con.execute("USE " + alias)

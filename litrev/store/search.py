@@ -34,7 +34,6 @@ a fixed list of stemmer names (:data:`FTS_STEMMERS`) and checked, never taken fr
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -49,10 +48,10 @@ import pandas as pd
 
 from litrev.extract.stemming import SNOWBALL, Token, tokenize
 from litrev.store.db import (
-    cache_dir_of,
     lake_name,
     load_fts,
     one_row,
+    writable_cache_dir,
 )
 from litrev.store.errors import StoreError
 from litrev.store.sqlfiles import internal
@@ -180,19 +179,7 @@ def _counts(files: dict[str, tuple[int, Path]]) -> dict[str, int]:
 
 
 def _manifest_path(con: duckdb.DuckDBPyConnection) -> Path:
-    return _cache_folder(con) / f"manifest-{content_snapshot(con)}-f{INDEX_FORMAT}.json"
-
-
-def _cache_folder(con: duckdb.DuckDBPyConnection) -> Path:
-    """The cache beside the catalog; an analyst who may read the review's folder but not write
-    it gets one in the user's cache folder instead (the index is derived: any copy will do)."""
-    folder = cache_dir_of(con)
-    existing = folder if folder.exists() else folder.parent
-    if os.access(existing, os.W_OK):
-        return folder
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "litrev" / "search" / hashlib.sha256(str(folder.resolve()).encode()
-                                                        ).hexdigest()[:16]
+    return writable_cache_dir(con) / f"manifest-{content_snapshot(con)}-f{INDEX_FORMAT}.json"
 
 
 def _manifest(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, Path]]:

@@ -124,6 +124,31 @@ def internal(name: str) -> SqlFile:
     return parse_sql_file(ref.read_text(encoding="utf-8"), path=str(ref))
 
 
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def identifier(name: str) -> str:
+    """``name`` when it is a plain lower-case SQL identifier (a table, view or column name the
+    store read from the lake's own schema), else a ValueError: identifiers are the only text
+    filled into SQL, and never from a user's input."""
+    if not _IDENTIFIER.match(name):
+        raise ValueError(f"unexpected table or column name {name!r} in the lake's schema")
+    return name
+
+
+def filled(name: str, **identifiers: str) -> str:
+    """The store's statement ``name`` with its ``{placeholders}`` filled with identifiers (or
+    lists of them) that the caller checked with :func:`identifier`.
+
+        filled("export_copy_table", out="lake_1_export", table="works")
+        # -> 'CREATE TABLE lake_1_export.main.works AS SELECT * FROM works'
+    """
+    sql = internal(name).sql
+    for key, value in identifiers.items():
+        sql = sql.replace("{" + key + "}", value)
+    return sql
+
+
 def read_dir(folder: Path | resources.abc.Traversable) -> list[SqlFile]:
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
     return [parse_sql_file(f.read_text(encoding="utf-8"), path=str(f)) for f in files]
