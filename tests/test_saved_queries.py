@@ -7,10 +7,12 @@ otherwise. Queries about themes, translations and reviews are checked on the rev
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from litrev.store.db import read_session, write_session
 from litrev.store.queries import run_saved, saved_queries
+from litrev.store.reading_copy import reading_session
 from tests import corpus_review
 from tests.corpus import FINNISH_STATEMENT, SEED_DOI
 from tests.corpus_review import EINSAMKEIT_MACHINE, FORMULA, NORTON_DOI
@@ -217,6 +219,25 @@ def test_saved_query_result(request, name, store):  # store: run on each backend
     db = request.getfixturevalue("review_db" if name in ON_REVIEW_CORPUS else "corpus_store")
     with read_session(db) as con:
         CHECKS[name](lambda params: run_saved(con, query, params))
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_saved_query_gives_the_same_rows_on_the_reading_copy(request, name, store):
+    """`litrev query run` answers from the reading copy: the same checks hold there, and every
+    row is the one the lake itself gives (the copy's sorted tables change no answer)."""
+    query = saved_queries()[name]
+    db = request.getfixturevalue("review_db" if name in ON_REVIEW_CORPUS else "corpus_store")
+    answers = []
+
+    def run_on_copy(params):
+        answers.append((params, run_saved(con, query, params)))
+        return answers[-1][1]
+
+    with reading_session(db) as con:
+        CHECKS[name](run_on_copy)
+    with read_session(db) as con:
+        for params, on_copy in answers:
+            pd.testing.assert_frame_equal(on_copy, run_saved(con, query, params))
 
 
 def test_every_placeholder_is_declared():

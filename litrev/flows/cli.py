@@ -226,14 +226,24 @@ def cmd_query_list(args, ctx: Context) -> int:
     return 0
 
 
+def _say_copy_built(snapshot: int) -> None:
+    print(f"litrev: copying snapshot {snapshot} of the lake for queries (once after each change "
+          "of the corpus)", file=sys.stderr, flush=True)
+
+
 def cmd_query_run(args, ctx: Context) -> int:
     from litrev.store.db import read_session
     from litrev.store.queries import get_query, row_limit, run_saved
+    from litrev.store.reading_copy import reading_session
 
     query = get_query(args.name)
     params = parse_params(args.param)
-    with read_session(ctx.db_path, as_of=args.as_of) as con:
-        result = run_saved(con, query, params)
+    if args.as_of is not None:
+        with read_session(ctx.db_path, as_of=args.as_of) as con:
+            result = run_saved(con, query, params)
+    else:
+        with reading_session(ctx.db_path, on_build=_say_copy_built) as con:
+            result = run_saved(con, query, params)
     write_frame(result, args.format)
     limit = row_limit(query, params)
     if limit is not None and len(result) >= limit:

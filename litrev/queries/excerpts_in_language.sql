@@ -6,14 +6,15 @@
 -- param: kind text default=: only this kind (abstract, citation_statement, title); empty for all
 -- param: limit int default=500: at most this many rows (the CLI says when it stopped there)
 
--- The rows shown are chosen first; only they are joined to their translations.
+-- The rows shown are chosen first, in excerpt_listing's own order; only they are joined to
+-- their translations.
 WITH chosen AS (
-    SELECT e.excerpt_id, e.kind, e.text, e.text_hash, w.title, w.year, w.doi, e.source
-    FROM excerpts e
-    LEFT JOIN works w ON w.work_id = e.work_id
-    WHERE e.language = $lang
-      AND ($kind IS NULL OR e.kind = $kind)
-    ORDER BY w.year DESC NULLS LAST, w.title, e.excerpt_id
+    SELECT excerpt_id, kind, text, text_hash, work_title AS title, work_year AS year,
+           work_doi AS doi, source
+    FROM excerpt_listing
+    WHERE language = $lang
+      AND ($kind IS NULL OR kind = $kind)
+    ORDER BY work_year DESC NULLS LAST, work_title, excerpt_id
     LIMIT $limit
 )
 SELECT c.excerpt_id,

@@ -5,15 +5,14 @@
 -- param: target text default=en: the language of the translations shown
 -- param: limit int default=500: at most this many rows (the CLI says when it stopped there)
 
--- The rows shown are chosen first (by their work's year and title); only their matches are
--- grouped and only they are joined to their translations: on a large corpus a theme holds
--- hundreds of thousands of excerpts.
+-- The rows shown are chosen among the theme's coded excerpts (by their work's year and title);
+-- only they are joined to their matches and their translations: on a large corpus a theme
+-- holds hundreds of thousands of excerpts.
 WITH chosen AS (
-    SELECT e.excerpt_id, e.kind, e.language, e.text, e.text_hash, w.title, w.year, w.doi
-    FROM excerpts e
-    LEFT JOIN works w ON w.work_id = e.work_id
-    WHERE e.excerpt_id IN (SELECT excerpt_id FROM excerpt_themes WHERE theme_id = $theme)
-    ORDER BY w.year NULLS LAST, w.title, e.excerpt_id
+    SELECT excerpt_id, kind, language, text, text_hash, work_year, work_title, work_doi
+    FROM coded_excerpts
+    WHERE theme_id = $theme
+    ORDER BY work_year NULLS LAST, work_title, excerpt_id
     LIMIT $limit
 ),
 matched AS (
@@ -34,10 +33,10 @@ SELECT c.excerpt_id,
        t.status AS translation_status,
        m.matched_in,
        m.matched_terms,
-       c.title,
-       c.year,
-       c.doi
+       c.work_title AS title,
+       c.work_year AS year,
+       c.work_doi AS doi
 FROM chosen c
 JOIN matched m ON m.excerpt_id = c.excerpt_id
 LEFT JOIN translations t ON t.text_hash = c.text_hash AND t.target_language = $target
-ORDER BY c.year NULLS LAST, c.title, c.excerpt_id;
+ORDER BY c.work_year NULLS LAST, c.work_title, c.excerpt_id;

@@ -16,11 +16,10 @@ SELECT r.excerpt_id,
        r.corrected_translation IS NOT NULL AS translation_corrected,
        e.kind,
        e.language,
-       w.title,
-       w.year,
+       e.work_title AS title,
+       e.work_year AS year,
        r.reviewer_file,
        r.imported_at
 FROM latest r
-LEFT JOIN excerpts e ON e.excerpt_id = r.excerpt_id
-LEFT JOIN works w ON w.work_id = e.work_id
+LEFT JOIN excerpt_listing e ON e.excerpt_id = r.excerpt_id
 ORDER BY r.imported_at DESC, r.excerpt_id;

@@ -2,15 +2,15 @@
 -- description: How many excerpts (and works) each theme holds per publication year of the
 --   work; year is empty where the source gives none.
 -- param: from_year int default=0: only works published in or after this year
-SELECT et.theme_id,
+
+-- coded_excerpts holds one row per theme and excerpt: count(*) counts excerpts.
+SELECT c.theme_id,
        any_value(th.label) AS label,
-       w.year,
-       count(DISTINCT e.excerpt_id) AS excerpts,
-       count(DISTINCT e.work_id) AS works
-FROM excerpt_themes et
-JOIN excerpts e ON e.excerpt_id = et.excerpt_id
-LEFT JOIN works w ON w.work_id = e.work_id
-LEFT JOIN themes th ON th.theme_id = et.theme_id
-WHERE (w.year IS NULL AND $from_year = 0) OR w.year >= $from_year
-GROUP BY et.theme_id, w.year
-ORDER BY et.theme_id, w.year NULLS LAST;
+       c.work_year AS year,
+       count(*) AS excerpts,
+       count(DISTINCT c.work_id) AS works
+FROM coded_excerpts c
+LEFT JOIN themes th ON th.theme_id = c.theme_id
+WHERE (c.work_year IS NULL AND $from_year = 0) OR c.work_year >= $from_year
+GROUP BY c.theme_id, c.work_year
+ORDER BY c.theme_id, c.work_year NULLS LAST;

@@ -19,6 +19,7 @@ import pandas as pd
 
 from litrev.store.db import cache_dir_of, data_directory, is_lake, load_fts, one_row
 from litrev.store.errors import QueryError
+from litrev.store.reading_copy import create_reading_views
 from litrev.store.sqlfiles import SqlFile, read_dir
 
 READ_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
@@ -94,6 +95,8 @@ def prepare_reader(con: duckdb.DuckDBPyConnection) -> None:
     except Exception:  # noqa: BLE001 - search functions are optional for plain queries
         pass
     if is_lake(con):
+        # The reading views the saved queries read (the reading copy stores them as tables).
+        create_reading_views(con)
         # A lake's rows live in Parquet files under its data path (and the full-text index in
         # the local cache): those folders stay readable, nothing else.
         con.execute("SET allowed_directories = $dirs",

@@ -1,0 +1,202 @@
+"""The reading copy: the lake at its latest snapshot as one local DuckDB file, for saved queries.
+
+Why: a saved query on a lake of a million excerpts spent most of its time joining excerpts to
+their works and reading Parquet files (0.1-0.7 s each); an analyst runs dozens. The reading
+copy holds every table of the lake as of one snapshot, the lake's views, and the reading views
+(``litrev/store/reading_views/*.sql``) stored as tables sorted in the order the saved queries
+list them: a query that wants the first few hundred excerpts by year reads a few blocks.
+
+It is derived and checked, never trusted: its file is named by the snapshot it copies and by a
+fingerprint of the reading views, so a harvest, an import, a correction or a new litrev makes
+the next query build a new copy (the only time a query waits: about 20 s at a million excerpts)
+and none ever answers from an older corpus. The same reading views are created on every lake
+session that runs a user's SQL (:func:`create_reading_views`), so the saved queries run the
+same on the lake itself (``--as-of`` reads an earlier snapshot there) and give the same rows.
+
+    with reading_session("review.ducklake") as con:
+        frame = run_saved(con, get_query("excerpts_in_language"), {"lang": "fi"})
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from litrev.store.db import (
+    INSTANCE_CONFIG,
+    StorePath,
+    current_snapshot,
+    lake_name,
+    one_row,
+    read_session,
+    writable_cache_dir,
+)
+from litrev.store.errors import StoreError
+from litrev.store.sqlfiles import SqlFile, filled, identifier, internal, read_dir
+
+# The order each table of the reading copy is stored in: that of the saved queries that list
+# it. Views of the lake or reading views named here are stored as tables; other lake views
+# stay views over the copied tables.
+STORED_ORDER = {
+    "excerpt_listing": "work_year DESC NULLS LAST, work_title, excerpt_id",
+    "coded_excerpts": "theme_id, work_year NULLS LAST, work_title, excerpt_id",
+    "cited_work_tallies": "statements DESC, cited_work_id",
+    "v_citation_statements": "citing_year DESC NULLS LAST, citing_title, statement",
+}
+FOLDER = "reading-copy"
+_FILE = re.compile(r"^snapshot-([0-9]+)-([0-9a-f]+)\.duckdb$")
+STALE_TEMP_SECONDS = 3600
+# DuckDB reads the other columns only for the rows a query keeps up to this LIMIT (default 50).
+LATE_MATERIALIZATION_ROWS = 5000
+
+
+def reading_views() -> list[SqlFile]:
+    """The reading views, by name order."""
+    return read_dir(resources.files("litrev.store") / "reading_views")
+
+
+def _ident(name: str) -> str:
+    try:
+        return identifier(name)
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
+
+
+def create_reading_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the reading views as temporary views of this connection, over the tables of its
+    default catalog (the lake a session attached, or a reading copy being built)."""
+    for view in reading_views():
+        con.execute(filled("reading_view_create", view=_ident(view.name)) + "\n" + view.sql)
+
+
+def fingerprint() -> str:
+    """What the reading copy's layout depends on: the reading views and the stored orders."""
+    digest = hashlib.sha256()
+    for view in reading_views():
+        digest.update(view.name.encode() + b"\0" + view.sql.encode() + b"\0")
+    for name, order in sorted(STORED_ORDER.items()):
+        digest.update(name.encode() + b"\0" + order.encode() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def copy_path(con: duckdb.DuckDBPyConnection) -> Path:
+    """Where the reading copy of this lake session's snapshot lives (it may not exist yet)."""
+    return (writable_cache_dir(con) / FOLDER
+            / f"snapshot-{current_snapshot(con)}-{fingerprint()}.duckdb")
+
+
+def ensure_copy(con: duckdb.DuckDBPyConnection,
+                on_build: Callable[[int], None] | None = None) -> Path:
+    """The reading copy of the lake session ``con``'s snapshot, built first when missing.
+
+    Built in a file of its own and renamed into place when complete, so a reader never opens a
+    half-built copy and two processes building at once both end with a whole one. Copies of
+    other snapshots are removed once the new one is in place. ``on_build`` is called with the
+    snapshot before a build starts (the CLI says why this query waits)."""
+    target = copy_path(con)
+    if target.exists():
+        return target
+    if on_build is not None:
+        on_build(current_snapshot(con))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f"{target.stem}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        temp.unlink()
+    try:
+        _build(con, temp)
+        os.replace(temp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+    _prune(target)
+    return target
+
+
+def _build(con: duckdb.DuckDBPyConnection, temp: Path) -> None:
+    lake = _ident(lake_name(con))
+    alias = _ident(lake + "_reading")
+    tables = [r[0] for r in con.execute(internal("reading_copy_tables").sql).fetchall()]
+    views = con.execute(internal("reading_copy_views").sql).fetchall()
+    con.execute("ATTACH '" + str(temp).replace("'", "''") + "' AS " + alias)
+    try:
+        for table in tables:
+            con.execute(filled("export_copy_table", out=alias, table=_ident(table)))
+    finally:
+        con.execute("DETACH " + alias)
+    # The views are computed over the copied tables (native DuckDB tables: faster to join
+    # than the lake's Parquet files), in a connection of the copy's own.
+    copy = duckdb.connect(str(temp), config=INSTANCE_CONFIG)
+    try:
+        for name, sql in views:
+            copy.execute(sql)
+            if name in STORED_ORDER:
+                _store_sorted(copy, _ident(name), source=_ident(name) + "_view",
+                              rename_view=True)
+        create_reading_views(copy)
+        for view in reading_views():
+            _store_sorted(copy, _ident(view.name), source="temp.main." + _ident(view.name))
+        copy.execute(internal("reading_copy_mark").sql,
+                     {"snapshot": current_snapshot(con), "fingerprint": fingerprint()})
+        copy.execute("CHECKPOINT")
+    finally:
+        copy.close()
+
+
+def _store_sorted(copy: duckdb.DuckDBPyConnection, name: str, *, source: str,
+                  rename_view: bool = False) -> None:
+    """Store the view ``source`` as the table ``name``, sorted in its :data:`STORED_ORDER`."""
+    if rename_view:
+        copy.execute(filled("reading_copy_rename_view", view=name, renamed=source))
+    copy.execute(filled("reading_copy_store", table=name, source=source,
+                       order=STORED_ORDER[name]))
+    if rename_view:
+        copy.execute(filled("reading_copy_drop_view", view=source))
+
+
+def _prune(keep: Path) -> None:
+    """Remove the copies of other snapshots or layouts, and build files left by a process that
+    ended mid-build (older than :data:`STALE_TEMP_SECONDS`)."""
+    now = time.time()
+    for path in keep.parent.iterdir():
+        stale = (path.suffix == ".tmp" and now - path.stat().st_mtime > STALE_TEMP_SECONDS) \
+            or (_FILE.match(path.name) is not None and path != keep)
+        if stale:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
+
+@contextlib.contextmanager
+def reading_session(path: StorePath, on_build: Callable[[int], None] | None = None
+                    ) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the reading copy of the lake at ``path`` as of its latest
+    snapshot (built first when the lake changed since the last copy)."""
+    with read_session(path) as lake:
+        target = ensure_copy(lake, on_build)
+    try:
+        con = duckdb.connect(str(target), read_only=True, config=INSTANCE_CONFIG)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot open the reading copy {target} "
+                         f"({str(exc).splitlines()[0]}); delete it and run the query again"
+                         ) from None
+    try:
+        # The saved queries list a few hundred rows: their texts are read for those rows only.
+        con.execute("SET late_materialization_max_rows = " + str(LATE_MATERIALIZATION_ROWS))
+        try:
+            one_row(con, internal("reading_copy_snapshot").sql)
+        except (duckdb.Error, StoreError):
+            raise StoreError(f"the reading copy {target} is incomplete; delete it and run the "
+                             "query again") from None
+        yield con
+    finally:
+        con.close()
+
+
+__all__ = ["create_reading_views", "ensure_copy", "reading_session", "reading_views"]

@@ -1,0 +1,54 @@
+"""The reading copy that `litrev query run` answers from: never older than the lake, built once
+per change, and as locked down as the lake for a user's SQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from litrev.store.db import read_session, write_session
+from litrev.store.errors import QueryError
+from litrev.store.queries import get_query, run_saved, run_sql
+from litrev.store.reading_copy import copy_path, reading_session
+
+
+def excerpts_by_language(db) -> dict[tuple[str, str], int]:
+    with reading_session(db) as con:
+        rows = run_saved(con, get_query("excerpts_by_language"), {}).to_dict("records")
+    return {(r["language"], r["kind"]): r["excerpts"] for r in rows}
+
+
+def test_a_change_to_the_lake_is_in_the_next_answer(corpus_store):
+    before = excerpts_by_language(corpus_store)
+    with read_session(corpus_store) as con:
+        old_copy = copy_path(con)
+    assert old_copy.exists()
+    with write_session(corpus_store) as con:
+        con.execute("DELETE FROM excerpts WHERE language = 'fi'")
+    after = excerpts_by_language(corpus_store)
+    assert ("fi", "citation_statement") in before
+    assert after == {k: v for k, v in before.items() if k[0] != "fi"}
+    assert not old_copy.exists()  # the copy of the older snapshot is removed
+
+
+def test_the_copy_is_built_once_while_the_lake_is_unchanged(corpus_store):
+    builds: list[int] = []
+    for _ in range(3):
+        with reading_session(corpus_store, on_build=builds.append) as con:
+            run_sql(con, "SELECT count(*) FROM excerpt_listing")
+    assert len(builds) == 1
+    with read_session(corpus_store) as con:
+        assert copy_path(con).exists()
+        assert [p.name for p in copy_path(con).parent.iterdir()] == [copy_path(con).name]
+
+
+@pytest.mark.parametrize("sql", [
+    "DELETE FROM excerpts",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "COPY excerpts TO 'leak.csv'",
+])
+def test_user_sql_on_the_copy_can_neither_write_nor_read_files(corpus_store, sql):
+    with reading_session(corpus_store) as con:
+        with pytest.raises(QueryError):
+            run_sql(con, sql)
+        # the copy still answers
+        assert int(run_sql(con, "SELECT count(*) AS n FROM excerpts")["n"][0]) > 0
