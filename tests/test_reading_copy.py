@@ -52,3 +52,18 @@ def test_user_sql_on_the_copy_can_neither_write_nor_read_files(corpus_store, sql
             run_sql(con, sql)
         # the copy still answers
         assert int(run_sql(con, "SELECT count(*) AS n FROM excerpts")["n"][0]) > 0
+
+
+def test_a_copy_of_a_newer_snapshot_stays_when_an_older_one_is_built(corpus_store):
+    """Two queries around a harvest: the one that read the older snapshot finishes its copy
+    last, and must not remove the copy the other built of the newer snapshot."""
+    with read_session(corpus_store) as con:
+        mine = copy_path(con)
+    mine.parent.mkdir(parents=True)
+    snapshot, fingerprint = mine.stem.split("-")[1:]
+    newer = mine.with_name(f"snapshot-{int(snapshot) + 1}-{fingerprint}.duckdb")
+    older = mine.with_name(f"snapshot-{int(snapshot) - 1}-{fingerprint}.duckdb")
+    newer.write_bytes(b"")
+    older.write_bytes(b"")
+    excerpts_by_language(corpus_store)
+    assert sorted(p.name for p in mine.parent.iterdir()) == sorted([mine.name, newer.name])

@@ -162,12 +162,19 @@ def _store_sorted(copy: duckdb.DuckDBPyConnection, name: str, *, source: str,
 
 
 def _prune(keep: Path) -> None:
-    """Remove the copies of other snapshots or layouts, and build files left by a process that
-    ended mid-build (older than :data:`STALE_TEMP_SECONDS`)."""
+    """Remove the copies of older snapshots (or of another layout), and build files left by a
+    process that ended mid-build (older than :data:`STALE_TEMP_SECONDS`). A copy of a newer
+    snapshot, which another process may have built meanwhile, stays."""
+    kept = _FILE.match(keep.name)
+    assert kept is not None
     now = time.time()
     for path in keep.parent.iterdir():
-        stale = (path.suffix == ".tmp" and now - path.stat().st_mtime > STALE_TEMP_SECONDS) \
-            or (_FILE.match(path.name) is not None and path != keep)
+        other = _FILE.match(path.name)
+        if other is not None:
+            stale = path != keep and (int(other.group(1)) < int(kept.group(1))
+                                      or other.group(2) != kept.group(2))
+        else:
+            stale = path.suffix == ".tmp" and now - path.stat().st_mtime > STALE_TEMP_SECONDS
         if stale:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
