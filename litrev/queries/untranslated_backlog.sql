@@ -5,27 +5,34 @@
 -- param: target text default=en: the review's target language
 -- param: limit int default=500: at most this many rows (the CLI says when it stopped there)
 
--- The rows shown are chosen on excerpts and translations alone; only they are joined to
--- their works for the title.
+-- The rows shown are chosen on the backlog alone; only they are joined to their works for the
+-- title. A target language no translation was ever stored for is not in translation_backlog:
+-- then every excerpt in another language is untranslated.
 WITH backlog AS (
-    SELECT e.excerpt_id, e.language, e.kind, coalesce(t.status, 'untranslated') AS status,
-           t.provider, t.error, e.work_id, e.first_seen
-    FROM excerpts e
-    LEFT JOIN translations t ON t.text_hash = e.text_hash AND t.target_language = $target
-    WHERE e.language IS NOT NULL
-      AND e.language NOT IN ($target, 'und')
-      AND (t.status IS NULL OR t.status IN ('pending', 'failed'))
-    ORDER BY e.first_seen, e.language, e.excerpt_id
+    SELECT excerpt_id, language, kind, status, provider, error, work_id, first_seen
+    FROM translation_backlog
+    WHERE target_language = $target
+    UNION ALL
+    SELECT excerpt_id, language, kind, 'untranslated', NULL, NULL, work_id, first_seen
+    FROM excerpts
+    WHERE language IS NOT NULL
+      AND language NOT IN ($target, 'und')
+      AND NOT EXISTS (SELECT 1 FROM translations WHERE target_language = $target)
+),
+shown AS (
+    SELECT *
+    FROM backlog
+    ORDER BY first_seen, language, excerpt_id
     LIMIT $limit
 )
-SELECT b.excerpt_id,
-       b.language,
-       b.kind,
-       b.status,
-       b.provider,
-       b.error,
+SELECT s.excerpt_id,
+       s.language,
+       s.kind,
+       s.status,
+       s.provider,
+       s.error,
        w.title,
-       b.first_seen
-FROM backlog b
-LEFT JOIN works w ON w.work_id = b.work_id
-ORDER BY b.first_seen, b.language, b.excerpt_id;
+       s.first_seen
+FROM shown s
+LEFT JOIN works w ON w.work_id = s.work_id
+ORDER BY s.first_seen, s.language, s.excerpt_id;

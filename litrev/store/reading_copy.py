@@ -49,6 +49,10 @@ STORED_ORDER = {
     "excerpt_listing": "work_year DESC NULLS LAST, work_title, excerpt_id",
     "coded_excerpts": "theme_id, work_year NULLS LAST, work_title, excerpt_id",
     "cited_work_tallies": "statements DESC, cited_work_id",
+    "theme_pairs": "excerpts DESC, theme_a, theme_b",
+    "theme_language_counts": "theme_id, language, kind",
+    "theme_year_counts": "theme_id, year NULLS LAST",
+    "translation_backlog": "target_language, first_seen, language, excerpt_id",
     "v_citation_statements": "citing_year DESC NULLS LAST, citing_title, statement",
 }
 FOLDER = "reading-copy"
