@@ -8,10 +8,12 @@ list them: a query that wants the first few hundred excerpts by year reads a few
 
 It is derived and checked, never trusted: its file is named by the snapshot it copies and by a
 fingerprint of the reading views, so a harvest, an import, a correction or a new litrev makes
-the next query build a new copy (the only time a query waits: about 20 s at a million excerpts)
-and none ever answers from an older corpus. The same reading views are created on every lake
-session that runs a user's SQL (:func:`create_reading_views`), so the saved queries run the
-same on the lake itself (``--as-of`` reads an earlier snapshot there) and give the same rows.
+the next query build a new copy, and none ever answers from an older corpus. A new copy starts
+from the previous one and reads again only the tables the lake's snapshot list says changed
+(after a quiet night, the ledger: about 2 s at a million excerpts, against about 25 s for a
+whole copy). The same reading views are created on every lake session that runs a user's SQL
+(:func:`create_reading_views`), so the saved queries run the same on the lake itself
+(``--as-of`` reads an earlier snapshot there) and give the same rows.
 
     with reading_session("review.ducklake") as con:
         frame = run_saved(con, get_query("excerpts_in_language"), {"lang": "fi"})
@@ -21,8 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from importlib import resources
@@ -42,6 +46,8 @@ from litrev.store.db import (
 from litrev.store.errors import StoreError
 from litrev.store.sqlfiles import SqlFile, filled, identifier, internal, read_dir
 
+logger = logging.getLogger(__name__)
+
 # The order each table of the reading copy is stored in: that of the saved queries that list
 # it. Views of the lake or reading views named here are stored as tables; other lake views
 # stay views over the copied tables.
@@ -60,6 +66,11 @@ _FILE = re.compile(r"^snapshot-([0-9]+)-([0-9a-f]+)\.duckdb$")
 STALE_TEMP_SECONDS = 3600
 # DuckDB reads the other columns only for the rows a query keeps up to this LIMIT (default 50).
 LATE_MATERIALIZATION_ROWS = 5000
+# Changes in the lake's snapshot list that change rows of a table, and that keep them (the
+# compaction after a harvest): after only these, an earlier copy's other tables are reused.
+ROW_CHANGES = frozenset({"tables_inserted_into", "tables_deleted_from", "inlined_insert",
+                         "inlined_delete"})
+SAME_ROWS = frozenset({"merge_adjacent"})
 
 
 def reading_views() -> list[SqlFile]:
@@ -103,7 +114,7 @@ def ensure_copy(con: duckdb.DuckDBPyConnection,
 
     Built in a file of its own and renamed into place when complete, so a reader never opens a
     half-built copy and two processes building at once both end with a whole one. Copies of
-    other snapshots are removed once the new one is in place. ``on_build`` is called with the
+    older snapshots are removed once the new one is in place. ``on_build`` is called with the
     snapshot before a build starts (the CLI says why this query waits)."""
     target = copy_path(con)
     if target.exists():
@@ -115,7 +126,7 @@ def ensure_copy(con: duckdb.DuckDBPyConnection,
     with contextlib.suppress(FileNotFoundError):
         temp.unlink()
     try:
-        _build(con, temp)
+        _build(con, temp, _previous_copy(target))
         os.replace(temp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -124,14 +135,96 @@ def ensure_copy(con: duckdb.DuckDBPyConnection,
     return target
 
 
-def _build(con: duckdb.DuckDBPyConnection, temp: Path) -> None:
+def _previous_copy(target: Path) -> tuple[Path, int] | None:
+    """The newest complete copy of an older snapshot in the same layout, and its snapshot."""
+    wanted = _FILE.match(target.name)
+    assert wanted is not None
+    found: tuple[Path, int] | None = None
+    for path in target.parent.glob("snapshot-*.duckdb"):
+        other = _FILE.match(path.name)
+        if other is None or other.group(2) != wanted.group(2):
+            continue
+        snapshot = int(other.group(1))
+        if snapshot < int(wanted.group(1)) and (found is None or snapshot > found[1]):
+            found = (path, snapshot)
+    return found
+
+
+def _changed_tables(con: duckdb.DuckDBPyConnection, since: int) -> set[str] | None:
+    """The lake tables whose rows the commits after snapshot ``since`` changed; None when they
+    changed anything else (a table or view created, altered or dropped) or the lake no longer
+    lists that snapshot: then nothing of an earlier copy is reused."""
+    oldest = one_row(con, internal("reading_copy_oldest_snapshot").sql)[0]
+    if oldest is None or since < int(oldest):
+        return None
+    query = internal("reading_copy_changes")
+    changed: set[str] = set()
+    for change, table in con.execute(query.sql, query.bind({"snapshot": since})).fetchall():
+        if change in SAME_ROWS:
+            continue
+        if change not in ROW_CHANGES:
+            return None
+        changed.add(str(table))
+    return changed
+
+
+def _reads(sql: str, tables: list[str]) -> set[str]:
+    """The tables a view's SQL names (a word match: a name in a comment or a string counts too,
+    which only ever rebuilds a view that did not need it)."""
+    return {t for t in tables if re.search(r"\b" + re.escape(t) + r"\b", sql)}
+
+
+def _build(con: duckdb.DuckDBPyConnection, temp: Path,
+           previous: tuple[Path, int] | None) -> None:
+    """:func:`_fill`, from the lake alone when the earlier copy cannot be read (damaged, or
+    removed while it was read)."""
+    if previous is not None:
+        try:
+            _fill(con, temp, previous)
+            return
+        except duckdb.Error:
+            logger.warning("the reading copy %s could not be reused; building from the lake",
+                           previous[0].name)
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+    _fill(con, temp, None)
+
+
+def _fill(con: duckdb.DuckDBPyConnection, temp: Path,
+          previous: tuple[Path, int] | None) -> None:
+    """Fill the new file ``temp``: the lake's tables, its views and the reading views.
+
+    With ``previous`` (an earlier complete copy and its snapshot) whose snapshot the lake still
+    lists, and only rows changed since, the earlier file is copied whole and only what changed
+    is replaced: the lake's changed tables copied again, the stored views that read them stored
+    again. After a quiet night that is the ledger alone."""
     lake = _ident(lake_name(con))
     alias = _ident(lake + "_reading")
     tables = [r[0] for r in con.execute(internal("reading_copy_tables").sql).fetchall()]
     views = con.execute(internal("reading_copy_views").sql).fetchall()
+    stored = [(name, sql) for name, sql in views if name in STORED_ORDER] + \
+        [(v.name, v.sql) for v in reading_views()]
+    changed = _changed_tables(con, previous[1]) if previous is not None else None
+    if previous is not None and changed is not None:
+        try:
+            shutil.copyfile(previous[0], temp)
+        except OSError:  # removed meanwhile (a newer copy was built): read the lake
+            changed = None
     con.execute("ATTACH '" + str(temp).replace("'", "''") + "' AS " + alias)
     try:
-        for table in tables:
+        if changed is None:
+            to_copy, to_store = list(tables), {name for name, _ in stored}
+        else:
+            there = {r[0] for r in con.execute(
+                internal("reading_copy_copied_tables").sql, {"alias": alias}).fetchall()}
+            to_copy = [t for t in tables if t in changed or t not in there]
+            to_store = {name for name, sql in stored
+                        if name not in there or _reads(sql, tables) & set(to_copy)}
+            for table in [*to_copy, *to_store, "reading_copy"]:
+                if table in there:
+                    con.execute(filled("reading_copy_drop_table", out=alias,
+                                       table=_ident(table)))
+        for table in to_copy:
             con.execute(filled("export_copy_table", out=alias, table=_ident(table)))
     finally:
         con.execute("DETACH " + alias)
@@ -140,13 +233,17 @@ def _build(con: duckdb.DuckDBPyConnection, temp: Path) -> None:
     copy = duckdb.connect(str(temp), config=INSTANCE_CONFIG)
     try:
         for name, sql in views:
+            if changed is not None and name not in to_store:
+                continue  # kept from the earlier copy: a view, or a stored view still valid
             copy.execute(sql)
             if name in STORED_ORDER:
                 _store_sorted(copy, _ident(name), source=_ident(name) + "_view",
                               rename_view=True)
         create_reading_views(copy)
         for view in reading_views():
-            _store_sorted(copy, _ident(view.name), source="temp.main." + _ident(view.name))
+            if view.name in to_store:
+                _store_sorted(copy, _ident(view.name),
+                              source="temp.main." + _ident(view.name))
         copy.execute(internal("reading_copy_mark").sql,
                      {"snapshot": current_snapshot(con), "fingerprint": fingerprint()})
         copy.execute("CHECKPOINT")
