@@ -62,13 +62,28 @@ def test_a_copy_of_a_newer_snapshot_stays_when_an_older_one_is_built(corpus_stor
     with read_session(corpus_store) as con:
         mine = copy_path(con)
     mine.parent.mkdir(parents=True)
-    snapshot, fingerprint = mine.stem.split("-")[1:]
-    newer = mine.with_name(f"snapshot-{int(snapshot) + 1}-{fingerprint}.duckdb")
-    older = mine.with_name(f"snapshot-{int(snapshot) - 1}-{fingerprint}.duckdb")
+    snapshot, committed, layout = mine.stem.split("-")[1:]
+    newer = mine.with_name(f"snapshot-{int(snapshot) + 1}-{committed}-{layout}.duckdb")
+    older = mine.with_name(f"snapshot-{int(snapshot) - 1}-{committed}-{layout}.duckdb")
     newer.write_bytes(b"")
-    older.write_bytes(b"")
+    older.write_bytes(b"")  # unreadable: the new copy is built from the lake, with a warning
     excerpts_by_language(corpus_store)
     assert sorted(p.name for p in mine.parent.iterdir()) == sorted([mine.name, newer.name])
+
+
+def test_a_copy_of_another_lake_at_the_same_snapshot_number_is_never_read(corpus_store):
+    """A review folder deleted and created again numbers its snapshots from the start: a copy
+    of the old lake's snapshot N must not answer for the new lake's snapshot N."""
+    right = excerpts_by_language(corpus_store)
+    with read_session(corpus_store) as con:
+        mine = copy_path(con)
+    snapshot, committed, layout = mine.stem.split("-")[1:]
+    other_lake = mine.with_name(f"snapshot-{snapshot}-{'0' * len(committed)}-{layout}.duckdb")
+    mine.rename(other_lake)
+    with duckdb.connect(str(other_lake)) as con:
+        con.execute("DELETE FROM excerpts")  # the other lake's copy holds other rows
+    assert excerpts_by_language(corpus_store) == right
+    assert not other_lake.exists()
 
 
 def copy_contents(path) -> dict[str, list[tuple]]:

@@ -29,6 +29,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -62,7 +63,7 @@ STORED_ORDER = {
     "v_citation_statements": "citing_year DESC NULLS LAST, citing_title, statement",
 }
 FOLDER = "reading-copy"
-_FILE = re.compile(r"^snapshot-([0-9]+)-([0-9a-f]+)\.duckdb$")
+_FILE = re.compile(r"^snapshot-([0-9]+)-([0-9a-f]+)-([0-9a-f]+)\.duckdb$")
 STALE_TEMP_SECONDS = 3600
 # DuckDB reads the other columns only for the rows a query keeps up to this LIMIT (default 50).
 LATE_MATERIALIZATION_ROWS = 5000
@@ -102,10 +103,41 @@ def fingerprint() -> str:
     return digest.hexdigest()[:12]
 
 
+@dataclass(frozen=True)
+class _CopyName:
+    """What a reading copy's file name says: the snapshot it holds, when the lake committed that
+    snapshot (hashed), and the layout's :func:`fingerprint`."""
+
+    snapshot: int
+    committed: str
+    layout: str
+
+    @classmethod
+    def of(cls, path: Path) -> _CopyName | None:
+        found = _FILE.match(path.name)
+        if found is None:
+            return None
+        return cls(int(found.group(1)), found.group(2), found.group(3))
+
+    @property
+    def file_name(self) -> str:
+        return f"snapshot-{self.snapshot}-{self.committed}-{self.layout}.duckdb"
+
+
+def _committed(con: duckdb.DuckDBPyConnection, snapshot: int) -> str | None:
+    """When the lake committed ``snapshot``, hashed; None when the lake does not list it."""
+    query = internal("reading_copy_snapshot_time")
+    row = con.execute(query.sql, query.bind({"snapshot": snapshot})).fetchone()
+    if row is None:
+        return None
+    return hashlib.sha256(str(row[0]).encode()).hexdigest()[:8]
+
+
 def copy_path(con: duckdb.DuckDBPyConnection) -> Path:
     """Where the reading copy of this lake session's snapshot lives (it may not exist yet)."""
-    return (writable_cache_dir(con) / FOLDER
-            / f"snapshot-{current_snapshot(con)}-{fingerprint()}.duckdb")
+    snapshot = current_snapshot(con)
+    name = _CopyName(snapshot, _committed(con, snapshot) or "0", fingerprint())
+    return writable_cache_dir(con) / FOLDER / name.file_name
 
 
 def ensure_copy(con: duckdb.DuckDBPyConnection,
@@ -126,28 +158,28 @@ def ensure_copy(con: duckdb.DuckDBPyConnection,
     with contextlib.suppress(FileNotFoundError):
         temp.unlink()
     try:
-        _build(con, temp, _previous_copy(target))
+        _build(con, temp, _previous_copy(con, target))
         os.replace(temp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
-    _prune(target)
+    _prune(con, target)
     return target
 
 
-def _previous_copy(target: Path) -> tuple[Path, int] | None:
-    """The newest complete copy of an older snapshot in the same layout, and its snapshot."""
-    wanted = _FILE.match(target.name)
+def _previous_copy(con: duckdb.DuckDBPyConnection, target: Path) -> Path | None:
+    """The newest complete copy of an older snapshot of this lake, in the same layout."""
+    wanted = _CopyName.of(target)
     assert wanted is not None
     found: tuple[Path, int] | None = None
     for path in target.parent.glob("snapshot-*.duckdb"):
-        other = _FILE.match(path.name)
-        if other is None or other.group(2) != wanted.group(2):
+        other = _CopyName.of(path)
+        if other is None or other.layout != wanted.layout or other.snapshot >= wanted.snapshot:
             continue
-        snapshot = int(other.group(1))
-        if snapshot < int(wanted.group(1)) and (found is None or snapshot > found[1]):
-            found = (path, snapshot)
-    return found
+        if (found is None or other.snapshot > found[1]) and \
+                _committed(con, other.snapshot) == other.committed:
+            found = (path, other.snapshot)
+    return found[0] if found is not None else None
 
 
 def _changed_tables(con: duckdb.DuckDBPyConnection, since: int) -> set[str] | None:
@@ -174,8 +206,7 @@ def _reads(sql: str, tables: list[str]) -> set[str]:
     return {t for t in tables if re.search(r"\b" + re.escape(t) + r"\b", sql)}
 
 
-def _build(con: duckdb.DuckDBPyConnection, temp: Path,
-           previous: tuple[Path, int] | None) -> None:
+def _build(con: duckdb.DuckDBPyConnection, temp: Path, previous: Path | None) -> None:
     """:func:`_fill`, from the lake alone when the earlier copy cannot be read (damaged, or
     removed while it was read)."""
     if previous is not None:
@@ -184,14 +215,13 @@ def _build(con: duckdb.DuckDBPyConnection, temp: Path,
             return
         except duckdb.Error:
             logger.warning("the reading copy %s could not be reused; building from the lake",
-                           previous[0].name)
+                           previous.name)
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
     _fill(con, temp, None)
 
 
-def _fill(con: duckdb.DuckDBPyConnection, temp: Path,
-          previous: tuple[Path, int] | None) -> None:
+def _fill(con: duckdb.DuckDBPyConnection, temp: Path, previous: Path | None) -> None:
     """Fill the new file ``temp``: the lake's tables, its views and the reading views.
 
     With ``previous`` (an earlier complete copy and its snapshot) whose snapshot the lake still
@@ -204,10 +234,11 @@ def _fill(con: duckdb.DuckDBPyConnection, temp: Path,
     views = con.execute(internal("reading_copy_views").sql).fetchall()
     stored = [(name, sql) for name, sql in views if name in STORED_ORDER] + \
         [(v.name, v.sql) for v in reading_views()]
-    changed = _changed_tables(con, previous[1]) if previous is not None else None
+    earlier = _CopyName.of(previous) if previous is not None else None
+    changed = _changed_tables(con, earlier.snapshot) if earlier is not None else None
     if previous is not None and changed is not None:
         try:
-            shutil.copyfile(previous[0], temp)
+            shutil.copyfile(previous, temp)
         except OSError:  # removed meanwhile (a newer copy was built): read the lake
             changed = None
     con.execute("ATTACH '" + str(temp).replace("'", "''") + "' AS " + alias)
@@ -262,18 +293,20 @@ def _store_sorted(copy: duckdb.DuckDBPyConnection, name: str, *, source: str,
         copy.execute(filled("reading_copy_drop_view", view=source))
 
 
-def _prune(keep: Path) -> None:
-    """Remove the copies of older snapshots (or of another layout), and build files left by a
-    process that ended mid-build (older than :data:`STALE_TEMP_SECONDS`). A copy of a newer
-    snapshot, which another process may have built meanwhile, stays."""
-    kept = _FILE.match(keep.name)
+def _prune(con: duckdb.DuckDBPyConnection, keep: Path) -> None:
+    """Remove the copies of older snapshots, of another layout or of another lake (a snapshot
+    the lake lists as committed at another time), and build files left by a process that ended
+    mid-build (older than :data:`STALE_TEMP_SECONDS`). A copy of a newer snapshot, which another
+    process may have built meanwhile, stays."""
+    kept = _CopyName.of(keep)
     assert kept is not None
     now = time.time()
     for path in keep.parent.iterdir():
-        other = _FILE.match(path.name)
-        if other is not None:
-            stale = path != keep and (int(other.group(1)) < int(kept.group(1))
-                                      or other.group(2) != kept.group(2))
+        other = _CopyName.of(path)
+        if other is not None and path != keep:
+            committed = _committed(con, other.snapshot)
+            stale = (other.snapshot <= kept.snapshot or other.layout != kept.layout
+                     or (committed is not None and committed != other.committed))
         else:
             stale = path.suffix == ".tmp" and now - path.stat().st_mtime > STALE_TEMP_SECONDS
         if stale:
