@@ -6,6 +6,7 @@ copied from shared/, see its README)."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from litrev.flows.coding import run_coding
 from litrev.store.db import create_database, read_session, write_session
 from litrev.store.errors import StoreError
 from litrev.store.load import load_batch, records_to_batch
-from litrev.store.search import refresh_index, search
+from litrev.store.search import content_snapshot, refresh_index, search
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "themes"
 
@@ -179,6 +180,31 @@ def test_an_empty_lake_is_searched_without_a_build_step(tmp_path, capsys):
     assert capsys.readouterr().out == "no excerpts match 'peer'\n"
     with read_session(db) as con, pytest.raises(StoreError, match="empty"):
         search(con, "  ")
+
+
+def test_a_lake_created_again_at_the_same_path_is_searched_anew(tmp_path):
+    """A review folder's lake deleted and created again numbers its snapshots from the start,
+    beside the old lake's index cache: its searches must not answer from the old lake's."""
+    db = tmp_path / "review.ducklake"
+    finnish, swedish = demo_abstracts("fi-b6e757d39f", "sv-6fdc4a85f6")
+    words = {r["id"]: {w.lower() for w in r["abstract"].split() if w.isalpha() and len(w) > 9}
+             for r in (finnish, swedish)}
+    only_finnish = sorted(words[finnish["id"]] - words[swedish["id"]])[0]
+    only_swedish = sorted(words[swedish["id"]] - words[finnish["id"]])[0]
+    create_database(db)
+    add_abstracts(db, [finnish])
+    with read_session(db) as con:
+        before = content_snapshot(con)[0]
+        assert len(search(con, only_finnish)) == 1
+    for path in tmp_path.iterdir():  # the lake goes; its cache folder stays
+        if path.name != "review.ducklake.cache":
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    create_database(db)
+    add_abstracts(db, [swedish])
+    with read_session(db) as con:
+        assert content_snapshot(con)[0] == before  # the same snapshot number, another lake
+        assert search(con, only_finnish).empty
+        assert len(search(con, only_swedish)) == 1
 
 
 def test_refresh_index_drops_languages_no_longer_present(searchable):

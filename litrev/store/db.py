@@ -43,6 +43,7 @@ import duckdb
 
 from litrev.store.errors import DatabaseBusy, DatabaseMissing, SchemaTooNew, StoreError
 from litrev.store.location import Backend, StoreLocation
+from litrev.store.sqlfiles import internal
 
 log = logging.getLogger("litrev.store")
 
@@ -611,6 +612,26 @@ def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
     """The snapshot this session reads (the latest, or the one it was opened at)."""
     return int(one_row(con, "SELECT id FROM ducklake_current_snapshot($lake)",
                        {"lake": lake_name(con)})[0])
+
+
+def commit_key(committed: object) -> str:
+    """A short key of a snapshot's commit time ("0" for none).
+
+    Why: a lake deleted and created again at the same path numbers its snapshots from the
+    start; the local caches derived from a snapshot (the reading copy, the full-text index)
+    name their files with this key beside the number, so that none of the old lake's is read
+    for the new one's."""
+    if committed is None:
+        return "0"
+    return hashlib.sha256(str(committed).encode()).hexdigest()[:8]
+
+
+def snapshot_key(con: duckdb.DuckDBPyConnection, snapshot: int) -> str | None:
+    """:func:`commit_key` of ``snapshot`` of the session's lake; None when the lake does not
+    list it."""
+    query = internal("snapshot_commit_time")
+    row = con.execute(query.sql, query.bind({"snapshot": snapshot})).fetchone()
+    return None if row is None else commit_key(row[0])
 
 
 def snapshots(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

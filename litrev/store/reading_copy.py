@@ -42,6 +42,7 @@ from litrev.store.db import (
     lake_name,
     one_row,
     read_session,
+    snapshot_key,
     writable_cache_dir,
 )
 from litrev.store.errors import StoreError
@@ -124,19 +125,10 @@ class _CopyName:
         return f"snapshot-{self.snapshot}-{self.committed}-{self.layout}.duckdb"
 
 
-def _committed(con: duckdb.DuckDBPyConnection, snapshot: int) -> str | None:
-    """When the lake committed ``snapshot``, hashed; None when the lake does not list it."""
-    query = internal("reading_copy_snapshot_time")
-    row = con.execute(query.sql, query.bind({"snapshot": snapshot})).fetchone()
-    if row is None:
-        return None
-    return hashlib.sha256(str(row[0]).encode()).hexdigest()[:8]
-
-
 def copy_path(con: duckdb.DuckDBPyConnection) -> Path:
     """Where the reading copy of this lake session's snapshot lives (it may not exist yet)."""
     snapshot = current_snapshot(con)
-    name = _CopyName(snapshot, _committed(con, snapshot) or "0", fingerprint())
+    name = _CopyName(snapshot, snapshot_key(con, snapshot) or "0", fingerprint())
     return writable_cache_dir(con) / FOLDER / name.file_name
 
 
@@ -177,7 +169,7 @@ def _previous_copy(con: duckdb.DuckDBPyConnection, target: Path) -> Path | None:
         if other is None or other.layout != wanted.layout or other.snapshot >= wanted.snapshot:
             continue
         if (found is None or other.snapshot > found[1]) and \
-                _committed(con, other.snapshot) == other.committed:
+                snapshot_key(con, other.snapshot) == other.committed:
             found = (path, other.snapshot)
     return found[0] if found is not None else None
 
@@ -304,7 +296,7 @@ def _prune(con: duckdb.DuckDBPyConnection, keep: Path) -> None:
     for path in keep.parent.iterdir():
         other = _CopyName.of(path)
         if other is not None and path != keep:
-            committed = _committed(con, other.snapshot)
+            committed = snapshot_key(con, other.snapshot)
             stale = (other.snapshot <= kept.snapshot or other.layout != kept.layout
                      or (committed is not None and committed != other.committed))
         else:

@@ -48,6 +48,7 @@ import pandas as pd
 
 from litrev.extract.stemming import SNOWBALL, Token, tokenize
 from litrev.store.db import (
+    commit_key,
     lake_name,
     load_fts,
     one_row,
@@ -107,13 +108,14 @@ def _template(name: str, **identifiers: str) -> str:
     return sql
 
 
-def content_snapshot(con: duckdb.DuckDBPyConnection) -> int:
+def content_snapshot(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
     """The latest snapshot, up to the one this session reads, that changed a table an index
-    file holds rows of (:data:`SEARCHED_TABLES`) or the schema: the index of any later snapshot
-    is the same."""
+    file holds rows of (:data:`SEARCHED_TABLES`) or the schema, and the key of its commit time
+    (:func:`store.db.commit_key`): the index of any later snapshot is the same."""
     q = internal("search_content_snapshot")
-    return int(one_row(con, q.sql, q.bind({"lake": lake_name(con),
-                                           "tables": list(SEARCHED_TABLES)}))[0])
+    snapshot, committed = one_row(con, q.sql, q.bind({"lake": lake_name(con),
+                                                      "tables": list(SEARCHED_TABLES)}))
+    return int(snapshot), commit_key(committed)
 
 
 def refresh_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -179,7 +181,8 @@ def _counts(files: dict[str, tuple[int, Path]]) -> dict[str, int]:
 
 
 def _manifest_path(con: duckdb.DuckDBPyConnection) -> Path:
-    return writable_cache_dir(con) / f"manifest-{content_snapshot(con)}-f{INDEX_FORMAT}.json"
+    snapshot, committed = content_snapshot(con)
+    return writable_cache_dir(con) / f"manifest-{snapshot}-{committed}-f{INDEX_FORMAT}.json"
 
 
 def _manifest(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, Path]]:
