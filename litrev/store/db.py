@@ -614,8 +614,8 @@ def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
                        {"lake": lake_name(con)})[0])
 
 
-def commit_key(committed: object) -> str:
-    """A short key of a snapshot's commit time ("0" for none).
+def commit_key(committed: int | None) -> str:
+    """A short key of a snapshot's commit time in microseconds since 1970 ("0" for none).
 
     Why: a lake deleted and created again at the same path numbers its snapshots from the
     start; the local caches derived from a snapshot (the reading copy, the full-text index)

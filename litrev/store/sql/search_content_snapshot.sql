@@ -11,7 +11,7 @@ WITH searched AS (
     FROM ducklake_table_info($lake)
     WHERE list_contains($tables, table_name)
 )
-SELECT coalesce(max(s.snapshot_id), 0), arg_max(s.snapshot_time, s.snapshot_id)
+SELECT coalesce(max(s.snapshot_id), 0), epoch_us(arg_max(s.snapshot_time, s.snapshot_id))
 FROM ducklake_snapshots($lake) s, searched
 WHERE s.snapshot_id <= (SELECT id FROM ducklake_current_snapshot($lake))
   AND list_has_any(flatten(map_values(s.changes)), searched.keys)
