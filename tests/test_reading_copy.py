@@ -6,11 +6,13 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from litrev.flows.cli import main
 from litrev.store import reading_copy
 from litrev.store.db import read_session, write_session
 from litrev.store.errors import QueryError
 from litrev.store.queries import get_query, run_saved, run_sql
 from litrev.store.reading_copy import copy_path, reading_session
+from tests.conftest import cli_db_args
 
 
 def excerpts_by_language(db) -> dict[tuple[str, str], int]:
@@ -123,3 +125,40 @@ def test_a_copy_built_from_the_previous_one_equals_one_built_from_the_lake(corpu
     incremental.unlink()  # no earlier copy now: the next is built from the lake alone
     excerpts_by_language(corpus_store)
     assert copy_contents(incremental) == from_copy
+
+
+def test_a_copy_that_cannot_be_built_leaves_the_query_to_the_lake(corpus_store, monkeypatch,
+                                                                  caplog):
+    right = excerpts_by_language(corpus_store)
+    with read_session(corpus_store) as con:
+        copy_path(con).unlink()
+
+    def disk_full(*args):
+        raise duckdb.IOException("could not write file: No space left on device")
+
+    monkeypatch.setattr(reading_copy, "_build", disk_full)
+    assert excerpts_by_language(corpus_store) == right
+    assert "No space left on device" in caplog.text and "reads the lake" in caplog.text
+
+
+def test_a_damaged_copy_is_removed_and_built_again(corpus_store, caplog):
+    right = excerpts_by_language(corpus_store)
+    with read_session(corpus_store) as con:
+        path = copy_path(con)
+    path.write_bytes(path.read_bytes()[:4096])  # cut short
+    assert excerpts_by_language(corpus_store) == right
+    assert "damaged" in caplog.text
+    assert not path.exists()
+    assert excerpts_by_language(corpus_store) == right
+    assert path.exists()
+
+
+def test_query_run_says_when_it_copies_the_lake(corpus_store, capsys):
+    args = [*cli_db_args(corpus_store), "query", "run", "excerpts_by_language",
+            "--format", "csv"]
+    assert main(args) == 0
+    first = capsys.readouterr()
+    assert "copying snapshot" in first.err and "fi,citation_statement,1" in first.out
+    assert main(args) == 0
+    again = capsys.readouterr()
+    assert again.err == "" and again.out == first.out

@@ -306,30 +306,51 @@ def _prune(con: duckdb.DuckDBPyConnection, keep: Path) -> None:
                 path.unlink()
 
 
+def _open_copy(lake: duckdb.DuckDBPyConnection, on_build: Callable[[int], None] | None
+               ) -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection to the reading copy of the lake session ``lake``'s snapshot, or
+    None (with one warning) when it cannot be built or read: a full disk, a damaged file. The
+    copy is derived: a damaged one is removed, and the next query builds it again."""
+    try:
+        target = ensure_copy(lake, on_build)
+    except (duckdb.Error, OSError) as exc:
+        logger.warning("litrev: could not build the reading copy (%s); this query reads the "
+                       "lake itself, more slowly. Check the free space in %s",
+                       str(exc).splitlines()[0], copy_path(lake).parent)
+        return None
+    con: duckdb.DuckDBPyConnection | None = None
+    try:
+        con = duckdb.connect(str(target), read_only=True, config=INSTANCE_CONFIG)
+        # The saved queries list a few hundred rows: their texts are read for those rows only.
+        con.execute("SET late_materialization_max_rows = " + str(LATE_MATERIALIZATION_ROWS))
+        one_row(con, internal("reading_copy_snapshot").sql)
+    except (duckdb.Error, StoreError) as exc:
+        if con is not None:
+            con.close()
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        logger.warning("litrev: the reading copy %s was damaged (%s) and is removed; this query "
+                       "reads the lake itself, the next one builds a new copy", target.name,
+                       str(exc).splitlines()[0])
+        return None
+    return con
+
+
 @contextlib.contextmanager
 def reading_session(path: StorePath, on_build: Callable[[int], None] | None = None
                     ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the reading copy of the lake at ``path`` as of its latest
-    snapshot (built first when the lake changed since the last copy)."""
+    snapshot (built first when the lake changed since the last copy); a session of the lake
+    itself when the copy cannot be built or read (said in one warning)."""
     with read_session(path) as lake:
-        target = ensure_copy(lake, on_build)
-    try:
-        con = duckdb.connect(str(target), read_only=True, config=INSTANCE_CONFIG)
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot open the reading copy {target} "
-                         f"({str(exc).splitlines()[0]}); delete it and run the query again"
-                         ) from None
-    try:
-        # The saved queries list a few hundred rows: their texts are read for those rows only.
-        con.execute("SET late_materialization_max_rows = " + str(LATE_MATERIALIZATION_ROWS))
+        copy = _open_copy(lake, on_build)
+        if copy is None:
+            yield lake
+    if copy is not None:
         try:
-            one_row(con, internal("reading_copy_snapshot").sql)
-        except (duckdb.Error, StoreError):
-            raise StoreError(f"the reading copy {target} is incomplete; delete it and run the "
-                             "query again") from None
-        yield con
-    finally:
-        con.close()
+            yield copy
+        finally:
+            copy.close()
 
 
 __all__ = ["create_reading_views", "ensure_copy", "reading_session", "reading_views"]
