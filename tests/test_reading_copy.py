@@ -162,3 +162,20 @@ def test_query_run_says_when_it_copies_the_lake(corpus_store, capsys):
     assert main(args) == 0
     again = capsys.readouterr()
     assert again.err == "" and again.out == first.out
+
+
+def test_a_copy_removed_by_a_newer_build_leaves_the_query_to_the_lake(corpus_store, monkeypatch,
+                                                                     caplog):
+    """The copy a query found is removed (a query of a newer snapshot built its own) before
+    it is opened: the answer comes from the lake, and the warning says why."""
+    right = excerpts_by_language(corpus_store)
+    ensure_copy = reading_copy.ensure_copy
+
+    def removed_meanwhile(lake, on_build=None):
+        found = ensure_copy(lake, on_build)
+        found.unlink()
+        return found
+
+    monkeypatch.setattr(reading_copy, "ensure_copy", removed_meanwhile)
+    assert excerpts_by_language(corpus_store) == right
+    assert "the corpus changed while this query started" in caplog.text

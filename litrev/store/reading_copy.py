@@ -332,6 +332,10 @@ def _open_copy(lake: duckdb.DuckDBPyConnection, on_build: Callable[[int], None] 
     except (duckdb.Error, StoreError) as exc:
         if con is not None:
             con.close()
+        if not target.exists():  # a query of a newer snapshot built its copy and removed this
+            logger.warning("litrev: the corpus changed while this query started (its reading "
+                           "copy was replaced); this query reads the lake itself")
+            return None
         with contextlib.suppress(FileNotFoundError):
             target.unlink()
         logger.warning("litrev: the reading copy %s was damaged (%s) and is removed; this query "
