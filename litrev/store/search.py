@@ -55,7 +55,7 @@ from litrev.store.db import (
     writable_cache_dir,
 )
 from litrev.store.errors import StoreError
-from litrev.store.sqlfiles import internal
+from litrev.store.sqlfiles import filled, internal
 from litrev.vocabulary import TranslationStatus
 
 # The stemmers DuckDB's fts extension knows ('none' = lower-cased words, no stemming).
@@ -99,13 +99,6 @@ def index_alias(stemmer: str, fingerprint: str) -> str:
     if not _DIGITS.match(fingerprint):
         raise StoreError(f"not a fingerprint: {fingerprint!r}")
     return f"fts_{stemmer}_{fingerprint}"
-
-
-def _template(name: str, **identifiers: str) -> str:
-    sql = internal(name).sql
-    for key, value in identifiers.items():
-        sql = sql.replace("{" + key + "}", value)
-    return sql
 
 
 def content_snapshot(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
@@ -240,12 +233,12 @@ def _write_files(con: duckdb.DuckDBPyConnection, manifest: Path,
         con.execute("DETACH DATABASE IF EXISTS " + alias)  # its file was pruned
         con.execute("ATTACH '" + str(tmp).replace("'", "''") + "' AS " + alias)
         try:
-            con.execute(_template("search_index_table", cache=alias),
+            con.execute(filled("search_index_table", cache=alias),
                         build.bind({"stemmer": stemmer}))
-            con.execute(_template("search_index_create", cache=alias, stemmer=stemmer,
+            con.execute(filled("search_index_create", cache=alias, stemmer=stemmer,
                                   stopwords="english" if stemmer == "english" else "none"))
-            con.execute(_template("search_index_postings", cache=alias))
-            con.execute(_template("search_index_key", cache=alias))
+            con.execute(filled("search_index_postings", cache=alias))
+            con.execute(filled("search_index_key", cache=alias))
         finally:
             con.execute("DETACH " + alias)
         os.replace(tmp, target)
@@ -326,7 +319,7 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
         return pd.DataFrame(columns=RESULT_COLUMNS)
     stemmers = [_stemmer_of(alias) for alias in aliases]
     hits_sql = "\nUNION ALL\n".join(
-        _template("search_match", cache=a, stemmer=s) for a, s in zip(aliases, stemmers,
+        filled("search_match", cache=a, stemmer=s) for a, s in zip(aliases, stemmers,
                                                                        strict=True))
     best = internal("search_best")
     chosen = con.execute(
@@ -339,7 +332,7 @@ def search(con: duckdb.DuckDBPyConnection, text: str, lang: str | None = None,
     ids = sorted({r[0] for r in chosen})
     texts = internal("search_texts")
     docs = {row[0]: _IndexedText(*row) for row in con.execute(
-        "\nUNION ALL\n".join(_template("search_texts", cache=a) for a in aliases),
+        "\nUNION ALL\n".join(filled("search_texts", cache=a) for a in aliases),
         texts.bind({"ids": ids})).fetchall()}
     shown = _shown_translations([d for d in docs.values() if d.field == "translation"],
                                 target_language)
