@@ -60,13 +60,6 @@ class MigrationReport:
         return all(t.ok for t in self.tables)
 
 
-def _ident(name: str) -> str:
-    try:
-        return identifier(name)
-    except ValueError as exc:
-        raise StoreError(str(exc)) from None
-
-
 def migrate_file(source: str | os.PathLike, target: StorePath) -> MigrationReport:
     """Copy the DuckDB file ``source`` into the new, empty lake ``target`` and check it."""
     path = Path(source)
@@ -80,12 +73,12 @@ def migrate_file(source: str | os.PathLike, target: StorePath) -> MigrationRepor
             "current_database() AND table_type = 'BASE TABLE' ORDER BY table_name").fetchall()
             if r[0] not in SKIPPED]
         non_empty = [t for t in tables
-                     if one_row(con, f"SELECT count(*) FROM {_ident(t)}")[0]]  # noqa: S608
+                     if one_row(con, f"SELECT count(*) FROM {identifier(t)}")[0]]  # noqa: S608
         if non_empty:
             raise StoreError(f"{report.target} is not empty ({', '.join(non_empty)} have rows); "
                              "migrate into a new catalog (a new file name, or an empty "
                              "PostgreSQL database)")
-        old = _ident(lake_name(con) + "_old")
+        old = identifier(lake_name(con) + "_old")
         con.execute("ATTACH '" + str(path.resolve()).replace("'", "''") + "' AS " + old
                     + " (READ_ONLY)")
         found = {r[0] for r in con.execute(
@@ -93,7 +86,7 @@ def migrate_file(source: str | os.PathLike, target: StorePath) -> MigrationRepor
             {"old": old}).fetchall()}
         # The lake's columns the old table has too (a file from before migration 003 lacks the
         # full-text columns: they stay NULL, as they were).
-        columns = {t: [_ident(r[0]) for r in con.execute(
+        columns = {t: [identifier(r[0]) for r in con.execute(
             "SELECT column_name FROM information_schema.columns c WHERE table_catalog = "
             "current_database() AND table_name = $t AND EXISTS (SELECT 1 FROM "
             "information_schema.columns o WHERE o.table_catalog = $old AND o.table_name = $t "
@@ -103,7 +96,7 @@ def migrate_file(source: str | os.PathLike, target: StorePath) -> MigrationRepor
         with transaction(con, failure=f"copying {path} into {report.target} failed"):
             for table in tables:
                 if table in found:
-                    con.execute(filled("migrate_copy_table", old=old, table=_ident(table),
+                    con.execute(filled("migrate_copy_table", old=old, table=identifier(table),
                                       columns=", ".join(columns[table])))
             name_snapshot(con, f"migrated from {path.name}", {"source": path.name})
         for table in tables:
@@ -125,8 +118,8 @@ def export_duckdb(con: duckdb.DuckDBPyConnection, out: str | os.PathLike) -> dic
     path = Path(out)
     if path.exists():
         raise StoreError(f"{path} exists; choose a new file name (an export never overwrites)")
-    lake = _ident(lake_name(con))
-    alias = _ident(lake + "_export")
+    lake = identifier(lake_name(con))
+    alias = identifier(lake + "_export")
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_catalog = "
         "current_database() AND table_type = 'BASE TABLE' ORDER BY table_name").fetchall()]
@@ -137,9 +130,9 @@ def export_duckdb(con: duckdb.DuckDBPyConnection, out: str | os.PathLike) -> dic
     counts = {}
     try:
         for table in tables:
-            con.execute(filled("export_copy_table", out=alias, table=_ident(table)))
+            con.execute(filled("export_copy_table", out=alias, table=identifier(table)))
             counts[table] = int(one_row(
-                con, f"SELECT count(*) FROM {alias}.main.{_ident(table)}")[0])  # noqa: S608
+                con, f"SELECT count(*) FROM {alias}.main.{identifier(table)}")[0])  # noqa: S608
         con.execute("USE " + alias)
         try:
             for sql in views:  # the views name tables unqualified: the same in the copy

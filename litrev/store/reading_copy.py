@@ -32,6 +32,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -79,23 +80,18 @@ ROW_CHANGES = frozenset({"tables_inserted_into", "tables_deleted_from", "inlined
 SAME_ROWS = frozenset({"merge_adjacent"})
 
 
-def reading_views() -> list[SqlFile]:
-    """The reading views, by name order."""
-    return read_dir(resources.files("litrev.store") / "reading_views")
-
-
-def _ident(name: str) -> str:
-    try:
-        return identifier(name)
-    except ValueError as exc:
-        raise StoreError(str(exc)) from None
+@cache
+def reading_views() -> tuple[SqlFile, ...]:
+    """The reading views, by name order (read once per process: every lake session that runs a
+    user's SQL creates them)."""
+    return tuple(read_dir(resources.files("litrev.store") / "reading_views"))
 
 
 def create_reading_views(con: duckdb.DuckDBPyConnection) -> None:
     """Create the reading views as temporary views of this connection, over the tables of its
     default catalog (the lake a session attached, or a reading copy being built)."""
     for view in reading_views():
-        con.execute(filled("reading_view_create", view=_ident(view.name)) + "\n" + view.sql)
+        con.execute(filled("reading_view_create", view=identifier(view.name)) + "\n" + view.sql)
 
 
 def fingerprint() -> str:
@@ -225,8 +221,8 @@ def _fill(con: duckdb.DuckDBPyConnection, temp: Path, previous: Path | None) -> 
     rows changed since, the earlier file is copied whole and only what changed
     is replaced: the lake's changed tables copied again, the stored views that read them stored
     again. After a quiet night that is the ledger alone."""
-    lake = _ident(lake_name(con))
-    alias = _ident(lake + "_reading")
+    lake = identifier(lake_name(con))
+    alias = identifier(lake + "_reading")
     tables = [r[0] for r in con.execute(internal("reading_copy_tables").sql).fetchall()]
     views = con.execute(internal("reading_copy_views").sql).fetchall()
     stored = [(name, sql) for name, sql in views if name in STORED_ORDER] + \
@@ -251,9 +247,9 @@ def _fill(con: duckdb.DuckDBPyConnection, temp: Path, previous: Path | None) -> 
             for table in [*to_copy, *to_store, "reading_copy"]:
                 if table in there:
                     con.execute(filled("reading_copy_drop_table", out=alias,
-                                       table=_ident(table)))
+                                       table=identifier(table)))
         for table in to_copy:
-            con.execute(filled("export_copy_table", out=alias, table=_ident(table)))
+            con.execute(filled("export_copy_table", out=alias, table=identifier(table)))
     finally:
         con.execute("DETACH " + alias)
     # The views are computed over the copied tables (native DuckDB tables: faster to join
@@ -265,13 +261,13 @@ def _fill(con: duckdb.DuckDBPyConnection, temp: Path, previous: Path | None) -> 
                 continue  # kept from the earlier copy: a view, or a stored view still valid
             copy.execute(sql)
             if name in STORED_ORDER:
-                _store_sorted(copy, _ident(name), source=_ident(name) + "_view",
+                _store_sorted(copy, identifier(name), source=identifier(name) + "_view",
                               rename_view=True)
         create_reading_views(copy)
         for view in reading_views():
             if view.name in to_store:
-                _store_sorted(copy, _ident(view.name),
-                              source="temp.main." + _ident(view.name))
+                _store_sorted(copy, identifier(view.name),
+                              source="temp.main." + identifier(view.name))
         copy.execute(internal("reading_copy_mark").sql,
                      {"snapshot": current_snapshot(con), "fingerprint": fingerprint()})
         copy.execute("CHECKPOINT")

@@ -23,6 +23,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from litrev.store.errors import StoreError
+
 _HEADER = re.compile(r"^--\s*(name|description|param)\s*:\s*(.*)$")
 _PARAM = re.compile(
     r"^(\w+)\s+(text|int|float|date|timestamp|bool)(?:\s+default=(\S*))?\s*:\s*(.*)$")
@@ -129,10 +131,10 @@ _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 def identifier(name: str) -> str:
     """``name`` when it is a plain lower-case SQL identifier (a table, view or column name the
-    store read from the lake's own schema), else a ValueError: identifiers are the only text
+    store read from the lake's own schema), else a StoreError: identifiers are the only text
     filled into SQL, and never from a user's input."""
     if not _IDENTIFIER.match(name):
-        raise ValueError(f"unexpected table or column name {name!r} in the lake's schema")
+        raise StoreError(f"unexpected table or column name {name!r} in the lake's schema")
     return name
 
 
