@@ -86,12 +86,12 @@ def detect_record_files(jobs: list[RecordFileJob]) -> list[list[Path | None]]:
 
 
 def _detect_record_file(job: RecordFileJob) -> list[Path | None]:
-    from litrev.extract.parallel import kept_workers
+    from litrev.extract.parallel import collector_paused, kept_workers
     from litrev.flows.runlog import load, save
     from litrev.store.load import flatten_records
 
     in_process = kept_workers(0, workers=1) if job.alone else contextlib.nullcontext()
-    with in_process:
+    with in_process, collector_paused():
         records = [record for path in job.paths for record in load(path)]
         rows = flatten_records(detect_new(job.db, records, job.candidates,
                                           title_hints=job.title_hints))
