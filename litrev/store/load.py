@@ -177,7 +177,7 @@ def flatten_records(records: Iterable[SourceRecord]) -> RecordRows:
     for rec in records:
         rows.arrivals.append((rec.source, rec.work.work_id, bool(rec.deleted)))
         for i, work in enumerate((rec.work, *rec.related)):
-            row = {c: getattr(work, c) for c in (*WORK_COLUMNS, *TITLE_LANGUAGE_COLUMNS)}
+            row = dict(work.__dict__)  # a Work's fields are the works columns (test)
             row["authors"] = list(work.authors)
             rows.works.append(row)
             rows.work_sources.append({"work_id": work.work_id, "source": rec.source,
@@ -187,7 +187,7 @@ def flatten_records(records: Iterable[SourceRecord]) -> RecordRows:
             rows.citations.append({"citing_work_id": citing, "cited_work_id": cited,
                                    "source": rec.source})
         for ex in rec.excerpts:
-            row = {c: getattr(ex, c, None) for c in EXCERPT_COLUMNS}
+            row = dict(ex.__dict__)  # an Excerpt's fields are the excerpts columns but two (test)
             row["intents"] = list(ex.intents)
             row["text_hash"] = text_hash(ex.text)
             row["source"] = rec.source

@@ -19,7 +19,6 @@ Example (``stored_ids``: excerpts stored with a language, read by the store)::
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 from functools import partial
 from typing import NamedTuple
@@ -28,7 +27,7 @@ from litrev.extract.language import detection
 from litrev.extract.language.results import Detection
 from litrev.extract.language.voting import SHIPPED, Method
 from litrev.extract.parallel import map_chunks
-from litrev.extract.records import Excerpt, SourceRecord, Work
+from litrev.extract.records import Excerpt, SourceRecord, Work, with_fields
 
 # The method recorded on each part of a mixed text (the whole text's method is "mixed").
 PART_METHOD = "mixed-part"
@@ -87,12 +86,12 @@ def detect_records(records: Sequence[SourceRecord], *, candidates: Sequence[str]
             if found is None:
                 annotated.append(excerpt)
                 continue
-            annotated.append(dataclasses.replace(
+            annotated.append(with_fields(
                 excerpt, language=found.lang, language_confidence=float(found.confidence),
                 language_method=found.method))
             annotated.extend(part for part in _parts(excerpt, found)
                              if part.excerpt_id not in skip_parts)
-        out.append(dataclasses.replace(
+        out.append(with_fields(
             record, excerpts=tuple(annotated), work=_with_title(record.work, titles),
             related=tuple(_with_title(work, titles) for work in record.related)))
     return out
@@ -156,7 +155,7 @@ def detect_many(jobs: Sequence[Job], candidates: Sequence[str] | None, *,
 
 
 def _parts(whole: Excerpt, found: Detection) -> list[Excerpt]:
-    return [dataclasses.replace(whole.part(part.text), language=part.lang,
+    return [with_fields(whole.part(part.text), language=part.lang,
                                 language_confidence=float(part.confidence),
                                 language_method=PART_METHOD) for part in found.parts]
 
@@ -165,7 +164,7 @@ def _with_title(work: Work, titles: dict[str, Detection]) -> Work:
     found = titles.get(work.work_id)
     if found is None:
         return work
-    return dataclasses.replace(work, title_language=found.lang,
+    return with_fields(work, title_language=found.lang,
                                title_language_confidence=float(found.confidence),
                                title_language_method=found.method)
 

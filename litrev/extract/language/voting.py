@@ -135,8 +135,8 @@ def top(dist: Distribution) -> tuple[str | None, float]:
     """The most probable language and its probability; ties break the same way always."""
     if not dist:
         return None, 0.0
-    best = max(sorted(dist), key=lambda k: dist[k])
-    return best, dist[best]
+    p = max(dist.values())
+    return min(k for k, v in dist.items() if v == p), p
 
 
 def _lingua_languages(allowed: frozenset[str] | None, proposals: Distribution,
@@ -155,10 +155,10 @@ def _lingua_languages(allowed: frozenset[str] | None, proposals: Distribution,
     return frozenset(codes)
 
 
-def _vote(sample_: str, allowed: frozenset[str] | None, hint: str | None, method: Method
-          ) -> tuple[Distribution, list[str], list[str | None]]:
+def _vote(sample_: str, letters: int, allowed: frozenset[str] | None, hint: str | None,
+          method: Method) -> tuple[Distribution, list[str], list[str | None]]:
     """Weighted average of the detectors' distributions; returns (combined, detectors used,
-    their tops).
+    their tops). ``letters``: how many letters ``sample_`` holds.
 
     With ``method.cascade``, the slower detectors are asked only while the text is unsettled:
     fastText and heliport agreeing on a text of some length settle it (most abstracts), then
@@ -169,9 +169,10 @@ def _vote(sample_: str, allowed: frozenset[str] | None, hint: str | None, method
     if "fasttext" in names:
         dists["fasttext"] = normalised(detectors.fasttext(sample_, allowed))
     if "heliport" in names and not (method.cascade and method.lazy_heliport
-                                    and _clear_without_heliport(sample_, dists)):
+                                    and _clear_without_heliport(letters, dists)):
         dists["heliport"] = detectors.heliport(sample_, allowed)
-    if "lingua" in names and not (method.cascade and _settled(sample_, dists)):
+    settled = method.cascade and _settled(letters, dists)
+    if "lingua" in names and not settled:
         proposals = _average(dists.items()) if dists else None
         if proposals is None and allowed is None:
             # lingua over all its 75 languages is slow: it weighs what another detector proposes
@@ -180,28 +181,29 @@ def _vote(sample_: str, allowed: frozenset[str] | None, hint: str | None, method
             proposals = dists.get("langdetect") or normalised(detectors.fasttext(sample_, None))
         dists["lingua"] = normalised(
             detectors.lingua(sample_, _lingua_languages(allowed, proposals or {}, hint)))
-    if ("langdetect" in names and "langdetect" not in dists
-            and not (method.cascade and _settled(sample_, dists))):
+        settled = method.cascade and _settled(letters, dists)
+    if "langdetect" in names and "langdetect" not in dists and not settled:
         dists["langdetect"] = normalised(detectors.langdetect(sample_, allowed))
     used = [name for name, d in dists.items() if d]
     return _average(dists.items()), used, [top(dists[n])[0] for n in used]
 
 
-def _clear_without_heliport(sample_: str, dists: dict[str, Distribution]) -> bool:
+def _clear_without_heliport(letters: int, dists: dict[str, Distribution]) -> bool:
     """True when fastText alone names, at :data:`LAZY_HELIPORT_CONFIDENCE`, a language
     heliport is not needed for (:data:`HELIPORT_NEEDED`), on a text long enough to trust it:
     heliport's model (0.9 GB, 1.25 s to load) is then not consulted, and lingua confirms."""
     fast = dists.get("fasttext")
-    if not fast or count_letters(sample_) < SHORT_LETTERS:
+    if not fast or letters < SHORT_LETTERS:
         return False
     best, p = top(fast)
     return p >= LAZY_HELIPORT_CONFIDENCE and best not in HELIPORT_NEEDED
 
 
-def _settled(sample_: str, dists: dict[str, Distribution]) -> bool:
+def _settled(letters: int, dists: dict[str, Distribution]) -> bool:
     """True when two or more detectors name the same language at ``AGREEMENT_CONFIDENCE``
-    on a text long enough to trust them (short texts always hear every detector)."""
-    if len(dists) < 2 or count_letters(sample_) < SHORT_LETTERS:
+    on a text of ``letters`` letters, long enough to trust them (short texts always hear every
+    detector)."""
+    if len(dists) < 2 or letters < SHORT_LETTERS:
         return False
     tops = {top(d)[0] for d in dists.values() if d}
     return len(tops) == 1 and top(_average(dists.items()))[1] >= AGREEMENT_CONFIDENCE
@@ -276,7 +278,7 @@ def decide(text: str, allowed: frozenset[str] | None, hint: str | None, method: 
         if hint:
             return Detection(hint, 0.5, "hint")
         return Detection(UNDETERMINED, 0.0, "too-short")
-    combined, used, tops = _vote(sample_, allowed, hint, method)
+    combined, used, tops = _vote(sample_, letters, allowed, hint, method)
     if not combined:
         return Detection(hint, 0.5, "hint") if hint else Detection(UNDETERMINED, 0.0, "ambiguous")
     name = used[0] if len(used) == 1 else "ensemble"
