@@ -43,6 +43,7 @@ DOCTEST_MODULES = [
     "litrev.extract.translation_memory",
     "litrev.flows.deploy",
     "litrev.flows.harvest_summary",
+    "litrev.flows.harvest_tasks",
     "litrev.flows.rate_limits",
     "litrev.store.cells",
     "litrev.store.db",

@@ -336,3 +336,27 @@ def test_small_record_files_are_detected_together_up_to_a_chunk(tmp_path):
     names = [[p.name for p in group] for group in record_file_groups([a, b], 10)]
     assert names == [["files-0.pickle", "files-1.pickle"], ["files-2.pickle"],
                      ["files-3.pickle"], ["files-4.pickle", "openalex-0.pickle"]]
+
+
+@pytest.mark.parametrize("files, workers", [(30, 2), (31, 2), (29, 3), (7, 4), (1, 2)])
+def test_detection_jobs_end_together_and_keep_the_record_order(tmp_path, files, workers):
+    """Record files of 10,000 records in chunks of 20,000: the jobs handed to the workers (the
+    next to the first free worker) keep every file once, in order, and no worker is left
+    working alone for longer than the smallest job while another could take a whole one."""
+    from litrev.flows.harvest_tasks import balanced_jobs, record_file_groups
+    from litrev.flows.saved_searches import SavedSearches
+
+    paths = [tmp_path / f"files-{n}.pickle" for n in range(files)]
+    saved = SavedSearches(source="files", searches=[], entries=[], record_files=paths,
+                          records=10_000 * files, title_hints={}, file_records=[10_000] * files)
+    groups = record_file_groups([saved], 20_000)
+    jobs, order = balanced_jobs(groups, dict.fromkeys(paths, 10_000), workers)
+    assert [path for job in jobs for path in job] == paths
+    assert sorted(order) == list(range(len(jobs)))
+    busy = [0] * workers
+    for i in order:  # each job to the worker that is free first
+        busy[busy.index(min(busy))] += 10_000 * len(jobs[i])
+    smallest = min(10_000 * len(job) for job in jobs)
+    assert max(busy) - min(busy) <= smallest
+    if files == 30:  # 15 chunks of two files for two workers: one halved, both end together
+        assert len(jobs) == 16 and busy == [150_000, 150_000]
