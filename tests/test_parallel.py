@@ -82,7 +82,8 @@ def test_coding_in_two_worker_processes_equals_one_process(tmp_path, detected):
         with write_session(lake) as con:
             load_batch(con, records_to_batch(detected), run_id="r1")
     serial = run_coding(one, None, workers=1)
-    pooled = run_coding(two, None, workers=2)
+    # batches of 700: the workers code one batch while the next is read and the last saved
+    pooled = run_coding(two, None, workers=2, batch_size=700)
     assert serial == pooled
     assert serial.coded > 2 * parallel.CHUNK_SIZE and serial.matches > 100
     assert _coded(one) == _coded(two)

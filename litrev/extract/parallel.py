@@ -37,7 +37,7 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextvars import ContextVar
 from typing import TypeVar
@@ -130,17 +130,42 @@ class Workers:
     def imap(self, work: Callable[[list[T]], list[R]], items: Sequence[T]) -> Iterator[R]:
         """As :meth:`map`, each result given as soon as it and every one before it are done,
         so the caller can hand results on (and drop them) while later chunks are worked."""
-        chunks = [list(items[i:i + self.chunk_size])
-                  for i in range(0, len(items), self.chunk_size)]
+        chunks = self._chunks(items)
         if self.workers <= 1 or len(chunks) <= 1:
             yield from work(list(items))
             return
+        yield from self._results(self._submitted(work, chunks))
+
+    def start(self, work: Callable[[list[T]], list[R]], items: Sequence[T]) -> Iterator[R]:
+        """As :meth:`imap`, with every chunk handed to the workers now (in this process:
+        worked now), so the caller can do its own work meanwhile and read the results later::
+
+            coding = workers.start(code, rows)     # the workers code this batch
+            save(previous, list(previous_coding))  # while this process saves the last one
+        """
+        chunks = self._chunks(items)
+        if self.workers <= 1 or len(chunks) <= 1:
+            return iter(work(list(items)))
+        return self._results(self._submitted(work, chunks))
+
+    def _chunks(self, items: Sequence[T]) -> list[list[T]]:
+        return [list(items[i:i + self.chunk_size]) for i in range(0, len(items), self.chunk_size)]
+
+    def _submitted(self, work: Callable[[list[T]], list[R]], chunks: list[list[T]]
+                   ) -> list[Future[list[R]]]:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                              mp_context=multiprocessing.get_context("spawn"))
         try:
-            for done in self._pool.map(work, chunks):
-                yield from done
+            return [self._pool.submit(work, chunk) for chunk in chunks]
+        except BrokenProcessPool:
+            raise WorkerDied(_DIED) from None
+
+    @staticmethod
+    def _results(futures: list[Future[list[R]]]) -> Iterator[R]:
+        try:
+            for future in futures:
+                yield from future.result()
         except BrokenProcessPool:
             raise WorkerDied(_DIED) from None
 

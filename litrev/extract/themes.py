@@ -59,6 +59,7 @@ from types import MappingProxyType
 from typing import Any
 
 from litrev.extract.errors import ExtractError
+from litrev.extract.parallel import collector_paused
 from litrev.extract.stemming import COMPOUNDING, fold, stem, tokenize, words
 
 MIN_COMPOUND_STEM = 6     # a term stem this long also matches inside compounds
@@ -459,7 +460,8 @@ def code_chunk(rows: list[Mapping[str, Any]], codebook: Codebook,
     if coder is None:
         _CODERS.clear()
         coder = _CODERS[codebook.content_hash] = Coder(codebook)
-    return [code_excerpts(coder, [row], target_language=target_language) for row in rows]
+    with collector_paused():  # matches and word keys: many small objects, no cycles
+        return [code_excerpts(coder, [row], target_language=target_language) for row in rows]
 
 
 def code_excerpts(coder: Coder, rows: Iterable[Mapping[str, Any]], *,

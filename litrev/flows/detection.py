@@ -118,15 +118,18 @@ def build_batch_parts(jobs: list[BatchPartJob]) -> list[Path | None]:
     (:class:`litrev.extract.parallel.Workers`) when there are several; reading a part's rows back
     costs as much as building its frames, and both are Python on one core otherwise. The parts
     are independent (every duplicate of a key is in one part), so the batch is the same."""
+    from litrev.extract.parallel import collector_paused
     from litrev.flows.runlog import load_all, save
     from litrev.store.load import RecordRows, rows_to_batch
 
     built: list[Path | None] = []
     for job in jobs:
-        part = RecordRows()
-        for chunk in load_all(job.rows):
-            part.extend(chunk)
-        built.append(save(job.folder, f"batch-{job.index}", rows_to_batch(part))
-                     if len(part.works) or len(part.excerpts) or len(part.citations) else None)
+        with collector_paused():
+            part = RecordRows()
+            for chunk in load_all(job.rows):
+                part.extend(chunk)
+            built.append(save(job.folder, f"batch-{job.index}", rows_to_batch(part))
+                         if len(part.works) or len(part.excerpts) or len(part.citations)
+                         else None)
         Path(job.rows).unlink(missing_ok=True)
     return built
