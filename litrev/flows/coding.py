@@ -12,9 +12,9 @@ tens of microseconds to code, and the full-text index is built meanwhile in a th
 60,000 excerpts a pool of two spent 70% more CPU time than this process alone (sending texts
 and matches, each worker stemming the corpus's words again) for no shorter wall time; after a
 harvest of 300,000 the coding step took 46.9 s with two workers against 31.9 s alone (one
-run each: the workers take the index's core). Where the index is current (``litrev code --all`` of the same
-300,000), two workers coding one batch while this process reads the next and saves the last
-took 18.0-18.8 s against 21.1 s alone.
+run each: the workers take the index's core). Where the index is current (``litrev code
+--all`` of the same 300,000), two workers coding one batch while this process reads the next
+and saves the last took 18.0-18.8 s against 21.1 s alone.
 
     run = run_coding("corpus.ducklake", profile)
     run.codebook, run.codebook_changed, run.coded, run.matches, run.index
