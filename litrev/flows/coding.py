@@ -98,13 +98,13 @@ def run_coding(db_path: str | os.PathLike[str], profile: Profile | None, *,
     target = profile.target_language if profile is not None else DEFAULT_TARGET_LANGUAGE
     version = codebook.version_key
     coder: Coder | None = None  # built for the first batch: a quiet night codes nothing
+    if workers is None and worker_setting() is None:
+        workers = 1  # see the module's docstring: a pool does not pay for coding
     coded = matches = 0
     no_terms: set[str] = set()
     with waiting_write_session(db_path) as con:
         changed = save_codebook(con, codebook)
         todo = coding_todo(con, version, target, everything=everything or changed)
-        if workers is None and worker_setting() is None:
-            workers = 1  # see the module's docstring: a pool does not pay for coding
         work = partial(code_chunk, codebook=codebook, target_language=target)
         coding: list[tuple[pd.DataFrame, Iterator[list[dict[str, Any]]]]] = []
         # the index of the searchable texts is rebuilt alongside: coding commits only themes

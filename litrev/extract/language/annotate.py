@@ -156,8 +156,8 @@ def detect_many(jobs: Sequence[Job], candidates: Sequence[str] | None, *,
 
 def _parts(whole: Excerpt, found: Detection) -> list[Excerpt]:
     return [with_fields(whole.part(part.text), language=part.lang,
-                                language_confidence=float(part.confidence),
-                                language_method=PART_METHOD) for part in found.parts]
+                        language_confidence=float(part.confidence),
+                        language_method=PART_METHOD) for part in found.parts]
 
 
 def _with_title(work: Work, titles: dict[str, Detection]) -> Work:
@@ -165,8 +165,8 @@ def _with_title(work: Work, titles: dict[str, Detection]) -> Work:
     if found is None:
         return work
     return with_fields(work, title_language=found.lang,
-                               title_language_confidence=float(found.confidence),
-                               title_language_method=found.method)
+                       title_language_confidence=float(found.confidence),
+                       title_language_method=found.method)
 
 
 __all__ = ["PART_METHOD", "TITLE_METHOD", "Job", "detect_chunk", "detect_many", "detect_records",
