@@ -400,9 +400,38 @@ def test_a_text_named_by_two_records_is_detected_once_with_the_hint_either_gives
     monkeypatch.setattr(detection, "detect",
                         lambda text, **kw: asked.append(text) or real(text, **kw))
     out = L.detect_records([plain, hinted])
-    assert asked == ["Kriminolog", "Kriminolog"]  # the excerpt once, the title once
+    # once: the title, too short to be split, reads as its title excerpt with the same hint
+    assert asked == ["Kriminolog"]
     assert {x.language for r in out for x in r.excerpts} == {"sv"}
     assert {r.work.title_language for r in out} == {"sv"}
+
+
+def test_a_title_long_enough_to_split_is_read_whole_and_its_excerpt_in_parts(monkeypatch):
+    """A work without an abstract has its title as an excerpt: a short title is detected once
+    for both, a long one twice, since only the excerpt may be split into languages."""
+    from litrev.extract.language import detection
+
+    finnish = ("Vertaistyöntekijöiden osallistuminen psykiatrisen sairaalan moniammatilliseen "
+               "tiimityöhön ja hoitokokouksiin osastolla.")
+    english = ("Peer support workers joining the multidisciplinary team meetings and the care "
+               "planning of a psychiatric hospital ward.")
+    long_title = f"{finnish} {english}"
+    records = [_record(Work.create(doi="10.5555/long", title=long_title), long_title),
+               _record(Work.create(doi="10.5555/short", title="Vertaistuki osastolla"),
+                       "Vertaistuki osastolla")]
+    asked: list[tuple[str, bool]] = []
+    real = detection.detect
+    monkeypatch.setattr(detection, "detect", lambda text, **kw: asked.append(
+        (text, kw["method"].split_mixed)) or real(text, **kw))
+    out = L.detect_records(records, candidates=("en", "fi"))
+    assert sorted(asked) == sorted([(long_title, True), (long_title, False),
+                                    ("Vertaistuki osastolla", True)])
+    alone = real(long_title, candidates=("en", "fi"), method=L.annotate.TITLE_METHOD)
+    assert (out[0].work.title_language, out[0].work.title_language_method) == (
+        alone.lang, alone.method)
+    short = out[1]
+    assert short.excerpts[0].language == short.work.title_language == "fi"
+    assert short.excerpts[0].language_confidence == short.work.title_language_confidence
 
 
 def test_detected_records_load_with_their_languages(tmp_path, demo):

@@ -19,12 +19,15 @@ Example (``stored_ids``: excerpts stored with a language, read by the store)::
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 from functools import partial
 from typing import NamedTuple
 
 from litrev.extract.language import detection
+from litrev.extract.language.mixed import MIXED_CHECK_CHARS
 from litrev.extract.language.results import Detection
+from litrev.extract.language.text import clean
 from litrev.extract.language.voting import SHIPPED, Method
 from litrev.extract.parallel import map_chunks
 from litrev.extract.records import Excerpt, SourceRecord, Work, with_fields
@@ -142,16 +145,32 @@ def detect_many(jobs: Sequence[Job], candidates: Sequence[str] | None, *,
     """The detections of ``jobs`` in order, spread over worker processes when there are many
     (:func:`litrev.extract.parallel.map_chunks`); each worker loads the models once.
 
-    Jobs alike (same text, hint and kind: one title shared by several works, a citation
-    statement quoted by several sources under different ids) are detected once: a detection
-    depends on nothing else, so every copy gets the same answer it would have got alone."""
+    Jobs alike (same text and hint, and the same kind or a kind that makes no difference: one
+    title shared by several works, a work's title and its title excerpt, a citation statement
+    quoted by several sources under different ids) are detected once: a detection depends on
+    nothing else, so every copy gets the same answer it would have got alone."""
     chosen = tuple(candidates) if candidates is not None else None
-    distinct = list(dict.fromkeys(jobs))
+    keys = [_alike(job) for job in jobs]
+    distinct = list(dict.fromkeys(keys))
     answers = map_chunks(partial(detect_chunk, candidates=chosen), distinct, workers=workers)
     if len(distinct) == len(jobs):
         return answers
     found = dict(zip(distinct, answers, strict=True))
-    return [found[job] for job in jobs]
+    return [found[key] for key in keys]
+
+
+# A title is read as other texts are but never split (TITLE_METHOD), so a title too short to be
+# split is detected as the same text of any kind is (a work without an abstract has its title
+# as an excerpt too).
+_TITLE_ONLY_UNSPLIT = TITLE_METHOD == dataclasses.replace(SHIPPED, split_mixed=False)
+
+
+def _alike(job: Job) -> Job:
+    """The job whose answer ``job`` gets: itself, or for a title shorter than a mixed text can
+    be, the same text as an excerpt (detected once for both)."""
+    if job.title and _TITLE_ONLY_UNSPLIT and len(clean(job.text)) < MIXED_CHECK_CHARS:
+        return job._replace(title=False)
+    return job
 
 
 def _parts(whole: Excerpt, found: Detection) -> list[Excerpt]:
