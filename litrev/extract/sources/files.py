@@ -54,7 +54,7 @@ from pathlib import Path
 from litrev.extract.errors import SourceFailed
 from litrev.extract.importers import FORMATS, ImportResult, format_of, read_file
 from litrev.extract.importers.jsonl import statement_record, work_record
-from litrev.extract.parallel import WorkerDied, Workers, worker_count
+from litrev.extract.parallel import WorkerDied, Workers, collector_paused, worker_count
 from litrev.extract.records import SourceRecord
 from litrev.extract.sources import (
     HarvestContext,
@@ -216,11 +216,12 @@ def read_searches_writing_records(jobs: list[FileJob],
     ``writer`` there, so only their names and ids go back to the harvest's process."""
     out = []
     for job in jobs:
-        done = read_search(job)
-        records, done.search.records = done.search.records, []
-        out.append(WrittenFileSearch(done.search, done.read,
-                                     writer.write(records, f"file{job.index:05d}")))
-        del records
+        with collector_paused():  # records: many small objects, no cycles
+            done = read_search(job)
+            records, done.search.records = done.search.records, []
+            out.append(WrittenFileSearch(done.search, done.read,
+                                         writer.write(records, f"file{job.index:05d}")))
+            del records
     return out
 
 
