@@ -95,9 +95,12 @@ def _detect_record_file(job: RecordFileJob) -> list[Path | None]:
         records = [record for path in job.paths for record in load(path)]
         rows = flatten_records(detect_new(job.db, records, job.candidates,
                                           title_hints=job.title_hints))
-    return [save(job.folder, f"rows-{k}-{job.index:05d}", part)
-            if len(part.works) or len(part.excerpts) or len(part.citations) else None
-            for k, part in enumerate(rows.split(job.parts))]
+        del records
+        written = [save(job.folder, f"rows-{k}-{job.index:05d}", part)
+                   if len(part.works) or len(part.excerpts) or len(part.citations) else None
+                   for k, part in enumerate(rows.split(job.parts))]
+        del rows  # freed before the collector is back: it then has little young to walk
+    return written
 
 
 @dataclass(frozen=True)
@@ -131,5 +134,6 @@ def build_batch_parts(jobs: list[BatchPartJob]) -> list[Path | None]:
             built.append(save(job.folder, f"batch-{job.index}", rows_to_batch(part))
                          if len(part.works) or len(part.excerpts) or len(part.citations)
                          else None)
+            del part  # freed before the collector is back
         Path(job.rows).unlink(missing_ok=True)
     return built
