@@ -627,3 +627,26 @@ def test_cli_detect_of_a_finnish_sentence_does_not_load_heliport():
 def test_cli_detect_of_a_short_swedish_title_still_asks_heliport():
     _, modules = _modules_after_detect("en studie av friluftsaktiviteter bland ungdomar")
     assert "heliport" in modules
+
+
+@pytest.mark.parametrize("raw, letters", [
+    ("Peer_support 2024: A-B!", 13), ("under_score x1y2", 12), ("Översyn av kamratstöd", 19),
+    ("ÄÖ_12 ab", 4), ("", 0), ("1234 -- 56", 0)])
+def test_letters_are_counted_alike_in_ascii_and_other_text(raw, letters):
+    from litrev.extract.language.text import count_letters
+
+    assert count_letters(raw) == letters
+
+
+@pytest.mark.parametrize("raw, read", [
+    ("PEER SUPPORT IN PSYCHIATRIC WARDS (2019)", "peer support in psychiatric wards"),
+    ("Peer Support In Psychiatric Wards", "Peer Support In Psychiatric Wards"),
+    ("VERTAISTUKI PSYKIATRISELLA OSASTOLLA", "vertaistuki psykiatrisella osastolla"),
+    ("ÖVERSYN AV KAMRATSTÖD i vården", "översyn av kamratstöd i vården"),
+    ("NHS UK peer workers", "NHS UK peer workers")])
+def test_a_text_mostly_in_capitals_is_read_in_lower_case(raw, read):
+    """Over 60% capitals among the letters: the detectors read it lower-cased (they take a
+    capitalised title for German otherwise), whether the text is ASCII or not."""
+    from litrev.extract.language.text import prepare
+
+    assert prepare(raw) == read

@@ -11,6 +11,7 @@ functions return is only ever read by the detectors, never stored or shown.
 from __future__ import annotations
 
 import re
+import string
 from functools import lru_cache
 
 from litrev.extract import normalize
@@ -34,6 +35,8 @@ _CITATION_WORDS = frozenset("et al and und och og ja see cf vgl pp ibid in eg ff
 _NUMBERS = re.compile(r"\d+(?:[.,:/–-]\d+)*\s*%?")
 _NOT_LETTER = re.compile(r"[\W\d_]+")
 WORD = re.compile(r"[^\W\d_]+")
+_ASCII_LETTERS = string.ascii_letters.encode("ascii")
+_ASCII_CAPITALS = string.ascii_uppercase.encode("ascii")
 
 
 def clean(text: str | None) -> str:
@@ -61,10 +64,21 @@ def prepare_clean(text: str) -> str:
         out = _DOI.sub(" ", out)
     out = _BRACKETED_NUMBERS.sub(_citation_or_text, out)
     out = _NUMBERS.sub(" ", out)
-    letters = _NOT_LETTER.sub("", out)
-    if len(letters) >= MIN_LETTERS and sum(map(str.isupper, letters)) > 0.6 * len(letters):
+    if _mostly_capitals(out):
         out = out.lower()
     return " ".join(out.split()).strip("-–—:;,.")
+
+
+def _mostly_capitals(text: str) -> bool:
+    """True when ``text`` has :data:`MIN_LETTERS` letters or more, over 60% of them capitals.
+    An ASCII text is counted on its bytes (a tenth of the time of the regular expression)."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+        capitals = len(raw) - len(raw.translate(None, _ASCII_CAPITALS))
+        return letters >= MIN_LETTERS and capitals > 0.6 * letters
+    found = _NOT_LETTER.sub("", text)
+    return len(found) >= MIN_LETTERS and sum(map(str.isupper, found)) > 0.6 * len(found)
 
 
 def _citation_or_text(match: re.Match[str]) -> str:
@@ -83,6 +97,9 @@ def _citation_or_text(match: re.Match[str]) -> str:
 
 def count_letters(text: str) -> int:
     """How many letters ``text`` holds (digits, punctuation and spaces not counted)."""
+    if text.isascii():  # the letters of ASCII are a-z and A-Z
+        raw = text.encode("ascii")
+        return len(raw) - len(raw.translate(None, _ASCII_LETTERS))
     return len(_NOT_LETTER.sub("", text))
 
 
