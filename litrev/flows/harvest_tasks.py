@@ -325,10 +325,8 @@ def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
     with Workers(total if len(record_files) > 1 else 0, chunk_size=1) as chunk_pool, \
             kept_workers(total) as text_pool:
         alone = chunk_pool.workers > 1 or text_pool.workers <= 1
-        order = list(range(len(record_files)))
-        if chunk_pool.workers > 1:
-            record_files, order = balanced_jobs(
-                record_files, file_record_counts(saved, chunk_records), chunk_pool.workers)
+        record_files, order = balanced_jobs(
+            record_files, file_record_counts(saved, chunk_records), chunk_pool.workers)
         jobs = [RecordFileJob(i, paths, db, candidates, hints, parts, folder, alone)
                 for i, paths in enumerate(record_files)]
         if chunk_pool.workers > 1:
