@@ -695,6 +695,21 @@ def unique_key_batches(rows: Sequence[T], key: Callable[[T], Hashable]) -> list[
     return batches
 
 
+def scannable(frame: Any) -> Any:
+    """A pandas frame as a pyarrow table, for ``con.register``: the same rows and values.
+
+    Why: DuckDB scans a registered pandas frame's text columns (pandas' ``str`` dtype, kept in
+    Arrow) by converting each to a numpy array of Python strings; an Arrow table it reads as
+    it is. Measured on a 300,000-excerpt harvest's write: 2 s of conversions. NaN in a float
+    column is NULL either way.
+
+        con.register("batch_works", scannable(works))
+    """
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
 @contextlib.contextmanager
 def transaction(con: duckdb.DuckDBPyConnection, *, relations: dict | None = None,
                 failure: str | None = None, error: type[StoreError] = StoreError,

@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from litrev.store.db import frame, name_snapshot, transaction, unique_key_batches
+from litrev.store.db import frame, name_snapshot, scannable, transaction, unique_key_batches
 from litrev.store.sqlfiles import internal
 from litrev.vocabulary import RunStatus, SearchStatus, Trigger
 
@@ -118,11 +118,12 @@ def stored_works(con: duckdb.DuckDBPyConnection, works: pd.DataFrame
     by part and joins the answers (a work is in one part only)."""
     if works.empty:
         return {}
-    import pandas as pd
+    import pyarrow as pa
 
-    retrieved = pd.DataFrame({"work_id": works["work_id"].to_numpy(),
-                              "content_hash": (works["content_hash"].to_numpy()
-                                               if "content_hash" in works else None)})
+    columns = ["work_id", "content_hash"] if "content_hash" in works else ["work_id"]
+    retrieved = scannable(works[columns])
+    if "content_hash" not in works:
+        retrieved = retrieved.append_column("content_hash", pa.nulls(len(works), pa.string()))
     con.register("ledger_retrieved", retrieved)
     try:
         return {row[0]: (bool(row[1]), bool(row[2])) for row in
@@ -172,8 +173,10 @@ def record_searches(con: duckdb.DuckDBPyConnection, run_id: str, entries: list[S
     q = internal("ledger_insert_search")
     run_date = run_date or dt.datetime.now(dt.UTC)
     rows = []
+    # the fields one by one: asdict() would copy every work id of every search to drop them
+    columns = [f.name for f in fields(SearchEntry) if f.name not in ("work_ids", "deleted")]
     for entry, c in zip(entries, counts, strict=True):
-        values = {k: v for k, v in asdict(entry).items() if k not in ("work_ids", "deleted")}
+        values = {name: getattr(entry, name) for name in columns}
         values.update(asdict(c))
         values.update({"run_id": run_id, "run_date": run_date,
                        "status": str(values["status"])})

@@ -30,7 +30,7 @@ import pandas as pd
 
 from litrev.extract.normalize import short_hash, text_hash
 from litrev.extract.records import SourceRecord
-from litrev.store.db import one_row
+from litrev.store.db import one_row, scannable
 from litrev.store.db import transaction as db_transaction
 from litrev.store.errors import LoadError
 from litrev.store.ledger import SearchCounts
@@ -326,7 +326,7 @@ def _merge_part(con: duckdb.DuckDBPyConnection, batch: Batch, params: dict[str, 
                 ) -> tuple[dict[str, SearchCounts], int]:
     """Merge one part (the caller holds the transaction); its per-source counts and how many
     of its excerpts were new."""
-    relations = {f"batch_{table}": getattr(batch, table) for table in MERGE_ORDER}
+    relations = {f"batch_{table}": scannable(getattr(batch, table)) for table in MERGE_ORDER}
     for name, relation in relations.items():
         con.register(name, relation)
     try:
