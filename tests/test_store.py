@@ -335,6 +335,25 @@ def test_a_title_language_detected_once_is_kept_when_a_later_batch_did_not_detec
     assert again.by_source["files"].unchanged_records == 5  # not counted as updated
 
 
+def test_a_store_says_whether_it_holds_any_detected_language(store):
+    """A first harvest asks this once instead of asking chunk by chunk what is stored."""
+    from litrev.extract.language import detect_records
+    from litrev.store.db import create_database
+    from litrev.store.detections import stores_detected_languages
+
+    db = store
+    assert not stores_detected_languages(db)  # no database yet
+    create_database(db)
+    assert not stores_detected_languages(db)  # created, empty
+    records = corpus.seed_records()
+    with write_session(db) as con:
+        load_batch(con, records_to_batch(records[:1]), run_id="r0")  # no language detected
+    assert not stores_detected_languages(db)
+    with write_session(db) as con:
+        load_batch(con, records_to_batch(detect_records(records[1:2])), run_id="r1")
+    assert stores_detected_languages(db)
+
+
 def test_stored_detections_name_what_is_stored_with_its_language(store):
     from litrev.extract.language import detect_records, excerpt_ids, merged_titles
     from litrev.store.detections import StoredDetections, stored_detections

@@ -28,12 +28,13 @@ def first_title_hints(records: Iterable[SourceRecord], into: dict[str, str]) -> 
                 into[work.work_id] = work.language
 
 
-def detect_new(db: Path, records: list[SourceRecord], candidates: tuple[str, ...], *,
+def detect_new(db: Path | None, records: list[SourceRecord], candidates: tuple[str, ...], *,
                title_hints: Mapping[str, str] | None = None) -> list[SourceRecord]:
     """The records with the language of their new excerpts and work titles; excerpts stored
     with a language and works stored with the same title and its language are not detected
-    again. No records (a night when every source failed): nothing to load, not even the
-    detectors.
+    again (``db`` None: the caller knows that the store holds no detected language, see
+    :func:`litrev.store.detections.stores_detected_languages`). No records (a night when every
+    source failed): nothing to load, not even the detectors.
 
     ``title_hints`` (:func:`first_title_hints` of the whole harvest, when it is detected chunk
     by chunk): a title is detected with its work's first hint in the whole harvest, as when
@@ -42,9 +43,10 @@ def detect_new(db: Path, records: list[SourceRecord], candidates: tuple[str, ...
         return []
     from litrev.extract.language import detect_records, excerpt_ids, merged_titles
     from litrev.extract.records import SourceRecord, Work
-    from litrev.store.detections import stored_detections
+    from litrev.store.detections import StoredDetections, stored_detections
 
-    stored = stored_detections(db, excerpt_ids(records), merged_titles(records))
+    stored = stored_detections(db, excerpt_ids(records), merged_titles(records)) \
+        if db is not None else StoredDetections()
     # records that carry only a work's first hint, put first (detect_records takes each work's
     # first hint), and dropped from the answer
     ids = dict.fromkeys(w.work_id for r in records for w in (r.work, *r.related))
@@ -61,8 +63,9 @@ class RecordFileJob:
     """One chunk of records (one or more saved files, read one after the other) to detect,
     flatten and split into the batch's parts.
 
-    ``alone``: the job runs in a worker process (of a pool over the chunks, or one of its
-    own), so its texts are detected in that process (no pool inside a pool)."""
+    ``db``: the store to ask what is stored already, None when it holds no detected language
+    (a first harvest). ``alone``: the job runs in a worker process (of a pool over the chunks,
+    or one of its own), so its texts are detected in that process (no pool inside a pool)."""
 
     index: int
     paths: tuple[Path, ...]

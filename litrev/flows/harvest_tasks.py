@@ -306,8 +306,11 @@ def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
 
     from litrev.extract.parallel import Workers, in_child, kept_workers
     from litrev.flows.detection import RecordFileJob, detect_record_files
+    from litrev.store.detections import stores_detected_languages
 
     saved = load_searches(sources)
+    # a store without any detected language has nothing to skip: no chunk asks it
+    ask = db if stores_detected_languages(db) else None
     total = sum(s.records for s in saved)
     parts = batch_part_count(total, chunk_records)
     files = [folder / f"rows-{k}.pickle" for k in range(parts)]
@@ -327,7 +330,7 @@ def detect_languages(db: Path, sources: list[Path], candidates: tuple[str, ...],
         alone = chunk_pool.workers > 1 or text_pool.workers <= 1
         record_files, order = balanced_jobs(
             record_files, file_record_counts(saved, chunk_records), chunk_pool.workers)
-        jobs = [RecordFileJob(i, paths, db, candidates, hints, parts, folder, alone)
+        jobs = [RecordFileJob(i, paths, ask, candidates, hints, parts, folder, alone)
                 for i, paths in enumerate(record_files)]
         if chunk_pool.workers > 1:
             done = chunk_pool.map(detect_record_files, [jobs[i] for i in order])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from litrev.store.db import read_session
+from litrev.store.db import one_row, read_session
 from litrev.store.errors import DatabaseMissing
 from litrev.store.sqlfiles import internal
 
@@ -54,4 +54,15 @@ def stored_detections(db: str | os.PathLike[str], excerpt_ids: Sequence[str],
     return StoredDetections(excerpt_ids=excerpts, work_ids=works)
 
 
-__all__ = ["StoredDetections", "stored_detections"]
+def stores_detected_languages(db: str | os.PathLike[str]) -> bool:
+    """Whether any excerpt or work title is stored with its language: asked once per harvest,
+    so that a first harvest (or one into a new database) does not open a session per chunk to
+    learn that nothing is stored. A database not created yet stores nothing."""
+    try:
+        with read_session(db) as con:
+            return bool(one_row(con, internal("stores_detected_languages").sql)[0])
+    except DatabaseMissing:
+        return False
+
+
+__all__ = ["StoredDetections", "stored_detections", "stores_detected_languages"]
