@@ -374,20 +374,48 @@ def test_a_hit_shows_the_translation_into_the_target_language_else_the_most_trus
     assert shown(None) == ("de", "human")
 
 
-# The ranking search() replaced: the fts extension's own match_bm25 macro over every text of
-# each stemmer's index file, the best text per excerpt, filtered by the original's language.
+# The ranking search() replaced: the fts extension's own index (built by its PRAGMA over every
+# text of each stemmer's index file, copied into memory) and its match_bm25 macro over every
+# text, the best text per excerpt, filtered by the original's language.
 MATCH_BM25 = """
 SELECT split_part(doc_id, ':', 1) AS excerpt_id, score
-FROM (SELECT doc_id, {cache}.fts_main_docs.match_bm25(doc_id, $q) AS score
-      FROM {cache}.main.docs)
+FROM (SELECT doc_id, memory.fts_memory_{ref}.match_bm25(doc_id, $q) AS score
+      FROM memory.memory.{ref})
 WHERE score IS NOT NULL
 """
 
 
-def bm25_reference(con, aliases: list[str], text: str, lang: str | None) -> list[tuple]:
+# The extension's index over the texts of one index file ({cache}: its alias; {ref}: the copy).
+FTS_REFERENCE = """
+CREATE SCHEMA IF NOT EXISTS memory.memory;
+CREATE OR REPLACE TABLE memory.memory.{ref} AS
+SELECT doc_id, text FROM {cache}.main.docs ORDER BY doc_id;
+"""
+FTS_REFERENCE_INDEX = r"""
+PRAGMA create_fts_index('memory.memory.{ref}', 'doc_id', 'text', stemmer = '{stemmer}',
+                        stopwords = '{stopwords}', ignore = '[^\p{L}\p{N}]+',
+                        strip_accents = 0, lower = 1, overwrite = 1)
+"""
+# One table of an index, in a stable order ({schema}: the index's schema).
+INDEX_TABLE = "SELECT {columns} FROM {schema}.{table} ORDER BY ALL"
+
+
+def fts_reference(con, alias: str) -> str:
+    """The fts extension's index of one index file's texts, with the options litrev gives it;
+    the name of its table in memory."""
+    stemmer = con.execute("SELECT any_value(stemmer) FROM {cache}.main.docs".replace(
+        "{cache}", alias)).fetchone()[0]
+    ref = "ref_" + alias
+    con.execute(FTS_REFERENCE.replace("{ref}", ref).replace("{cache}", alias))
+    con.execute(FTS_REFERENCE_INDEX.replace("{ref}", ref).replace("{stemmer}", stemmer)
+                .replace("{stopwords}", "english" if stemmer == "english" else "none"))
+    return ref
+
+
+def bm25_reference(con, refs: list[str], text: str, lang: str | None) -> list[tuple]:
     scores: dict[str, float] = {}
-    for alias in aliases:
-        for excerpt_id, score in con.execute(MATCH_BM25.replace("{cache}", alias),
+    for ref in refs:
+        for excerpt_id, score in con.execute(MATCH_BM25.replace("{ref}", ref),
                                              {"q": text}).fetchall():
             scores[excerpt_id] = max(score, scores.get(excerpt_id, score))
     if lang is not None:
@@ -398,7 +426,10 @@ def bm25_reference(con, aliases: list[str], text: str, lang: str | None) -> list
 
 
 def test_bm25_over_the_query_terms_ranks_as_the_fts_macro_did(corpus_db):
-    """Scoring only the postings of the query's terms gives match_bm25's top 20 and scores."""
+    """Scoring only the postings of the query's terms gives the top 20 and scores of the fts
+    extension's match_bm25 over its own index of the same texts; litrev's index tables hold
+    what the extension's hold (every term and its document frequency, every text's length,
+    the corpus statistics)."""
     from litrev.store.search import attach_index
 
     rows = [json.loads(x) for x in
@@ -412,8 +443,18 @@ def test_bm25_over_the_query_terms_ranks_as_the_fts_macro_did(corpus_db):
     with read_session(corpus_db) as con:
         aliases = attach_index(con)
         assert len(aliases) >= 3  # English, Finnish, German at least: several stemmers ranked
+        refs = [fts_reference(con, alias) for alias in aliases]
+        for alias, ref in zip(aliases, refs, strict=True):
+            for table, columns in (("dict", "term, df"), ("docs", "docid, name, len"),
+                                   ("stats", "num_docs, avgdl")):
+                query = INDEX_TABLE.replace("{columns}", columns).replace("{table}", table)
+                ours = con.execute(query.replace("{schema}", alias + ".fts_main_docs")
+                                   ).fetchall()
+                theirs = con.execute(query.replace("{schema}", "memory.fts_memory_" + ref)
+                                     ).fetchall()
+                assert ours == theirs and ours, (alias, table)
         for text, lang in queries:
-            expected = bm25_reference(con, aliases, text, lang)
+            expected = bm25_reference(con, refs, text, lang)
             got = search(con, text, lang=lang, limit=20)
             assert got["excerpt_id"].tolist() == [e for e, _ in expected], (text, lang)
             assert got["score"].tolist() == pytest.approx([s for _, s in expected], abs=1e-9)
