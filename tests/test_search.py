@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,8 @@ def test_swedish_decomposed_text_found_by_base_form(searchable):
     assert hits["excerpt_id"].tolist() == [ids["sv-6fdc4a85f6"]]
     assert "påverka sina [arbetsförhållanden] utifrån" in hits.iloc[0]["snippet"]
     assert list(hits.iloc[0]["themes"]) == ["pay_employment"]
+    shown = hits.iloc[0]["text"]  # as stored: decomposed, not the composed copy indexed
+    assert shown != unicodedata.normalize("NFC", shown)
 
 
 def test_translation_is_searched_and_lang_filters_by_original_language(searchable):

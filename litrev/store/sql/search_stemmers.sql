@@ -1,6 +1,6 @@
 -- name: search_stemmers
 -- description: The stemmers present in search_docs, how many texts each has, and a fingerprint
---   of those texts (ids, stored contents, their languages and their excerpts', a translation's
+--   of those texts (ids, contents as indexed and as stored, their languages and their excerpts', a translation's
 --   status, an original's title, year and DOI) and of the index format that changes when any of
 --   them changes. DuckDB's hash of several values XORs
 --   the last one in, and a XOR over rows cancels what an even number of rows share, so each
@@ -9,7 +9,8 @@
 --   is hashed with the XOR (else it would cancel out in an even number of texts).
 -- param: format int: store.search.INDEX_FORMAT
 SELECT stemmer, count(*) AS docs,
-       CAST(hash(bit_xor(hash(hash(doc_id, raw, language, excerpt_language, status, title, year, doi))), $format) AS VARCHAR)
+       CAST(hash(bit_xor(hash(hash(doc_id, text, raw, language, excerpt_language, status, title, year,
+                                    doi))), $format) AS VARCHAR)
            AS fingerprint
 FROM search_docs
 GROUP BY stemmer
