@@ -75,3 +75,21 @@ def test_an_address_that_no_longer_answers_is_ignored(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "litrev serve" not in done.stderr
     assert (home / "prefect.db").exists()  # it started Prefect's local server instead
+
+
+def test_runs_send_heartbeats_only_to_a_server_that_outlives_them():
+    """Prefect's heartbeat tells a server that outlives a flow run that the run is alive; the
+    server a command starts ends with the command, so runs on it send none (the flow's end
+    would wait for the heartbeat thread's sleep). A configured server keeps Prefect's setting."""
+    from prefect.settings import get_current_settings
+
+    from litrev.flows.prefect_server import EphemeralPrefectServer, PrefectApi
+
+    prefects_own = get_current_settings().flows.heartbeat_frequency
+    assert prefects_own is not None
+    with PrefectApi("http://127.0.0.1:9/api", "PREFECT_API_URL").settings():
+        assert get_current_settings().flows.heartbeat_frequency == prefects_own
+    with PrefectApi("http://127.0.0.1:9/api", "started", EphemeralPrefectServer()).settings():
+        assert get_current_settings().flows.heartbeat_frequency is None
+        assert get_current_settings().api.url == "http://127.0.0.1:9/api"
+    assert get_current_settings().flows.heartbeat_frequency == prefects_own
