@@ -184,6 +184,47 @@ def test_many_small_files_are_merged_and_earlier_runs_still_read(tmp_path):
         assert con.execute("SELECT count(*) FROM works").fetchone()[0] == 12
 
 
+def test_only_the_tables_with_many_files_are_merged(tmp_path):
+    """A night with nothing new adds files to the ledger's tables only: when one of those
+    reaches the limit, the compaction merges it and leaves the corpus's files as they are."""
+    db = tmp_path / "review.ducklake"
+    for n in range(1, 4):  # batches past the inlining limit: one Parquet file each
+        harvest_run(db, f"run-{n}", [one_work(100 * n + i) for i in range(12)])
+    state = ("INSERT INTO source_state (source, query_key, watermark, run_id, updated_at) "
+             "SELECT 'files', 'q' || i, 'w', $run, now() FROM range(12) t(i)")
+    with write_session(db) as con:
+        for n in range(4):  # four writes past the inlining limit: four files
+            con.execute(state, {"run": f"night-{n}"})
+        before = dbmod.data_files(con)
+        assert before["source_state"] == 4 and before["works"] == 3
+        merged_at = dbmod.current_snapshot(con)
+        assert dbmod.compact(con, min_files=4) == ["source_state"]
+        after = dbmod.data_files(con)
+        assert after["source_state"] == 1
+        assert {t: f for t, f in after.items() if t != "source_state"} == \
+            {t: f for t, f in before.items() if t != "source_state"}
+        names = {str(r[0]): r[1] for r in con.execute(
+            "SELECT table_id, table_name FROM ducklake_table_info(current_database())"
+        ).fetchall()}
+        touched = {names.get(t, t) for s in dbmod.snapshots(con)
+                   if s["snapshot_id"] > merged_at for _kind, ts in s["changes"] for t in ts}
+        assert touched == {"source_state"}
+        assert con.execute("SELECT count(*) FROM source_state").fetchone()[0] == 48
+
+
+def test_a_run_leaves_no_data_file_of_its_own_in_the_ledger(tmp_path):
+    """The run's row (opened, then closed with its summary) is kept in the catalog, not as a
+    Parquet file per run that no compaction could merge."""
+    db = tmp_path / "review.ducklake"
+    for n in range(1, 4):
+        harvest_run(db, f"run-{n}", [one_work(n)])
+    with write_session(db) as con:
+        open_run(con, run_id="run-3", review_name="lake test", trigger=Trigger.CLI)  # again
+        assert dbmod.data_files(con)["harvest_runs"] == 0
+        assert con.execute("SELECT run_id, status FROM harvest_runs ORDER BY run_id"
+                           ).fetchall() == [(f"run-{n}", "succeeded") for n in range(1, 4)]
+
+
 def test_merging_files_changes_no_table_for_a_quiet_night_but_a_new_row_does(tmp_path):
     """The quiet night reuses the last run's translation backlog when only ledger tables
     changed since: the compaction after a harvest (the same rows in fewer files) is no change."""

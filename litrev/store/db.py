@@ -595,17 +595,28 @@ def data_files(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         {"lake": lake_name(con)}).fetchall()}
 
 
-def compact(con: duckdb.DuckDBPyConnection, *, min_files: int = COMPACT_MIN_FILES) -> bool:
-    """Merge the small data files of the lake when some table has ``min_files`` or more.
+def compact(con: duckdb.DuckDBPyConnection, *, min_files: int = COMPACT_MIN_FILES
+            ) -> list[str]:
+    """Merge the small data files of each table that has ``min_files`` or more; the tables
+    merged.
 
     Every write of a batch bigger than the inlining limit adds one Parquet file per table, so a
     year of nightly runs leaves hundreds of small files that every query opens. Merging keeps
     the old files for the snapshots that list them (``--as-of`` still works); it runs at the end
-    of a harvest, after the run's named commit. Returns whether it merged."""
-    if max(data_files(con).values(), default=0) < min_files:
-        return False
-    con.execute("CALL ducklake_merge_adjacent_files($lake)", {"lake": lake_name(con)})
-    return True
+    of a harvest, after the run's named commit. Only the tables past the limit are merged: a
+    night with nothing new adds files to the ledger's tables only, and merging the whole lake
+    when one of those reached the limit would rewrite the corpus's files on a quiet night (and
+    make the next search read every text to find its index unchanged).
+
+        compact(con)
+        # -> ['search_log']
+    """
+    lake = lake_name(con)
+    crowded = [table for table, files in data_files(con).items() if files >= min_files]
+    for table in crowded:
+        con.execute("CALL ducklake_merge_adjacent_files($lake, $table)",
+                    {"lake": lake, "table": table})
+    return crowded
 
 
 def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
