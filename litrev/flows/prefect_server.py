@@ -60,12 +60,16 @@ QUIET_PREFECT_ENV = {
 }
 # What Prefect's own ephemeral server is started with (prefect.server.api.server
 # SubprocessASGIServer), plus: no block-type registration (about 1 s at every start, and the
-# first start's writes; litrev's flows use no blocks).
+# first start's writes; litrev's flows use no blocks), and none of py-key-value's beartype
+# instrumentation (the key-value store under Prefect's task queue, docket: its modules are
+# rewritten with type checks as they are imported, 70-85 ms of the server's start, and its
+# calls then warn about a wrong type instead of failing: a diagnostic for its developers).
 EPHEMERAL_ENV = {
     "PREFECT__SERVER_EPHEMERAL": "1",
     "PREFECT__SERVER_FINAL": "1",
     "PREFECT_UI_ENABLED": "0",
     "PREFECT_SERVER_REGISTER_BLOCKS_ON_START": "false",
+    "PY_KEY_VALUE_DISABLE_BEARTYPE": "true",
 }
 STARTUP_TIMEOUT_ENV = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
 SERVE_HOME = ".litrev-prefect"   # `litrev serve`'s PREFECT_HOME beside the database
