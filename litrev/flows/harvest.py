@@ -179,12 +179,17 @@ def _close_failed(db: Path, run_id: str, exc: Exception) -> None:
 def _harvest_sources(db: Path, names: list[str], profile: Any, since: dt.date | None,
                      limit: int | None, retries: int, retry_delay: float,
                      hooks: HarvestHooks, folder: Path) -> list[Path]:
-    """Every source in its own task; the paths of their saved searches, in ``names`` order."""
+    """Every source in its own task; the paths of their saved searches, in ``names`` order.
+    Each may keep what it derives from its inputs between runs in the store's local cache
+    folder (``sources/``)."""
+    from litrev.store.db import location_of
+
     state = read_state(db, names)
+    cache = location_of(db).cache_dir / "sources"
     source_task = harvest_source.with_options(retries=retries,
                                               retry_delay_seconds=retry_delay)
     futures = {name: source_task.submit(name, quote(profile), state[name], since, limit,
-                                        retries, folder, hooks) for name in names}
+                                        retries, folder, hooks, cache) for name in names}
     paths: list[Path] = []
     for name, future in futures.items():
         try:

@@ -139,12 +139,14 @@ def _source_status(results: list[Any]) -> SourceOutcome:
 @task(name="harvest-source", task_run_name="harvest-{name}", cache_policy=NO_CACHE)
 def harvest_source(name: str, profile: Any, state: dict[str, str], since: dt.date | None,
                    limit: int | None, retries: int, folder: Path,
-                   hooks: HarvestHooks | None = None) -> SourceHarvest:
+                   hooks: HarvestHooks | None = None,
+                   cache_dir: Path | None = None) -> SourceHarvest:
     """Run one source and save its searches into the run's work folder. Raises (so Prefect
     retries the task) only when every search failed, retries remain and a retry can help (not
     when its host is unreachable); the last attempt saves the failed results for the ledger.
     The flow passes ``profile`` ``quote()``d: Prefect hands the task the profile itself
-    without walking it.
+    without walking it. ``cache_dir``: where the source may keep what it derives from its
+    inputs between runs (``HarvestContext.cache_dir``).
 
     A source that hands its searches on as they finish (``HarvestContext.sink``) has each
     one's records written into chunk files at once, so this process never holds the whole
@@ -166,7 +168,7 @@ def harvest_source(name: str, profile: Any, state: dict[str, str], since: dt.dat
         client = hooks.client_factory(name, settings) if hooks.client_factory else None
         ctx = HarvestContext(profile=profile, settings=settings, client=client, state=state,
                              since=since, limit=limit, on_progress=on_progress,
-                             limiter=hooks.limiter, sink=sink,
+                             limiter=hooks.limiter, sink=sink, cache_dir=cache_dir,
                              on_plan=(lambda searches: planned(name, searches)) if planned
                              else None)
         try:

@@ -105,7 +105,9 @@ class HarvestContext:
     ``limiter`` is where every request waits for its host's rate (``None``: this process's
     limiter table; a run on a worker passes one shared by every worker).
     ``sink`` (optional) takes each finished search a source hands on (:meth:`hand_on`); the
-    source returns only the searches it did not hand on.
+    source returns only the searches it did not hand on. ``cache_dir`` (optional) is a folder
+    where a source may keep what it derived from its inputs between runs (the files source:
+    the stamps of the files it hashed); without one it derives everything again.
     """
 
     profile: Profile
@@ -119,6 +121,7 @@ class HarvestContext:
     limiter: RateLimiter | None = None
     on_plan: Callable[[int], None] | None = None
     sink: SearchSink | None = None
+    cache_dir: Path | None = None
 
     @property
     def max_records(self) -> int:

@@ -17,6 +17,9 @@ dropped in: every record of every file is loaded.
 Why a content hash as watermark: a nightly run must not re-read files nobody touched, yet an
 edited file (same name, new content) must be read again. The watermark is ``sha256:<hex>``
 of the file's bytes; an unchanged file is reported with no records and the same watermark.
+With a cache folder on the context (a harvest's: beside the store), a file whose file-system
+stamp is the one recorded when its content last hashed to its watermark is not even read
+(:mod:`litrev.extract.file_stamps` says when that is safe).
 Re-importing never duplicates anyway: record ids are the entry's own id or
 ``<file name>#L<line>``, and work and excerpt ids are stable.
 
@@ -52,6 +55,7 @@ from functools import partial
 from pathlib import Path
 
 from litrev.extract.errors import SourceFailed
+from litrev.extract.file_stamps import KnownFiles
 from litrev.extract.importers import FORMATS, ImportResult, format_of, read_file
 from litrev.extract.importers.jsonl import statement_record, work_record
 from litrev.extract.parallel import WorkerDied, Workers, collector_paused, worker_count
@@ -243,18 +247,6 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _unchanged(path: Path, stored_watermark: str | None) -> bool:
-    """Whether the file's content is the one the last run imported (hashed once, here: hashing
-    costs little next to parsing); False for a new, edited or unreadable file (its search then
-    reads it, or says why it could not)."""
-    if stored_watermark is None:
-        return False
-    try:
-        return content_watermark(path.read_bytes()) == stored_watermark
-    except OSError:
-        return False
-
-
 def parse_workers(paths: list[Path]) -> int:
     """Worker processes to parse ``paths`` (the files to read) with: 1 (this process) for a
     small folder or one file, else :func:`litrev.extract.parallel.worker_count`
@@ -304,8 +296,12 @@ def harvest(ctx: HarvestContext) -> list[SearchResult]:
             error=f"the import folder {folder} holds no files: drop RIS, BibTeX, CSV, PubMed, "
                   "Web of Science or JSONL exports there")]
     seeds = tuple(ctx.profile.seed_dois)
+    # whether each file is the one the last run imported: hashed, or known by its stamp
+    known = KnownFiles.load(ctx.cache_dir, folder)
     jobs = [FileJob(i, path, ctx.state.get(path.name), seeds,
-                    _unchanged(path, ctx.state.get(path.name))) for i, path in enumerate(paths)]
+                    known.unchanged(path, ctx.state.get(path.name), content_watermark))
+            for i, path in enumerate(paths)]
+    known.save()
     results: list[SearchResult] = []
     # a quiet night (every file unchanged) starts no worker: only the files to parse count
     workers = parse_workers([job.path for job in jobs if not job.unchanged]) \

@@ -1,0 +1,135 @@
+"""A night with nothing new does not read the import files again, and an edit is never missed.
+
+The files source compares each import file with the content hash of its last import. Once a
+file's content has hashed to that watermark, its file-system stamp is recorded in the store's
+cache folder and later runs take the file as unchanged without reading it, as long as the
+stamp is the same. These tests check both sides: the read that is saved, and the edits (same
+size, modification time put back, written just before the run) that must still be read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+import litrev.extract.file_stamps as stamps
+from litrev.extract.file_stamps import KnownFiles
+from litrev.extract.profile import parse_profile
+from litrev.extract.sources import HarvestContext
+from litrev.extract.sources import files as files_source
+
+pytestmark = pytest.mark.skipif(not stamps.TRUSTED, reason="stamps are used on POSIX only")
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "files"
+
+
+def sha(body: bytes) -> str:
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+class Hasher:
+    """content_watermark, counting the files it hashes."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, body: bytes) -> str:
+        self.calls += 1
+        return sha(body)
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """The run happens 10 s after the files were written (their times have settled)."""
+    real = time.time_ns
+    monkeypatch.setattr(stamps.time, "time_ns", lambda: real() + 10 * 10**9)
+
+
+def test_a_file_known_by_its_stamp_is_not_read_again(tmp_path, later):
+    folder, cache = tmp_path / "imports", tmp_path / "cache"
+    folder.mkdir()
+    path = folder / "scopus.ris"
+    path.write_bytes(b"TY  - JOUR\nTI  - Peer support\nER  - \n")
+    watermark, hasher = sha(path.read_bytes()), Hasher()
+    known = KnownFiles.load(cache, folder)
+    assert known.unchanged(path, watermark, hasher) and hasher.calls == 1
+    known.save()
+    again = KnownFiles.load(cache, folder)
+    assert again.unchanged(path, watermark, hasher) and hasher.calls == 1  # not read
+    # another watermark in the store (an earlier import): the file is hashed and compared
+    assert not again.unchanged(path, sha(b"older content"), hasher) and hasher.calls == 2
+    # a stamps file that is not one litrev wrote: every file is hashed
+    for file in cache.iterdir():
+        file.write_text("{not json", encoding="utf-8")
+    assert KnownFiles.load(cache, folder).unchanged(path, watermark, hasher)
+    assert hasher.calls == 3
+
+
+def test_an_edit_that_keeps_the_size_and_puts_the_time_back_is_read(tmp_path, later):
+    folder, cache = tmp_path / "imports", tmp_path / "cache"
+    folder.mkdir()
+    path = folder / "wos.txt"
+    path.write_bytes(b"PT J\nTI Vertaistuki\nER\n")
+    watermark, hasher = sha(path.read_bytes()), Hasher()
+    known = KnownFiles.load(cache, folder)
+    assert known.unchanged(path, watermark, hasher)
+    known.save()
+    before = path.stat()
+    time.sleep(0.05)  # past the file system's clock tick
+    path.write_bytes(b"PT J\nTI Vertaistyot\nER\n")  # same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert path.stat().st_mtime_ns == before.st_mtime_ns
+    assert not KnownFiles.load(cache, folder).unchanged(path, watermark, hasher)
+    assert hasher.calls == 2
+
+
+def test_a_file_written_just_before_the_run_is_hashed_every_time(tmp_path):
+    """Its stamp is not recorded: an edit in the same tick of the clock would keep it."""
+    folder, cache = tmp_path / "imports", tmp_path / "cache"
+    folder.mkdir()
+    path = folder / "pubmed.txt"
+    path.write_bytes(b"PMID- 1\nTI  - Peer workers\n")
+    watermark, hasher = sha(path.read_bytes()), Hasher()
+    for expected_calls in (1, 2):
+        known = KnownFiles.load(cache, folder)
+        assert known.unchanged(path, watermark, hasher)
+        known.save()
+        assert hasher.calls == expected_calls
+
+
+def test_a_quiet_night_of_the_files_source_reads_no_import_file(tmp_path, later, monkeypatch):
+    imports, cache = tmp_path / "imports", tmp_path / "cache"
+    imports.mkdir()
+    shutil.copy(FIXTURES / "scite-otte-2020.csv", imports)
+    shutil.copy(FIXTURES / "references.ris", imports)
+    profile = parse_profile({
+        "review": {"name": "t", "target_language": "en", "candidate_languages": ["en", "fi"],
+                   "contact_email": "t@example.org"},
+        "sources": {"files": {"folder": str(imports)}}})
+    hasher = Hasher()
+    monkeypatch.setattr(files_source, "content_watermark", hasher)
+
+    def run(state: dict[str, str]) -> dict:
+        ctx = HarvestContext(profile, profile.sources["files"], state=state, cache_dir=cache)
+        return {r.query_key: r for r in files_source.harvest(ctx)}
+
+    first = run({})
+    state = {key: r.watermark for key, r in first.items()}
+    assert hasher.calls == 2 and all(r.records for r in first.values())
+    second = run(state)  # hashed once more, and their stamps recorded
+    assert hasher.calls == 4 and all("unchanged" in r.query for r in second.values())
+    third = run(state)
+    assert hasher.calls == 4  # nothing read
+    assert {k: (r.watermark, r.records, r.query) for k, r in third.items()} == \
+        {k: (r.watermark, r.records, r.query) for k, r in second.items()}
+    # a file added meanwhile is read; the others still are not
+    (imports / "more.ris").write_text("TY  - JOUR\nTI  - Vertaistyo\nER  - \n", encoding="utf-8")
+    fourth = run(state)
+    assert hasher.calls == 5 and [r.work.title for r in fourth["more.ris"].records] == \
+        ["Vertaistyo"]
