@@ -122,14 +122,49 @@ def test_a_quiet_night_of_the_files_source_reads_no_import_file(tmp_path, later,
     first = run({})
     state = {key: r.watermark for key, r in first.items()}
     assert hasher.calls == 2 and all(r.records for r in first.values())
-    second = run(state)  # hashed once more, and their stamps recorded
-    assert hasher.calls == 4 and all("unchanged" in r.query for r in second.values())
-    third = run(state)
-    assert hasher.calls == 4  # nothing read
-    assert {k: (r.watermark, r.records, r.query) for k, r in third.items()} == \
-        {k: (r.watermark, r.records, r.query) for k, r in second.items()}
+    second = run(state)  # the stamps recorded when the files were read: nothing hashed
+    assert hasher.calls == 2
+    assert {k: (r.watermark, r.records) for k, r in second.items()} == \
+        {k: (state[k], []) for k in state}
+    assert all("unchanged" in r.query for r in second.values())
     # a file added meanwhile is read; the others still are not
     (imports / "more.ris").write_text("TY  - JOUR\nTI  - Vertaistyo\nER  - \n", encoding="utf-8")
-    fourth = run(state)
-    assert hasher.calls == 5 and [r.work.title for r in fourth["more.ris"].records] == \
+    third = run(state)
+    assert hasher.calls == 3 and [r.work.title for r in third["more.ris"].records] == \
         ["Vertaistyo"]
+    assert third["references.ris"].records == []
+
+
+def test_files_read_in_worker_processes_are_stamped_too(tmp_path, monkeypatch):
+    """A large folder is parsed in worker processes; their stamps come back with the searches.
+    (The workers run on the real clock: the files' times must have settled first.)"""
+    imports, cache = tmp_path / "imports", tmp_path / "cache"
+    imports.mkdir()
+    shutil.copy(FIXTURES / "scite-otte-2020.csv", imports)
+    shutil.copy(FIXTURES / "references.ris", imports)
+    profile = parse_profile({
+        "review": {"name": "t", "target_language": "en", "candidate_languages": ["en", "fi"],
+                   "contact_email": "t@example.org"},
+        "sources": {"files": {"folder": str(imports)}}})
+    time.sleep(stamps.SETTLED_SECONDS + 0.1)
+    monkeypatch.setattr(files_source, "PARALLEL_BYTES", 1)
+    monkeypatch.setenv("LITREV_WORKERS", "2")
+    from litrev.flows.saved_searches import SavedSearchSink
+
+    (tmp_path / "work").mkdir()
+    sink = SavedSearchSink(tmp_path / "work", "files", 100)
+    ctx = HarvestContext(profile, profile.sources["files"], cache_dir=cache, sink=sink)
+
+    def in_this_process(job):
+        raise AssertionError(f"{job.path.name} was read in the harvest's own process")
+
+    with monkeypatch.context() as here:
+        here.setattr(files_source, "read_search", in_this_process)
+        assert files_source.harvest(ctx) == []
+    state = {r.query_key: r.watermark for r in sink.searches}
+    assert len(state) == 2 and all(state.values())
+    hasher = Hasher()
+    monkeypatch.setattr(files_source, "content_watermark", hasher)
+    again = files_source.harvest(HarvestContext(profile, profile.sources["files"], state=state,
+                                                cache_dir=cache))
+    assert hasher.calls == 0 and [r.records for r in again] == [[], []]

@@ -223,9 +223,9 @@ def test_a_quiet_night_starts_no_parsing_worker_and_an_edited_file_does(tmp_path
     pools: list[int] = []
     real_read_in_workers = files_source._read_in_workers
 
-    def counting(ctx, sink, jobs, workers):
+    def counting(ctx, sink, jobs, workers, known):
         pools.append(len(jobs))
-        return real_read_in_workers(ctx, sink, jobs, workers)
+        return real_read_in_workers(ctx, sink, jobs, workers, known)
 
     monkeypatch.setattr(files_source, "PARALLEL_BYTES", 1)
     monkeypatch.setenv("LITREV_WORKERS", "2")

@@ -4,8 +4,8 @@ Why: the ``files`` source compares each file's content hash with the watermark o
 import, so a night with nothing new read and hashed every export in the folder (214 MB for a
 300,000-excerpt review: 0.2 s, and seconds for a folder of gigabytes): a quiet night's cost
 grew with the review. A file whose stamp (:class:`FileStamp`: inode, size, modification and
-status-change times) is the one recorded when its content last hashed to that watermark is
-taken as unchanged.
+status-change times) is the one recorded when its content last hashed to that watermark (when
+it was read for its records, or compared on a later night) is taken as unchanged.
 
 Why that is safe where it is used (POSIX systems only: :data:`TRUSTED`):
 
@@ -21,10 +21,11 @@ Why that is safe where it is used (POSIX systems only: :data:`TRUSTED`):
   is hashed as before: the stamps can only save a read, never decide that a file changed.
 
     known = KnownFiles.load(cache_folder, import_folder)
-    known.unchanged(path, "sha256:...")      # read and hashed the first time, then recorded
-    # -> True
+    body, stamp = read_stamped(path)         # a file read for its records
+    known.record(path.name, stamp, content_watermark(body))
     known.save()
-    KnownFiles.load(cache_folder, import_folder).unchanged(path, "sha256:...")   # not read
+    KnownFiles.load(cache_folder, import_folder).unchanged(
+        path, content_watermark(body), content_watermark)      # not read again
     # -> True
 """
 
@@ -76,6 +77,18 @@ class FileStamp:
         return [self.inode, self.size, self.mtime_ns, self.ctime_ns]
 
 
+def read_stamped(path: Path) -> tuple[bytes, FileStamp | None]:
+    """The file's bytes, and its stamp when the stamp can stand for them: taken before the read,
+    the same after it, and :meth:`FileStamp.settled`; else None. Raises OSError as
+    ``Path.read_bytes`` does."""
+    taken_ns = time.time_ns()
+    before = FileStamp.of(path)
+    body = path.read_bytes()
+    if before is None or not before.settled(taken_ns) or FileStamp.of(path) != before:
+        return body, None
+    return body, before
+
+
 class KnownFiles:
     """The stamps of one import folder's files, each with the watermark its content hashed to,
     kept in ``<cache folder>/import-stamps-<folder key>.json`` between runs."""
@@ -120,19 +133,25 @@ class KnownFiles:
         recorded = self.entries.pop(path.name, None)
         if watermark is None:
             return False
-        taken_ns = time.time_ns()
-        before = FileStamp.of(path)
-        if before is not None and recorded == (before, watermark):
+        now = FileStamp.of(path)
+        if now is not None and recorded == (now, watermark):
             self.entries[path.name] = recorded
             return True
         try:
-            same = hash_of(path.read_bytes()) == watermark
+            body, stamp = read_stamped(path)
         except OSError:
             return False
-        if same and before is not None and before.settled(taken_ns) and \
-                FileStamp.of(path) == before:
-            self.entries[path.name] = (before, watermark)
+        same = hash_of(body) == watermark
+        if same:
+            self.record(path.name, stamp, watermark)
         return same
+
+    def record(self, name: str, stamp: FileStamp | None, watermark: str | None) -> None:
+        """Remember that the file ``name`` with ``stamp`` held content that hashed to
+        ``watermark`` (a file just read: :func:`read_stamped`); nothing without both."""
+        self.asked.add(name)
+        if stamp is not None and watermark is not None:
+            self.entries[name] = (stamp, watermark)
 
     def save(self) -> None:
         """Write the stamps of the files asked about (atomically); a cache folder that cannot

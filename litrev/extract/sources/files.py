@@ -55,7 +55,7 @@ from functools import partial
 from pathlib import Path
 
 from litrev.extract.errors import SourceFailed
-from litrev.extract.file_stamps import KnownFiles
+from litrev.extract.file_stamps import FileStamp, KnownFiles, read_stamped
 from litrev.extract.importers import FORMATS, ImportResult, format_of, read_file
 from litrev.extract.importers.jsonl import statement_record, work_record
 from litrev.extract.parallel import WorkerDied, Workers, collector_paused, worker_count
@@ -158,20 +158,23 @@ class FileJob:
 @dataclass(frozen=True)
 class FileSearch:
     """One file as a search. ``read``: its records were parsed (not unchanged, not skipped),
-    so the progress display counts it."""
+    so the progress display counts it. ``stamp``: the file's stamp when it was read and the
+    stamp can stand for the content hashed (:func:`litrev.extract.file_stamps.read_stamped`)."""
 
     search: SearchResult
     read: bool
+    stamp: FileStamp | None = None
 
 
 @dataclass(frozen=True)
 class WrittenFileSearch:
     """One file read in a worker process: its search (``records`` empty), whether it was
-    read, and where the worker wrote its records."""
+    read, where the worker wrote its records, and the file's stamp (as :class:`FileSearch`)."""
 
     search: SearchResult
     read: bool
     written: WrittenRecords
+    stamp: FileStamp | None = None
 
 
 def read_search(job: FileJob) -> FileSearch:
@@ -181,8 +184,9 @@ def read_search(job: FileJob) -> FileSearch:
     path = job.path
     result = SearchResult(source=NAME, query_key=path.name, query=f"import {path.name}",
                           platform=PLATFORM, update_method="incremental", query_url=str(path))
+    stamp = None
     try:
-        body = b"" if job.unchanged else path.read_bytes()
+        body, stamp = (b"", None) if job.unchanged else read_stamped(path)
         watermark = job.stored_watermark if job.unchanged else content_watermark(body)
         if job.stored_watermark == watermark:
             result.query = f"import {path.name} (unchanged since the last import; not re-read)"
@@ -204,14 +208,14 @@ def read_search(job: FileJob) -> FileSearch:
             result.status = SearchStatus.FAILED
         else:
             result.watermark = watermark  # a note or README: said once, not every night
-        return FileSearch(result, read=False)
+        return FileSearch(result, read=False, stamp=stamp)
     result.filters = f"format {report.format}" + (
         f", encoding {report.encoding}" if report.encoding not in (None, "utf-8") else "")
     result.records = mark_seeds(report.records, job.seed_dois)
     result.hits_reported = report.entries
     result.error = _summary(report)
     result.watermark = watermark
-    return FileSearch(result, read=True)
+    return FileSearch(result, read=True, stamp=stamp)
 
 
 def read_searches_writing_records(jobs: list[FileJob],
@@ -224,7 +228,8 @@ def read_searches_writing_records(jobs: list[FileJob],
             done = read_search(job)
             records, done.search.records = done.search.records, []
             out.append(WrittenFileSearch(done.search, done.read,
-                                         writer.write(records, f"file{job.index:05d}")))
+                                         writer.write(records, f"file{job.index:05d}"),
+                                         done.stamp))
             del records
     return out
 
@@ -258,7 +263,7 @@ def parse_workers(paths: list[Path]) -> int:
 
 
 def _read_in_workers(ctx: HarvestContext, sink: SearchSink, jobs: list[FileJob],
-                     workers: int) -> list[FileJob]:
+                     workers: int, known: KnownFiles) -> list[FileJob]:
     """Each file read in a worker process and its search handed on in the folder's order; the
     files left to read in this process (all those not handed on when a worker died)."""
     work = partial(read_searches_writing_records, writer=sink.record_writer())
@@ -268,6 +273,7 @@ def _read_in_workers(ctx: HarvestContext, sink: SearchSink, jobs: list[FileJob],
             for done in pool.imap(work, jobs):
                 if done.read:
                     ctx.progress(done.search.query_key, done.written.records)
+                known.record(done.search.query_key, done.stamp, done.search.watermark)
                 sink.take_written(done.search, done.written)
                 handed_on += 1
     except WorkerDied as exc:
@@ -301,18 +307,19 @@ def harvest(ctx: HarvestContext) -> list[SearchResult]:
     jobs = [FileJob(i, path, ctx.state.get(path.name), seeds,
                     known.unchanged(path, ctx.state.get(path.name), content_watermark))
             for i, path in enumerate(paths)]
-    known.save()
     results: list[SearchResult] = []
     # a quiet night (every file unchanged) starts no worker: only the files to parse count
     workers = parse_workers([job.path for job in jobs if not job.unchanged]) \
         if ctx.sink is not None else 1
     if workers > 1 and ctx.sink is not None:
-        jobs = _read_in_workers(ctx, ctx.sink, jobs, workers)
+        jobs = _read_in_workers(ctx, ctx.sink, jobs, workers, known)
     for job in jobs:
         done = read_search(job)
         if done.read:
             ctx.progress(done.search.query_key, len(done.search.records))
+        known.record(done.search.query_key, done.stamp, done.search.watermark)
         ctx.hand_on(done.search, results)
+    known.save()  # a stamp only says what its file held: true whatever the run does next
     return results
 
 
