@@ -168,3 +168,22 @@ def test_files_read_in_worker_processes_are_stamped_too(tmp_path, monkeypatch):
     again = files_source.harvest(HarvestContext(profile, profile.sources["files"], state=state,
                                                 cache_dir=cache))
     assert hasher.calls == 0 and [r.records for r in again] == [[], []]
+
+
+@pytest.mark.parametrize("kind", ["vfat", "exfat", "nfs4", "cifs"])
+def test_no_stamp_is_trusted_on_a_file_system_without_its_own_change_time(
+        tmp_path, later, monkeypatch, kind):
+    """FAT and exFAT keep no status-change time, and a network file system may show cached
+    attributes: there every file is hashed on every night."""
+    monkeypatch.setattr(stamps, "file_system_type", lambda path: kind)
+    folder, cache = tmp_path / "imports", tmp_path / "cache"
+    folder.mkdir()
+    path = folder / "embase.ris"
+    path.write_bytes(b"TY  - JOUR\nTI  - Peer support\nER  - \n")
+    watermark, hasher = sha(path.read_bytes()), Hasher()
+    for expected_calls in (1, 2):
+        known = KnownFiles.load(cache, folder)
+        assert known.unchanged(path, watermark, hasher)
+        known.save()
+        assert hasher.calls == expected_calls
+    assert not cache.exists()

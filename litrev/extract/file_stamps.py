@@ -7,7 +7,8 @@ grew with the review. A file whose stamp (:class:`FileStamp`: inode, size, modif
 status-change times) is the one recorded when its content last hashed to that watermark (when
 it was read for its records, or compared on a later night) is taken as unchanged.
 
-Why that is safe where it is used (POSIX systems only: :data:`TRUSTED`):
+Why that is safe where it is used (POSIX systems, on a local file system that keeps a
+status-change time of its own: :func:`stamps_trusted`; elsewhere every file is hashed):
 
 - every write to a file, and every rename onto it, sets its status-change time (``ctime``) to
   the current time, and no program can set it back (``touch`` and ``os.utime`` set only the
@@ -42,10 +43,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from litrev.filesystems import NETWORK_FILE_SYSTEMS, NO_CHANGE_TIME_FILE_SYSTEMS, file_system_type
+
 log = logging.getLogger("litrev.sources")
 
 TRUSTED = os.name == "posix"    # elsewhere st_ctime is a creation time: every file is hashed
-SETTLED_SECONDS = 2.0           # coarser than any file system's timestamps but FAT's (2 s)
+SETTLED_SECONDS = 2.0           # coarser than the timestamps of the file systems trusted
 STAMPS_VERSION = 1
 
 
@@ -77,6 +80,16 @@ class FileStamp:
         return [self.inode, self.size, self.mtime_ns, self.ctime_ns]
 
 
+def stamps_trusted(folder: Path) -> bool:
+    """Whether a stamp of a file in ``folder`` changes whenever its content does: on POSIX
+    systems, except on a network file system (its attributes may be cached for a while) or
+    one that keeps no status-change time of its own (FAT, exFAT)."""
+    if not TRUSTED:
+        return False
+    kind = file_system_type(folder)
+    return kind not in NETWORK_FILE_SYSTEMS and kind not in NO_CHANGE_TIME_FILE_SYSTEMS
+
+
 def read_stamped(path: Path) -> tuple[bytes, FileStamp | None]:
     """The file's bytes, and its stamp when the stamp can stand for them: taken before the read,
     the same after it, and :meth:`FileStamp.settled`; else None. Raises OSError as
@@ -106,7 +119,7 @@ class KnownFiles:
         """The stamps recorded for ``import_folder``; none when there is no cache folder, on a
         system where stamps are not trusted, or when the file cannot be read as written."""
         folder = str(import_folder.resolve())
-        if cache_folder is None or not TRUSTED:
+        if cache_folder is None or not stamps_trusted(import_folder):
             return cls(None, folder, {})
         key = hashlib.sha256(folder.encode()).hexdigest()[:16]
         path = cache_folder / f"import-stamps-{key}.json"

@@ -41,6 +41,7 @@ from typing import Any, Protocol, TypeVar
 
 import duckdb
 
+from litrev.filesystems import NETWORK_FILE_SYSTEMS, file_system_type
 from litrev.store.errors import DatabaseBusy, DatabaseMissing, SchemaTooNew, StoreError
 from litrev.store.location import Backend, StoreLocation
 from litrev.store.sqlfiles import internal
@@ -445,37 +446,7 @@ def write_session(path: StorePath) -> Iterator[duckdb.DuckDBPyConnection]:
         lock.release()
 
 
-# File systems on which SQLite's write-ahead log is not safe (its shared-memory index assumes
-# every process on one machine and a local disk), as Linux names them in its mount table.
-NETWORK_FILE_SYSTEMS = frozenset({
-    "nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs",
-    "lustre", "gpfs", "davfs", "fuse.sshfs", "fuse.rclone", "fuse.s3fs", "fuse.gcsfuse"})
-MOUNT_TABLE = Path("/proc/self/mounts")
 _warned_network: set[Path] = set()
-
-
-def file_system_type(path: Path, mounts: Path = MOUNT_TABLE) -> str | None:
-    """The type of the file system ``path`` is on (``ext4``, ``nfs4``, ...), read from the
-    mount table (Linux); None where there is none (macOS, Windows).
-
-        >>> file_system_type(Path("/"))  # doctest: +SKIP
-        'ext4'
-    """
-    try:
-        table = mounts.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    target = str(path.resolve())
-    best, kind = "", None
-    for line in table.splitlines():
-        fields = line.split()
-        if len(fields) < 3:
-            continue
-        point = fields[1].replace("\\040", " ")  # the table escapes spaces in paths
-        inside = target == point or target.startswith(point.rstrip("/") + "/")
-        if inside and len(point) >= len(best):
-            best, kind = point, fields[2]
-    return kind
 
 
 def _catalog_journal_mode(catalog: Path) -> None:

@@ -1,0 +1,48 @@
+"""What kind of file system a path is on, for the places where that changes what is safe.
+
+Two callers: a local lake's SQLite catalog keeps SQLite's write-ahead log only on a local disk
+(:func:`litrev.store.db._catalog_journal_mode`), and the files source trusts a file's stamp
+instead of reading it only where the file system keeps a status-change time of its own
+(:mod:`litrev.extract.file_stamps`).
+
+    file_system_type(Path("/"))   # Linux; None where there is no mount table (macOS)
+    # -> 'ext4'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# File systems on which SQLite's write-ahead log is not safe (its shared-memory index assumes
+# every process on one machine and a local disk), as Linux names them in its mount table.
+NETWORK_FILE_SYSTEMS = frozenset({
+    "nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs",
+    "lustre", "gpfs", "davfs", "fuse.sshfs", "fuse.rclone", "fuse.s3fs", "fuse.gcsfuse"})
+# File systems whose status-change time is not one of their own (FAT and exFAT keep none:
+# Linux shows the modification time), or that a driver in user space presents as it likes.
+NO_CHANGE_TIME_FILE_SYSTEMS = frozenset({"vfat", "msdos", "exfat", "fuseblk", "fuse"})
+MOUNT_TABLE = Path("/proc/self/mounts")
+
+
+def file_system_type(path: Path, mounts: Path = MOUNT_TABLE) -> str | None:
+    """The type of the file system ``path`` is on (``ext4``, ``nfs4``, ...), read from the
+    mount table (Linux); None where there is none (macOS, Windows).
+
+        >>> file_system_type(Path("/"))  # doctest: +SKIP
+        'ext4'
+    """
+    try:
+        table = mounts.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    target = str(path.resolve())
+    best, kind = "", None
+    for line in table.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")  # the table escapes spaces in paths
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind
