@@ -24,6 +24,8 @@ from litrev.extract.sources import HarvestContext
 from litrev.extract.sources import files as files_source
 
 pytestmark = pytest.mark.skipif(not stamps.TRUSTED, reason="stamps are used on POSIX only")
+# (on a POSIX system whose temp folder is no local disk named by a mount table, the tests that
+# need the stamps used skip through the local_disk fixture)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "files"
 
@@ -44,13 +46,20 @@ class Hasher:
 
 
 @pytest.fixture
+def local_disk(tmp_path):
+    """The stamps are used where the temp folder is (a local file system with a mount table)."""
+    if not stamps.stamps_trusted(tmp_path):
+        pytest.skip("stamps are used on a local file system named by a mount table only")
+
+
+@pytest.fixture
 def later(monkeypatch):
     """The run happens 10 s after the files were written (their times have settled)."""
     real = time.time_ns
     monkeypatch.setattr(stamps.time, "time_ns", lambda: real() + 10 * 10**9)
 
 
-def test_a_file_known_by_its_stamp_is_not_read_again(tmp_path, later):
+def test_a_file_known_by_its_stamp_is_not_read_again(tmp_path, local_disk, later):
     folder, cache = tmp_path / "imports", tmp_path / "cache"
     folder.mkdir()
     path = folder / "scopus.ris"
@@ -70,7 +79,7 @@ def test_a_file_known_by_its_stamp_is_not_read_again(tmp_path, later):
     assert hasher.calls == 3
 
 
-def test_an_edit_that_keeps_the_size_and_puts_the_time_back_is_read(tmp_path, later):
+def test_an_edit_that_keeps_the_size_and_puts_the_time_back_is_read(tmp_path, local_disk, later):
     folder, cache = tmp_path / "imports", tmp_path / "cache"
     folder.mkdir()
     path = folder / "wos.txt"
@@ -89,7 +98,7 @@ def test_an_edit_that_keeps_the_size_and_puts_the_time_back_is_read(tmp_path, la
     assert hasher.calls == 2
 
 
-def test_a_file_written_just_before_the_run_is_hashed_every_time(tmp_path):
+def test_a_file_written_just_before_the_run_is_hashed_every_time(tmp_path, local_disk):
     """Its stamp is not recorded: an edit in the same tick of the clock would keep it."""
     folder, cache = tmp_path / "imports", tmp_path / "cache"
     folder.mkdir()
@@ -103,7 +112,8 @@ def test_a_file_written_just_before_the_run_is_hashed_every_time(tmp_path):
         assert hasher.calls == expected_calls
 
 
-def test_a_quiet_night_of_the_files_source_reads_no_import_file(tmp_path, later, monkeypatch):
+def test_a_quiet_night_of_the_files_source_reads_no_import_file(tmp_path, local_disk, later,
+                                                                monkeypatch):
     imports, cache = tmp_path / "imports", tmp_path / "cache"
     imports.mkdir()
     shutil.copy(FIXTURES / "scite-otte-2020.csv", imports)
@@ -135,7 +145,7 @@ def test_a_quiet_night_of_the_files_source_reads_no_import_file(tmp_path, later,
     assert third["references.ris"].records == []
 
 
-def test_files_read_in_worker_processes_are_stamped_too(tmp_path, monkeypatch):
+def test_files_read_in_worker_processes_are_stamped_too(tmp_path, local_disk, monkeypatch):
     """A large folder is parsed in worker processes; their stamps come back with the searches.
     (The workers run on the real clock: the files' times must have settled first.)"""
     imports, cache = tmp_path / "imports", tmp_path / "cache"
@@ -170,11 +180,12 @@ def test_files_read_in_worker_processes_are_stamped_too(tmp_path, monkeypatch):
     assert hasher.calls == 0 and [r.records for r in again] == [[], []]
 
 
-@pytest.mark.parametrize("kind", ["vfat", "exfat", "nfs4", "cifs"])
+@pytest.mark.parametrize("kind", ["vfat", "exfat", "nfs4", "cifs", None])
 def test_no_stamp_is_trusted_on_a_file_system_without_its_own_change_time(
         tmp_path, later, monkeypatch, kind):
     """FAT and exFAT keep no status-change time, and a network file system may show cached
-    attributes: there every file is hashed on every night."""
+    attributes (None: no mount table to tell, as on macOS): there every file is hashed on
+    every night."""
     monkeypatch.setattr(stamps, "file_system_type", lambda path: kind)
     folder, cache = tmp_path / "imports", tmp_path / "cache"
     folder.mkdir()

@@ -7,8 +7,9 @@ grew with the review. A file whose stamp (:class:`FileStamp`: inode, size, modif
 status-change times) is the one recorded when its content last hashed to that watermark (when
 it was read for its records, or compared on a later night) is taken as unchanged.
 
-Why that is safe where it is used (POSIX systems, on a local file system that keeps a
-status-change time of its own: :func:`stamps_trusted`; elsewhere every file is hashed):
+Why that is safe where it is used (a local file system that keeps a status-change time of its
+own, as a POSIX system's mount table names it: :func:`stamps_trusted`; elsewhere every file is
+hashed):
 
 - every write to a file, and every rename onto it, sets its status-change time (``ctime``) to
   the current time, and no program can set it back (``touch`` and ``os.utime`` set only the
@@ -81,13 +82,16 @@ class FileStamp:
 
 
 def stamps_trusted(folder: Path) -> bool:
-    """Whether a stamp of a file in ``folder`` changes whenever its content does: on POSIX
-    systems, except on a network file system (its attributes may be cached for a while) or
-    one that keeps no status-change time of its own (FAT, exFAT)."""
+    """Whether a stamp of a file in ``folder`` changes whenever its content does: on a POSIX
+    system whose mount table names the folder's file system, except a network file system
+    (its attributes may be cached for a while) or one that keeps no status-change time of its
+    own (FAT, exFAT). Without a mount table (macOS) a network share cannot be told from a
+    local disk: there every file is hashed."""
     if not TRUSTED:
         return False
     kind = file_system_type(folder)
-    return kind not in NETWORK_FILE_SYSTEMS and kind not in NO_CHANGE_TIME_FILE_SYSTEMS
+    return kind is not None and kind not in NETWORK_FILE_SYSTEMS \
+        and kind not in NO_CHANGE_TIME_FILE_SYSTEMS
 
 
 def read_stamped(path: Path) -> tuple[bytes, FileStamp | None]:
