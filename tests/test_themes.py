@@ -17,6 +17,7 @@ from litrev.extract.themes import CodebookError, Coder, load_codebook, parse_cod
 from litrev.flows.cli import main
 from litrev.flows.coding import run_coding
 from litrev.store.db import read_session, write_session
+from litrev.store.themes import theme_counts
 from tests import corpus
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "themes"
@@ -266,6 +267,21 @@ def test_run_coding_codes_originals_and_translations_then_only_what_changed(corp
         terms = con.execute("SELECT matched_terms FROM excerpt_themes WHERE theme_id = "
                             "'peer_networks'").fetchone()[0]
     assert terms == ["mutual exchange", "peer support for PSW*", "transregional"]
+    # per theme: the excerpts it matched, each once, and how many matched in their original
+    # and in their translation (an excerpt matched in both counts in both columns)
+    with read_session(corpus_db) as con:
+        counts = {r["theme_id"]: (r["excerpts"], r["in_original"], r["in_translation"])
+                  for r in theme_counts(con).to_dict("records")}
+        matched = con.execute("SELECT theme_id, excerpt_id, matched_in FROM excerpt_themes"
+                              ).fetchall()
+    for theme, (excerpts, in_original, in_translation) in counts.items():
+        pairs = {(e, m) for t, e, m in matched if t == theme}
+        assert excerpts == len({e for e, _ in pairs})
+        assert in_original == len({e for e, m in pairs if m == "original"})
+        assert in_translation == len({e for e, m in pairs if m == "translation"})
+    assert counts["peer_workforce"][1:] >= (1, 1)
+    assert {t: n for t, (n, _, _) in counts.items() if n} == \
+        {t: n for t, n in first.themes.items() if n}
 
     again = run_coding(corpus_db, None)
     assert not again.codebook_changed and again.coded == 0
