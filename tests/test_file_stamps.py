@@ -45,6 +45,17 @@ class Hasher:
         return sha(body)
 
 
+def hashes_on_two_nights(cache: Path, folder: Path, path: Path) -> list[int]:
+    """The files hashed so far after each of two nights that find ``path`` unchanged."""
+    watermark, hasher, calls = sha(path.read_bytes()), Hasher(), []
+    for _night in range(2):
+        known = KnownFiles.load(cache, folder)
+        assert known.unchanged(path, watermark, hasher)
+        known.save()
+        calls.append(hasher.calls)
+    return calls
+
+
 @pytest.fixture
 def local_disk(tmp_path):
     """The stamps are used where the temp folder is (a local file system with a mount table)."""
@@ -104,12 +115,7 @@ def test_a_file_written_just_before_the_run_is_hashed_every_time(tmp_path, local
     folder.mkdir()
     path = folder / "pubmed.txt"
     path.write_bytes(b"PMID- 1\nTI  - Peer workers\n")
-    watermark, hasher = sha(path.read_bytes()), Hasher()
-    for expected_calls in (1, 2):
-        known = KnownFiles.load(cache, folder)
-        assert known.unchanged(path, watermark, hasher)
-        known.save()
-        assert hasher.calls == expected_calls
+    assert hashes_on_two_nights(cache, folder, path) == [1, 2]
 
 
 def test_a_quiet_night_of_the_files_source_reads_no_import_file(tmp_path, local_disk, later,
@@ -191,10 +197,5 @@ def test_no_stamp_is_trusted_on_a_file_system_without_its_own_change_time(
     folder.mkdir()
     path = folder / "embase.ris"
     path.write_bytes(b"TY  - JOUR\nTI  - Peer support\nER  - \n")
-    watermark, hasher = sha(path.read_bytes()), Hasher()
-    for expected_calls in (1, 2):
-        known = KnownFiles.load(cache, folder)
-        assert known.unchanged(path, watermark, hasher)
-        known.save()
-        assert hasher.calls == expected_calls
+    assert hashes_on_two_nights(cache, folder, path) == [1, 2]
     assert not cache.exists()
