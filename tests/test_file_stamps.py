@@ -45,6 +45,17 @@ class Hasher:
         return sha(body)
 
 
+def two_file_review(imports: Path):
+    """A review whose files source reads ``imports``, which holds two real exports."""
+    imports.mkdir()
+    shutil.copy(FIXTURES / "scite-otte-2020.csv", imports)
+    shutil.copy(FIXTURES / "references.ris", imports)
+    return parse_profile({
+        "review": {"name": "t", "target_language": "en", "candidate_languages": ["en", "fi"],
+                   "contact_email": "t@example.org"},
+        "sources": {"files": {"folder": str(imports)}}})
+
+
 def hashes_on_two_nights(cache: Path, folder: Path, path: Path) -> list[int]:
     """The files hashed so far after each of two nights that find ``path`` unchanged."""
     watermark, hasher, calls = sha(path.read_bytes()), Hasher(), []
@@ -121,13 +132,7 @@ def test_a_file_written_just_before_the_run_is_hashed_every_time(tmp_path, local
 def test_a_quiet_night_of_the_files_source_reads_no_import_file(tmp_path, local_disk, later,
                                                                 monkeypatch):
     imports, cache = tmp_path / "imports", tmp_path / "cache"
-    imports.mkdir()
-    shutil.copy(FIXTURES / "scite-otte-2020.csv", imports)
-    shutil.copy(FIXTURES / "references.ris", imports)
-    profile = parse_profile({
-        "review": {"name": "t", "target_language": "en", "candidate_languages": ["en", "fi"],
-                   "contact_email": "t@example.org"},
-        "sources": {"files": {"folder": str(imports)}}})
+    profile = two_file_review(imports)
     hasher = Hasher()
     monkeypatch.setattr(files_source, "content_watermark", hasher)
 
@@ -155,13 +160,7 @@ def test_files_read_in_worker_processes_are_stamped_too(tmp_path, local_disk, mo
     """A large folder is parsed in worker processes; their stamps come back with the searches.
     (The workers run on the real clock: the files' times must have settled first.)"""
     imports, cache = tmp_path / "imports", tmp_path / "cache"
-    imports.mkdir()
-    shutil.copy(FIXTURES / "scite-otte-2020.csv", imports)
-    shutil.copy(FIXTURES / "references.ris", imports)
-    profile = parse_profile({
-        "review": {"name": "t", "target_language": "en", "candidate_languages": ["en", "fi"],
-                   "contact_email": "t@example.org"},
-        "sources": {"files": {"folder": str(imports)}}})
+    profile = two_file_review(imports)
     time.sleep(stamps.SETTLED_SECONDS + 0.1)
     monkeypatch.setattr(files_source, "PARALLEL_BYTES", 1)
     monkeypatch.setenv("LITREV_WORKERS", "2")
