@@ -83,12 +83,12 @@ def cmd_demo(args, ctx: Context) -> int:
           file=sys.stderr, flush=True)
     from litrev.flows.demo_review import run_demo
 
-    api_ready(api, "litrev demo")
-    try:
-        with api.settings():
+    with api.settings():
+        api_ready(api, "litrev demo")
+        try:
             result = run_demo(db, args.out)
-    except RuntimeError as exc:  # Prefect reports a server that never came up this way
-        raise prefect_start_failed(exc, "litrev demo") from None
+        except RuntimeError as exc:  # Prefect reports a server that never came up this way
+            raise prefect_start_failed(exc, "litrev demo") from None
     print_result(result, time.monotonic() - started)
     return 0
 

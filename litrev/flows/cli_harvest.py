@@ -103,23 +103,24 @@ def cmd_harvest(args, ctx) -> int:
     from litrev.flows.progress import progress_for
 
     prepare(db, names)
-    api_ready(api, "litrev harvest")
-    progress = progress_for(names)
-    hooks = HarvestHooks(progress=progress, verbose=args.verbose)
-    ctrl_c = CtrlC(db, run_id, log, progress)
-    previous = signal.signal(signal.SIGINT, ctrl_c.handler)
-    try:
-        with api.settings():
+    # Prefect's settings are copied (0.1 s) while the server may still be starting.
+    with api.settings():
+        api_ready(api, "litrev harvest")
+        progress = progress_for(names)
+        hooks = HarvestHooks(progress=progress, verbose=args.verbose)
+        ctrl_c = CtrlC(db, run_id, log, progress)
+        previous = signal.signal(signal.SIGINT, ctrl_c.handler)
+        try:
             summary = harvest.nightly_harvest(
                 profile_path=str(profile_path), db_path=str(db), sources=names, since=since,
                 limit=args.limit, trigger=Trigger.CLI, source_retries=args.source_retries,
                 source_retry_delay_seconds=args.retry_delay, run_id=run_id, hooks=hooks)
-    except RuntimeError as exc:
-        raise prefect_start_failed(exc, "litrev harvest") from None
-    except KeyboardInterrupt:
-        return ctrl_c.report()
-    finally:
-        signal.signal(signal.SIGINT, previous)
+        except RuntimeError as exc:
+            raise prefect_start_failed(exc, "litrev harvest") from None
+        except KeyboardInterrupt:
+            return ctrl_c.report()
+        finally:
+            signal.signal(signal.SIGINT, previous)
     print_summary(summary, json_out=args.json, table=sys.stdout.isatty())
     return exit_code(summary)
 
