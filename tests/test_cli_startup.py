@@ -7,10 +7,12 @@ the process loaded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -97,7 +99,8 @@ def _processes_with(env_entry: str) -> list[int]:
 def test_the_command_stops_its_prefect_server_and_keeps_its_run(tmp_path: Path) -> None:
     """The installed command leaves Python's teardown without the collector's walk
     (``litrev.flows.cli.run``) but runs every exit handler: when `litrev harvest` returns,
-    the Prefect server it started is gone and its run is in the ledger and its log."""
+    the Prefect server it started is gone, and its run is in the ledger, its log and Prefect's
+    own database (what a `prefect server start` on the same PREFECT_HOME shows later)."""
     script = shutil.which("litrev", path=str(Path(sys.executable).parent))
     assert script, "no litrev console script next to the test's python: pip install -e ."
     home = f"PREFECT_HOME={tmp_path / 'prefect-home'}"
@@ -115,3 +118,11 @@ def test_the_command_stops_its_prefect_server_and_keeps_its_run(tmp_path: Path) 
     assert [run["status"] for run in runs] == ["succeeded"]
     log = (tmp_path / "litrev-logs" / f"{runs[0]['run_id']}.log").read_text(encoding="utf-8")
     assert "memory after code-themes" in log
+    with contextlib.closing(sqlite3.connect(tmp_path / "prefect-home" / "prefect.db")) as prefect:
+        flow_runs = prefect.execute("SELECT id, state_type FROM flow_run").fetchall()
+        assert [state for _, state in flow_runs] == ["COMPLETED"]
+        tasks = prefect.execute("SELECT name, state_type FROM task_run WHERE flow_run_id = ?",
+                                (flow_runs[0][0],)).fetchall()
+    assert tasks and all(state == "COMPLETED" for _, state in tasks), tasks
+    for task in ("open-run", "harvest-files", "finish-run"):  # the first, a source, the last
+        assert any(name.startswith(task) for name, _ in tasks), (task, tasks)
