@@ -25,6 +25,7 @@ from litrev.store.db import (
     location_of,
     name_snapshot,
     one_row,
+    session_alias,
     transaction,
     write_session,
 )
@@ -78,7 +79,7 @@ def migrate_file(source: str | os.PathLike, target: StorePath) -> MigrationRepor
             raise StoreError(f"{report.target} is not empty ({', '.join(non_empty)} have rows); "
                              "migrate into a new catalog (a new file name, or an empty "
                              "PostgreSQL database)")
-        old = identifier(lake_name(con) + "_old")
+        old = identifier(session_alias(con, "old"))
         con.execute("ATTACH '" + str(path.resolve()).replace("'", "''") + "' AS " + old
                     + " (READ_ONLY)")
         found = {r[0] for r in con.execute(
@@ -119,7 +120,7 @@ def export_duckdb(con: duckdb.DuckDBPyConnection, out: str | os.PathLike) -> dic
     if path.exists():
         raise StoreError(f"{path} exists; choose a new file name (an export never overwrites)")
     lake = identifier(lake_name(con))
-    alias = identifier(lake + "_export")
+    alias = identifier(session_alias(con, "export"))
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_catalog = "
         "current_database() AND table_type = 'BASE TABLE' ORDER BY table_name").fetchall()]

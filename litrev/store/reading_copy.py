@@ -42,9 +42,9 @@ from litrev.store.db import (
     INSTANCE_CONFIG,
     StorePath,
     current_snapshot,
-    lake_name,
     one_row,
     read_session,
+    session_alias,
     snapshot_key,
     writable_cache_dir,
 )
@@ -221,8 +221,7 @@ def _fill(con: duckdb.DuckDBPyConnection, temp: Path, previous: Path | None) -> 
     rows changed since, the earlier file is copied whole and only what changed
     is replaced: the lake's changed tables copied again, the stored views that read them stored
     again. After a quiet night that is the ledger alone."""
-    lake = identifier(lake_name(con))
-    alias = identifier(lake + "_reading")
+    alias = identifier(session_alias(con, "reading"))
     tables = [r[0] for r in con.execute(internal("reading_copy_tables").sql).fetchall()]
     views = con.execute(internal("reading_copy_views").sql).fetchall()
     stored = [(name, sql) for name, sql in views if name in STORED_ORDER] + \
