@@ -122,3 +122,29 @@ def test_what_a_session_attaches_beside_a_kept_lake_is_its_own(tmp_path: Path) -
         first.execute(f"ATTACH ':memory:' AS {one}")
         second.execute(f"ATTACH ':memory:' AS {two}")
     assert not {one, two} & attached_databases()
+
+
+def test_a_deleted_lake_kept_attached_does_not_fail_another_lake(tmp_path: Path) -> None:
+    """Listing the instance's catalogs (information_schema, as a new lake's first session
+    does) would read every kept lake: one whose files are gone is let go first."""
+    gone = tmp_path / "gone" / "review.ducklake"
+    create_database(gone)
+    harvest_run(gone, "run-1", [one_work(1)])
+    shutil.rmtree(gone.parent)
+    other = tmp_path / "other.ducklake"
+    create_database(other)
+    assert works_and_runs(other) == (0, [])
+
+
+def test_a_relative_lake_path_is_the_lake_of_the_working_folder(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder, n in ((first, 1), (second, 2)):
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        create_database(Path("review.ducklake"))
+        harvest_run(Path("review.ducklake"), f"run-{n}", [one_work(n)])
+        assert works_and_runs(Path("review.ducklake")) == (1, [(f"run-{n}", "succeeded")])
+    monkeypatch.chdir(tmp_path)
+    assert works_and_runs(first / "review.ducklake") == (1, [("run-1", "succeeded")])

@@ -24,6 +24,7 @@ session attaches beside it takes a name of its own (:func:`session_alias`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import fcntl
 import hashlib
@@ -339,6 +340,24 @@ def _keep(attachment: _Attachment, base: duckdb.DuckDBPyConnection, read_only: b
                 _detach(base, old)
 
 
+def _let_go_of_moved_lakes(base: duckdb.DuckDBPyConnection) -> None:
+    """Detach the kept lakes whose catalog file was deleted, moved or replaced: they would
+    otherwise fail every statement that lists the instance's catalogs (information_schema)."""
+    with _INSTANCE_LOCK:
+        for key, attachment in list(_KEPT.items()):
+            catalog = attachment.location.local_path
+            try:
+                found = catalog.stat() if catalog is not None else None
+            except OSError:
+                found = None
+            if found is None or attachment.catalog_file is None or \
+                    (found.st_dev, found.st_ino) != attachment.catalog_file[:2]:
+                del _KEPT[key]
+                attachment.kept = False
+                if attachment.sessions == 0:
+                    _detach(base, attachment)
+
+
 def _detach(con: duckdb.DuckDBPyConnection, attachment: _Attachment) -> None:
     with contextlib.suppress(duckdb.Error):
         con.execute("DETACH DATABASE IF EXISTS " + attachment.alias)
@@ -363,6 +382,11 @@ def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = 
         if not _loaded(base, "parquet"):
             load_extension(base, "parquet")
     catalog_file = _catalog_file(location) if shared and snapshot is None else None
+    if catalog_file is not None:
+        # named by its absolute path: SQLite opens the catalog again for each statement, and a
+        # relative name would then follow the process's working folder
+        location = dataclasses.replace(location, catalog=str(Path(location.catalog).resolve()))
+    _let_go_of_moved_lakes(base)
     kept = _kept_session(name, location, read_only, catalog_file)
     if kept is not None:
         return kept
