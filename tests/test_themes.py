@@ -6,6 +6,7 @@ seed page's Finnish statement in tests/corpus.py."""
 from __future__ import annotations
 
 import json
+import shutil
 import tomllib
 import unicodedata
 from pathlib import Path
@@ -293,6 +294,47 @@ def test_run_coding_codes_originals_and_translations_then_only_what_changed(corp
     third = run_coding(corpus_db, None)
     assert third.coded == 1
     assert ("fi", "role_clarity", "translation") in _themes(corpus_db)
+
+
+def test_a_run_after_a_complete_one_lists_nothing_until_an_excerpt_changes(corpus_db,
+                                                                         monkeypatch):
+    """Once a run left nothing to code, the next finds so from the lake's snapshot list
+    (store.themes.coding_complete) without listing the excerpts; a change of an excerpt's
+    language or a new excerpt lists them again."""
+    from litrev.store import themes
+
+    assert run_coding(corpus_db, None).coded == 5
+    with monkeypatch.context() as quiet:
+        quiet.setattr(themes, "coding_todo", lambda *a, **k: pytest.fail("listed again"))
+        assert run_coding(corpus_db, None).coded == 0
+    with write_session(corpus_db) as con:
+        con.execute("UPDATE excerpts SET language = 'sv' WHERE language = 'fi'")
+    assert run_coding(corpus_db, None).coded == 1
+    assert run_coding(corpus_db, None).coded == 0
+    with write_session(corpus_db) as con:
+        con.execute("INSERT INTO excerpts SELECT * REPLACE ('x-new' AS excerpt_id, md5('x') AS "
+                    "text_hash) FROM excerpts LIMIT 1")
+    assert run_coding(corpus_db, None).coded == 1
+
+
+def test_a_lake_built_again_at_the_path_is_coded_whatever_the_old_mark_says(corpus_db):
+    """The mark names a snapshot by its number and its commit time: a lake deleted and built
+    again beside the old one's cache folder, whose last change has the same number, is coded."""
+    from litrev.store.db import last_change
+    from litrev.store.themes import CODED_TABLES, COMPLETE_FILE, save_codebook
+
+    assert run_coding(corpus_db, None).coded == 5
+    marked = json.loads((Path(str(corpus_db) + ".cache") / COMPLETE_FILE).read_text("utf-8"))
+    for path in corpus_db.parent.iterdir():
+        if path.name != corpus_db.name + ".cache":
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    with write_session(corpus_db) as con:
+        corpus.build(con)
+        save_codebook(con, load_codebook())  # stored, as a run that failed at once leaves it
+        while last_change(con, CODED_TABLES)[0] < marked["snapshot"]:
+            con.execute("UPDATE excerpts SET language = language")
+        assert last_change(con, CODED_TABLES)[0] == marked["snapshot"]
+    assert run_coding(corpus_db, None).coded == 5
 
 
 def test_changing_the_codebook_recodes_everything(corpus_db, tmp_path):

@@ -90,8 +90,10 @@ def run_coding(db_path: str | os.PathLike[str], profile: Profile | None, *,
     from litrev.store.search import refreshing_index
     from litrev.store.themes import (
         coding_batch,
+        coding_complete,
         coding_todo,
         drop_stale,
+        mark_coding_complete,
         save_codebook,
         theme_counts,
     )
@@ -106,7 +108,9 @@ def run_coding(db_path: str | os.PathLike[str], profile: Profile | None, *,
     no_terms: set[str] = set()
     with waiting_write_session(db_path) as con:
         changed = save_codebook(con, codebook)
-        todo = coding_todo(con, version, target, everything=everything or changed)
+        known_complete = not (everything or changed) and coding_complete(con, version, target)
+        todo = [] if known_complete else \
+            coding_todo(con, version, target, everything=everything or changed)
         work = partial(code_chunk, codebook=codebook, target_language=target)
         coding: list[tuple[pd.DataFrame, Iterator[list[dict[str, Any]]]]] = []
         # the index of the searchable texts is rebuilt alongside: coding commits only themes
@@ -128,6 +132,8 @@ def run_coding(db_path: str | os.PathLike[str], profile: Profile | None, *,
             if changed or everything:
                 drop_stale(con, version)
         index = index_refresh.result()
+        if not known_complete:
+            mark_coding_complete(con, version, target)
         counts = theme_counts(con)
     return CodingRun(
         codebook=codebook.id,

@@ -770,6 +770,19 @@ def commit_key(committed: int | None) -> str:
     return hashlib.sha256(str(committed).encode()).hexdigest()[:8]
 
 
+def last_change(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> tuple[int, str]:
+    """The latest snapshot, up to the one this session reads, that changed one of ``tables``
+    (or the schema of one), with the key of its commit time (:func:`commit_key`): whatever is
+    derived from those tables alone is the same at every later snapshot.
+
+        last_change(con, ["excerpts", "translations"])   # -> (41, '9c1e07a2')
+    """
+    q = internal("tables_last_change")
+    snapshot, committed = one_row(con, q.sql, q.bind({"lake": lake_name(con),
+                                                      "tables": list(tables)}))
+    return int(snapshot), commit_key(committed)
+
+
 def snapshot_key(con: duckdb.DuckDBPyConnection, snapshot: int) -> str | None:
     """:func:`commit_key` of ``snapshot`` of the session's lake; None when the lake does not
     list it."""

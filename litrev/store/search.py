@@ -58,8 +58,8 @@ import pandas as pd
 
 from litrev.extract.stemming import SNOWBALL, Token, tokenize
 from litrev.store.db import (
-    commit_key,
     lake_name,
+    last_change,
     load_fts,
     one_row,
     writable_cache_dir,
@@ -120,10 +120,7 @@ def content_snapshot(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
     """The latest snapshot, up to the one this session reads, that changed a table an index
     file holds rows of (:data:`SEARCHED_TABLES`) or the schema, and the key of its commit time
     (:func:`store.db.commit_key`): the index of any later snapshot is the same."""
-    q = internal("search_content_snapshot")
-    snapshot, committed = one_row(con, q.sql, q.bind({"lake": lake_name(con),
-                                                      "tables": list(SEARCHED_TABLES)}))
-    return int(snapshot), commit_key(committed)
+    return last_change(con, SEARCHED_TABLES)
 
 
 def refresh_index(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

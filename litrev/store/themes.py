@@ -13,7 +13,11 @@ again only when one of those changes (a new codebook version re-codes everything
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
+import os
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,7 +27,14 @@ import pyarrow as pa
 
 from litrev.extract.themes import Codebook
 from litrev.faults import pause_at
-from litrev.store.db import frame, one_row, transaction
+from litrev.store.db import (
+    cache_dir_of,
+    frame,
+    last_change,
+    one_row,
+    transaction,
+    writable_cache_dir,
+)
 from litrev.store.sqlfiles import internal
 
 _THEMES_SCHEMA = pa.schema([
@@ -54,6 +65,54 @@ def save_codebook(con: duckdb.DuckDBPyConnection, codebook: Codebook) -> bool:
                 "theme_id": theme.id, "label": theme.label, "description": theme.description,
                 "version": version}))
     return True
+
+
+# What coding_todo reads: while none of them changed since a coding run left nothing to code,
+# nothing needs coding (the codebook version and the target language being the same).
+CODED_TABLES = ("excerpts", "translations", "excerpt_coding", "themes")
+COMPLETE_FILE = "coding-complete.json"
+
+
+def _coding_state(con: duckdb.DuckDBPyConnection, version: str, target_language: str
+                  ) -> dict[str, Any]:
+    snapshot, key = last_change(con, CODED_TABLES)
+    return {"version": version, "target": target_language, "snapshot": snapshot, "key": key}
+
+
+def coding_complete(con: duckdb.DuckDBPyConnection, version: str, target_language: str) -> bool:
+    """True when every excerpt is coded under ``version``: a coding run marked the lake so
+    (:func:`mark_coding_complete`) and no table :func:`coding_todo` reads changed since.
+
+    Why: :func:`coding_todo` joins every excerpt with its translation and coding state, 79 ms
+    of a quiet night at 300,000 excerpts and growing with the corpus; the last change of those
+    tables is one query of the lake's snapshot list (about 10 ms). The mark is a file of the
+    store's local cache folder, named by the snapshot and its commit time (a lake created again
+    at the same path has other keys); without it, the list is computed."""
+    path = cache_dir_of(con) / COMPLETE_FILE
+    try:
+        marked = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(marked == _coding_state(con, version, target_language))
+
+
+def mark_coding_complete(con: duckdb.DuckDBPyConnection, version: str,
+                         target_language: str) -> None:
+    """Mark the lake as it is now as coded under ``version`` (call it holding the writer's
+    turn, after the last batch was saved); a cache folder that cannot be written only means
+    the list is computed next time."""
+    path = writable_cache_dir(con) / COMPLETE_FILE
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".coding-complete-", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(_coding_state(con, version, target_language), out)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 def coding_todo(con: duckdb.DuckDBPyConnection, version: str, target_language: str, *,
