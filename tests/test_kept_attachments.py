@@ -4,6 +4,7 @@ other processes' commits, and never take another lake at the same path for this 
 
 from __future__ import annotations
 
+import gc
 import shutil
 import subprocess
 import sys
@@ -101,11 +102,16 @@ def test_a_read_session_cannot_write_beside_a_kept_write_attachment(tmp_path: Pa
 
 
 def test_only_a_few_lakes_stay_attached(tmp_path: Path) -> None:
+    """Also when a session's connection was closed by hand instead of by store.db.close."""
     lakes = [tmp_path / f"review-{n}.ducklake" for n in range(dbmod.KEPT_ATTACHMENTS + 3)]
     for db in lakes:
         create_database(db)
         with read_session(db), write_session(db):
             pass
+        by_hand = dbmod.connect(dbmod.location_of(db), read_only=True)
+        by_hand.close()
+        del by_hand
+    gc.collect()
     attached = lakes_attached()
     assert len(attached) <= dbmod.KEPT_ATTACHMENTS
     for db in lakes:  # and each lake still reads as itself

@@ -247,7 +247,9 @@ class _Attachment:
     alias: str
     location: StoreLocation
     catalog_file: tuple[int, int, str] | None   # a kept one's (_catalog_file)
-    sessions: int = 0
+    # the session connections using it: a connection closed without close() (or never
+    # closed) leaves this set when it is collected
+    users: weakref.WeakSet[duckdb.DuckDBPyConnection] = field(default_factory=weakref.WeakSet)
     kept: bool = False
 
 
@@ -261,6 +263,7 @@ class _Session:
 # the most recently used last. At most KEPT_ATTACHMENTS of them.
 _KEPT: dict[tuple[str, str, bool], _Attachment] = {}
 # connection -> its session, until close() (or until the connection is gone)
+_ATTACHED: list[_Attachment] = []   # the shared instance's lake attachments, kept or not
 _SESSIONS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, _Session] = \
     weakref.WeakKeyDictionary()
 KEPT_ATTACHMENTS = 4
@@ -310,9 +313,9 @@ def _kept_session(name: str, location: StoreLocation, read_only: bool,
         attachment = _KEPT.get((name, location.uri, read_only))
         if attachment is None or attachment.catalog_file != catalog_file:
             return None
-        attachment.sessions += 1
+        con = duckdb.connect(name, config=INSTANCE_CONFIG)
+        attachment.users.add(con)
         _KEPT[(name, location.uri, read_only)] = _KEPT.pop((name, location.uri, read_only))
-    con = duckdb.connect(name, config=INSTANCE_CONFIG)
     _SESSIONS[con] = _Session(attachment)
     try:
         con.execute("USE " + attachment.alias)
@@ -336,13 +339,14 @@ def _keep(attachment: _Attachment, base: duckdb.DuckDBPyConnection, read_only: b
             released.append(_KEPT.pop(next(iter(_KEPT))))
         for old in released:
             old.kept = False
-            if old.sessions == 0:
+            if not old.users:
                 _detach(base, old)
 
 
-def _let_go_of_moved_lakes(base: duckdb.DuckDBPyConnection) -> None:
-    """Detach the kept lakes whose catalog file was deleted, moved or replaced: they would
-    otherwise fail every statement that lists the instance's catalogs (information_schema)."""
+def _tidy_attachments(name: str, base: duckdb.DuckDBPyConnection) -> None:
+    """Detach the kept lakes whose catalog file was deleted, moved or replaced (they would
+    otherwise fail every statement that lists the instance's catalogs: information_schema),
+    and the lakes no longer kept whose last connection went without :func:`close`."""
     with _INSTANCE_LOCK:
         for key, attachment in list(_KEPT.items()):
             catalog = attachment.location.local_path
@@ -354,14 +358,19 @@ def _let_go_of_moved_lakes(base: duckdb.DuckDBPyConnection) -> None:
                     (found.st_dev, found.st_ino) != attachment.catalog_file[:2]:
                 del _KEPT[key]
                 attachment.kept = False
-                if attachment.sessions == 0:
-                    _detach(base, attachment)
+        for attachment in list(_ATTACHED):
+            if attachment.instance != name:
+                _ATTACHED.remove(attachment)  # an instance this process no longer uses
+            elif not attachment.kept and not attachment.users:
+                _detach(base, attachment)
 
 
 def _detach(con: duckdb.DuckDBPyConnection, attachment: _Attachment) -> None:
     with contextlib.suppress(duckdb.Error):
         con.execute("DETACH DATABASE IF EXISTS " + attachment.alias)
     _LOCATIONS.pop(attachment.alias, None)
+    with contextlib.suppress(ValueError):
+        _ATTACHED.remove(attachment)
 
 
 def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = None,
@@ -386,7 +395,7 @@ def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = 
         # named by its absolute path: SQLite opens the catalog again for each statement, and a
         # relative name would then follow the process's working folder
         location = dataclasses.replace(location, catalog=str(Path(location.catalog).resolve()))
-    _let_go_of_moved_lakes(base)
+    _tidy_attachments(name, base)
     kept = _kept_session(name, location, read_only, catalog_file)
     if kept is not None:
         return kept
@@ -396,7 +405,10 @@ def connect(location: StoreLocation, *, read_only: bool, snapshot: int | None = 
             load_extension(base, "httpfs")
     alias = f"{LAKE}_{next(_session_numbers)}"
     con = duckdb.connect(name, config=INSTANCE_CONFIG) if shared else base
-    attachment = _Attachment(name, alias, location, catalog_file, sessions=1)
+    attachment = _Attachment(name, alias, location, catalog_file)
+    attachment.users.add(con)
+    with _INSTANCE_LOCK:
+        _ATTACHED.append(attachment)
     _SESSIONS[con] = _Session(attachment)
     try:
         con.execute("ATTACH '" + _literal(location.uri) + "' AS " + alias + " ("
@@ -430,7 +442,11 @@ _LOCATIONS: dict[str, StoreLocation] = {}
 
 
 def lake_name(con: duckdb.DuckDBPyConnection) -> str:
-    """The alias this session's lake is attached under (its default catalog)."""
+    """The alias this session's lake is attached under (its default catalog); for another
+    connection (a cursor of a session), its default catalog."""
+    session = _SESSIONS.get(con)
+    if session is not None:
+        return session.attachment.alias
     return str(one_row(con, "SELECT current_database()")[0])
 
 
@@ -495,8 +511,8 @@ def close(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute("DETACH DATABASE IF EXISTS " + alias)
             attachment = session.attachment
             with _INSTANCE_LOCK:
-                attachment.sessions -= 1
-                if not attachment.kept and attachment.sessions == 0:
+                attachment.users.discard(con)
+                if not attachment.kept and not attachment.users:
                     _detach(con, attachment)
     except duckdb.Error:
         pass  # a connection broken mid-statement: closing it is all that is left to do
