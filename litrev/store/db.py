@@ -262,8 +262,8 @@ class _Session:
 # Local lakes whose attachment outlives its session, by (instance, catalog URI, read-only);
 # the most recently used last. At most KEPT_ATTACHMENTS of them.
 _KEPT: dict[tuple[str, str, bool], _Attachment] = {}
-# connection -> its session, until close() (or until the connection is gone)
 _ATTACHED: list[_Attachment] = []   # the shared instance's lake attachments, kept or not
+# connection -> its session, until close() (or until the connection is gone)
 _SESSIONS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, _Session] = \
     weakref.WeakKeyDictionary()
 KEPT_ATTACHMENTS = 4
