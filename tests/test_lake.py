@@ -8,7 +8,7 @@ import pytest
 from litrev.extract.records import Excerpt, SourceRecord, Work
 from litrev.flows.cli import main
 from litrev.store import db as dbmod
-from litrev.store.db import read_session, snapshot_of_run, write_session
+from litrev.store.db import create_database, read_session, snapshot_of_run, write_session
 from litrev.store.errors import StoreError
 from litrev.store.ledger import finish_run, open_run
 from litrev.store.load import load_batch, records_to_batch
@@ -210,6 +210,26 @@ def test_only_the_tables_with_many_files_are_merged(tmp_path):
                    if s["snapshot_id"] > merged_at for _kind, ts in s["changes"] for t in ts}
         assert touched == {"source_state"}
         assert con.execute("SELECT count(*) FROM source_state").fetchone()[0] == 48
+
+
+def test_files_that_carry_deleted_rows_are_folded_too(tmp_path):
+    """A lake written before the ledger's rows were kept in the catalog has one file per
+    earlier run in harvest_runs, each with a deleted row (the run's row, closed by an UPDATE):
+    the compaction folds them, and every row stays."""
+    db = tmp_path / "review.ducklake"
+    create_database(db)
+    state = ("INSERT INTO source_state (source, query_key, watermark, run_id, updated_at) "
+             "SELECT 'files', $run || '-' || i, 'w', $run, now() FROM range(12) t(i)")
+    with write_session(db) as con:
+        for n in range(5):  # five files past the inlining limit, each with a row deleted
+            con.execute(state, {"run": f"night-{n}"})
+            con.execute("DELETE FROM source_state WHERE query_key = $key",
+                        {"key": f"night-{n}-0"})
+        assert dbmod.data_files(con)["source_state"] == 5
+        assert dbmod.compact(con, min_files=4) == ["source_state"]
+        assert dbmod.data_files(con)["source_state"] < 4
+        assert con.execute("SELECT count(*) FROM source_state").fetchone()[0] == 5 * 11
+        assert not dbmod.compact(con, min_files=4)  # and the next night has nothing to do
 
 
 def test_a_run_leaves_no_data_file_of_its_own_in_the_ledger(tmp_path):

@@ -765,6 +765,14 @@ def compact(con: duckdb.DuckDBPyConnection, *, min_files: int = COMPACT_MIN_FILE
     for table in crowded:
         con.execute("CALL ducklake_merge_adjacent_files($lake, $table)",
                     {"lake": lake, "table": table})
+        if data_files(con).get(table, 0) >= min_files:
+            # Files with deleted rows are not merged (a lake from before litrev kept the ledger
+            # in the catalog has one such file per earlier run in harvest_runs, and the merge
+            # was tried every night): rewritten without their deleted rows, then merged.
+            con.execute("CALL ducklake_rewrite_data_files($lake, $table, delete_threshold => 0)",
+                        {"lake": lake, "table": table})
+            con.execute("CALL ducklake_merge_adjacent_files($lake, $table)",
+                        {"lake": lake, "table": table})
     return crowded
 
 
