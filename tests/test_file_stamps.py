@@ -81,15 +81,23 @@ def later(monkeypatch):
     monkeypatch.setattr(stamps.time, "time_ns", lambda: real() + 10 * 10**9)
 
 
-def test_a_file_known_by_its_stamp_is_not_read_again(tmp_path, local_disk, later):
+def known_file(tmp_path: Path, name: str, body: bytes) -> tuple[Path, Path, Path, str, Hasher]:
+    """An import file hashed once and its stamp saved: folder, cache, path, watermark, the
+    hasher (one call so far)."""
     folder, cache = tmp_path / "imports", tmp_path / "cache"
     folder.mkdir()
-    path = folder / "scopus.ris"
-    path.write_bytes(b"TY  - JOUR\nTI  - Peer support\nER  - \n")
-    watermark, hasher = sha(path.read_bytes()), Hasher()
+    path = folder / name
+    path.write_bytes(body)
+    watermark, hasher = sha(body), Hasher()
     known = KnownFiles.load(cache, folder)
     assert known.unchanged(path, watermark, hasher) and hasher.calls == 1
     known.save()
+    return folder, cache, path, watermark, hasher
+
+
+def test_a_file_known_by_its_stamp_is_not_read_again(tmp_path, local_disk, later):
+    folder, cache, path, watermark, hasher = known_file(
+        tmp_path, "scopus.ris", b"TY  - JOUR\nTI  - Peer support\nER  - \n")
     again = KnownFiles.load(cache, folder)
     assert again.unchanged(path, watermark, hasher) and hasher.calls == 1  # not read
     # another watermark in the store (an earlier import): the file is hashed and compared
@@ -102,14 +110,8 @@ def test_a_file_known_by_its_stamp_is_not_read_again(tmp_path, local_disk, later
 
 
 def test_an_edit_that_keeps_the_size_and_puts_the_time_back_is_read(tmp_path, local_disk, later):
-    folder, cache = tmp_path / "imports", tmp_path / "cache"
-    folder.mkdir()
-    path = folder / "wos.txt"
-    path.write_bytes(b"PT J\nTI Vertaistuki\nER\n")
-    watermark, hasher = sha(path.read_bytes()), Hasher()
-    known = KnownFiles.load(cache, folder)
-    assert known.unchanged(path, watermark, hasher)
-    known.save()
+    folder, cache, path, watermark, hasher = known_file(
+        tmp_path, "wos.txt", b"PT J\nTI Vertaistuki\nER\n")
     before = path.stat()
     time.sleep(0.05)  # past the file system's clock tick
     path.write_bytes(b"PT J\nTI Vertaistyot\nER\n")  # same size
