@@ -1,8 +1,9 @@
-"""What kind of file system a path is on, for the places where that changes what is safe.
+"""What kind of file system a path is on, for the places where that changes what is safe, and
+the one way litrev replaces a small file its readers may be reading (:func:`write_atomically`).
 
-Two callers: a local lake's SQLite catalog keeps SQLite's write-ahead log only on a local disk
-(:func:`litrev.store.db._catalog_journal_mode`), and the files source trusts a file's stamp
-instead of reading it only where the file system keeps a status-change time of its own
+Two callers of the first: a local lake's SQLite catalog keeps SQLite's write-ahead log only on a
+local disk (:func:`litrev.store.db._catalog_journal_mode`), and the files source trusts a file's
+stamp instead of reading it only where the file system keeps a status-change time of its own
 (:mod:`litrev.extract.file_stamps`).
 
     file_system_type(Path("/"))   # Linux; None where there is no mount table (macOS)
@@ -11,6 +12,9 @@ instead of reading it only where the file system keeps a status-change time of i
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from pathlib import Path
 
 # File systems on which SQLite's write-ahead log is not safe (its shared-memory index assumes
@@ -43,3 +47,22 @@ def file_system_type(path: Path, mounts: Path = MOUNT_TABLE) -> str | None:
         if inside and len(point) >= len(best):
             best, kind = point, fields[2]
     return kind
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` as ``path``: into a temporary file beside it, then renamed over it, so a
+    reader finds the old file or the new one and never half of one. Creates the folder; raises
+    OSError (with the temporary file removed) when it cannot write.
+
+        write_atomically(cache / "coding-complete.json", json.dumps(mark).encode())
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

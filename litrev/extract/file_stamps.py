@@ -33,18 +33,21 @@ hashed):
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from litrev.filesystems import NETWORK_FILE_SYSTEMS, NO_CHANGE_TIME_FILE_SYSTEMS, file_system_type
+from litrev.filesystems import (
+    NETWORK_FILE_SYSTEMS,
+    NO_CHANGE_TIME_FILE_SYSTEMS,
+    file_system_type,
+    write_atomically,
+)
 
 log = logging.getLogger("litrev.sources")
 
@@ -179,17 +182,9 @@ class KnownFiles:
         data = {"version": STAMPS_VERSION, "folder": self.folder,
                 "files": {name: [stamp.as_list(), watermark]
                           for name, (stamp, watermark) in sorted(kept.items())}}
-        tmp = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".import-stamps-", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out)
-            os.replace(tmp, self.path)
+            write_atomically(self.path, json.dumps(data).encode("utf-8"))
             self._loaded = kept
         except OSError as exc:
             log.debug("files: the import stamps were not saved (%s): files are hashed again "
                       "next time", exc)
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)

@@ -57,6 +57,7 @@ import duckdb
 import pandas as pd
 
 from litrev.extract.stemming import SNOWBALL, Token, tokenize
+from litrev.filesystems import write_atomically
 from litrev.store.db import (
     lake_name,
     last_change,
@@ -259,11 +260,9 @@ def _write_files(con: duckdb.DuckDBPyConnection, manifest: Path,
         finally:
             con.execute("DETACH " + alias)
         os.replace(tmp, target)
-    tmp_manifest = manifest.with_name(f"{manifest.name}.{os.getpid()}.tmp")
-    tmp_manifest.write_text(json.dumps(
-        {s: {"docs": d, "file": f.name} for s, (d, f) in files.items()}, sort_keys=True),
-        encoding="utf-8")
-    os.replace(tmp_manifest, manifest)
+    write_atomically(manifest, json.dumps(
+        {s: {"docs": d, "file": f.name} for s, (d, f) in files.items()}, sort_keys=True
+    ).encode("utf-8"))
     _prune(folder, keep=manifest)
     return files
 

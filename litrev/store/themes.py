@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +25,7 @@ import pyarrow as pa
 
 from litrev.extract.themes import Codebook
 from litrev.faults import pause_at
+from litrev.filesystems import write_atomically
 from litrev.store.db import (
     cache_dir_of,
     frame,
@@ -101,18 +100,9 @@ def mark_coding_complete(con: duckdb.DuckDBPyConnection, version: str,
     """Mark the lake as it is now as coded under ``version`` (call it holding the writer's
     turn, after the last batch was saved); a cache folder that cannot be written only means
     the list is computed next time."""
-    path = writable_cache_dir(con) / COMPLETE_FILE
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".coding-complete-", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(_coding_state(con, version, target_language), out)
-        os.replace(tmp, path)
-    except OSError:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    state = _coding_state(con, version, target_language)
+    with contextlib.suppress(OSError):
+        write_atomically(writable_cache_dir(con) / COMPLETE_FILE, json.dumps(state).encode())
 
 
 def coding_todo(con: duckdb.DuckDBPyConnection, version: str, target_language: str, *,
