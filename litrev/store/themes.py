@@ -27,7 +27,6 @@ from litrev.extract.themes import Codebook
 from litrev.faults import pause_at
 from litrev.filesystems import write_atomically
 from litrev.store.db import (
-    cache_dir_of,
     frame,
     last_change,
     one_row,
@@ -87,7 +86,7 @@ def coding_complete(con: duckdb.DuckDBPyConnection, version: str, target_languag
     tables is one query of the lake's snapshot list (about 10 ms). The mark is a file of the
     store's local cache folder, named by the snapshot and its commit time (a lake created again
     at the same path has other keys); without it, the list is computed."""
-    path = cache_dir_of(con) / COMPLETE_FILE
+    path = writable_cache_dir(con) / COMPLETE_FILE   # where mark_coding_complete writes it
     try:
         marked = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
