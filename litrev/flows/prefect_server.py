@@ -388,8 +388,7 @@ def prompt_uvicorn_server() -> type:
     class PromptServer(uvicorn.Server):
         _stop_requested: asyncio.Event | None = None
         _loop: asyncio.AbstractEventLoop | None = None
-
-        _answering_since = 0.0
+        _answering_since = 0.0   # when the main loop began (the server answers)
 
         async def main_loop(self) -> None:
             self._answering_since = time.monotonic()
